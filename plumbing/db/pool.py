@@ -1,0 +1,51 @@
+"""asyncpg pools scoped to one service's schema."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
+# A connection in hand, whether taken from a pool or opened directly.
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+# Failures that go away by waiting: the server is down or restarting, or two transactions collided.
+_TRANSIENT_SQLSTATES = {
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "53300",  # too_many_connections
+    "57P01",  # admin_shutdown
+    "57P02",  # crash_shutdown
+    "57P03",  # cannot_connect_now
+    "08000",
+    "08003",
+    "08006",
+    "08001",
+    "08004",
+}
+
+
+async def create_pool(dsn: str, *, schema: str, min_size: int = 1, max_size: int = 10) -> Pool:
+    """A pool whose connections resolve unqualified names in `schema` first."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=60,
+        server_settings={"search_path": f"{schema},public", "application_name": f"groundtruth-{schema}"},
+    )
+    assert pool is not None  # create_pool only returns None when awaited lazily, which we never do
+    return pool
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """True when retrying the same statement later can succeed."""
+    if isinstance(exc, (OSError, ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError)):
+        return True
+    if isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection" in str(exc).lower():
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        return getattr(exc, "sqlstate", None) in _TRANSIENT_SQLSTATES
+    return isinstance(exc, TimeoutError)

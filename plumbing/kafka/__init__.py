@@ -1,0 +1,1 @@
+"""Kafka plumbing: topic catalogue, producer factory, record conventions, the batch consumer loop."""

@@ -1,0 +1,1 @@
+"""The Groundtruth services: capture, scoring and gateway, one package each."""

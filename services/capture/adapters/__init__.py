@@ -1,0 +1,1 @@
+"""Capture's edges: Kafka, PostgreSQL, provider clients, gRPC and HTTP."""

@@ -1,0 +1,1 @@
+"""Pure capture logic: identities, normalization, privacy. No I/O here."""

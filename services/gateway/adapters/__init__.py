@@ -1,0 +1,1 @@
+"""Gateway's edges: clients of scoring and capture, the public gRPC service."""

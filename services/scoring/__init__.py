@@ -1,0 +1,1 @@
+"""Scoring: mirrors CRM records, matches activity to them, and keeps adoption and data-quality scores."""

@@ -1,0 +1,1 @@
+"""Scoring's edges: Kafka consumer, PostgreSQL store, gRPC query service."""

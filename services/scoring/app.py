@@ -1,0 +1,136 @@
+"""Wiring for the scoring service: migrations, pool, consumer, query gRPC, health."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from plumbing.db.health import database_reachable
+from plumbing.db.migrations import migrate
+from plumbing.db.pool import create_pool, is_transient_db_error
+from plumbing.grpc_server import start_grpc_server
+from plumbing.health import Readiness, readiness_publisher
+from plumbing.http_server import HttpServer, health_app
+from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
+from plumbing.kafka.dead_letters import DeadLetterPublisher
+from plumbing.kafka.producer import broker_reachable, create_producer
+from services.scoring.adapters.activity_consumer import ActivityProcessor
+from services.scoring.adapters.grpc_query import ScoringQueryServicer
+from services.scoring.config import Settings
+from services.scoring.domain.activities import StoredActivity
+
+_log = logging.getLogger(__name__)
+SCHEMA = "scoring"
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE_NAMES = [scoring_pb2.DESCRIPTOR.services_by_name["ScoringQuery"].full_name]
+# The consumer is live while it polls; a loop stuck longer than this fails liveness.
+CONSUMER_STALL_SEC = 120.0
+
+
+@dataclass(frozen=True)
+class RunningScoring:
+    grpc_port: int
+    http_port: int
+    consumer: BatchConsumer[StoredActivity]
+    consumer_task: asyncio.Task[None]
+
+
+async def run_migrations(settings: Settings) -> list[int]:
+    return await migrate(settings.database_url.get_secret_value(), schema=SCHEMA, directory=MIGRATIONS)
+
+
+@contextlib.asynccontextmanager
+async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
+    """Start every component; on exit the consumer finishes and commits its batch before anything closes."""
+    await run_migrations(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        pool = await create_pool(
+            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
+        )
+        stack.push_async_callback(pool.close)
+
+        producer = create_producer(
+            settings.kafka_bootstrap_servers,
+            enable_idempotence=settings.kafka_enable_idempotence,
+            client_id="scoring",
+        )
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+
+        config = ConsumerConfig(
+            group_id=settings.consumer_group,
+            topics=(settings.topics.activity_captured,),
+            max_batch_size=settings.max_batch_size,
+            max_batch_time_ms=settings.max_batch_time_ms,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+        )
+        kafka_consumer = create_consumer(settings.kafka_bootstrap_servers, config, client_id="scoring")
+        await kafka_consumer.start()
+        stack.push_async_callback(kafka_consumer.stop)
+        consumer: BatchConsumer[StoredActivity] = BatchConsumer(
+            consumer=kafka_consumer,
+            config=config,
+            processor=ActivityProcessor(pool),
+            dead_letters=DeadLetterPublisher(
+                producer, topic=settings.topics.deadletter, consumer_group=settings.consumer_group
+            ),
+            is_transient=is_transient_db_error,
+        )
+        consumer_task = asyncio.create_task(consumer.run(), name="scoring-consumer")
+        stack.push_async_callback(_stop_consumer, consumer, consumer_task)
+
+        readiness = Readiness()
+        readiness.add("postgres", lambda: database_reachable(pool))
+        readiness.add("kafka", lambda: broker_reachable(producer))
+        readiness.add("consumer", lambda: _consumer_alive(consumer, consumer_task))
+
+        servicer = ScoringQueryServicer(pool)
+        grpc_server = await start_grpc_server(
+            host=settings.host,
+            port=settings.grpc_port,
+            registrars=[lambda s: scoring_pb2_grpc.add_ScoringQueryServicer_to_server(servicer, s)],
+            service_names=SERVICE_NAMES,
+        )
+        stack.push_async_callback(grpc_server.stop)
+        http = HttpServer(health_app(readiness), host=settings.host, port=settings.http_port)
+        await http.start()
+        stack.push_async_callback(http.stop)
+        await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))
+
+        _log.info("scoring started", extra={"grpc_port": grpc_server.port, "http_port": settings.http_port})
+        yield RunningScoring(
+            grpc_port=grpc_server.port,
+            http_port=settings.http_port,
+            consumer=consumer,
+            consumer_task=consumer_task,
+        )
+
+
+async def _consumer_alive(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> bool:
+    if task.done():
+        return False
+    return consumer.healthy and time.monotonic() - consumer.last_poll_monotonic < CONSUMER_STALL_SEC
+
+
+async def _stop_consumer(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> None:
+    consumer.stop()
+    try:
+        await asyncio.wait_for(task, timeout=30)
+    except TimeoutError:
+        _log.error("consumer did not drain in time; uncommitted records will be re-delivered")
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until `stop`; if the consumer loop dies, re-raise so the process exits and is restarted."""
+    async with running_scoring(settings) as running:
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({stopped, running.consumer_task}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if running.consumer_task.done() and not running.consumer_task.cancelled():
+            running.consumer_task.result()

@@ -1,0 +1,1 @@
+"""Pure scoring logic: validation, matching, aggregates, scores. No I/O here."""
