@@ -90,7 +90,8 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         readiness.add("kafka", lambda: broker_reachable(producer))
         readiness.add("consumer", lambda: _consumer_alive(consumer, consumer_task))
 
-        servicer = ScoringQueryServicer(pool)
+        # RPCs not implemented yet answer UNIMPLEMENTED (the generated base class) until scoring lands them.
+        servicer = ScoringQueryServicer(pool)  # type: ignore[abstract]
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,
