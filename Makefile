@@ -19,10 +19,13 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet --upgrade pip uv
 
+# uv resolves and installs in seconds where pip takes tens of them (it matters for `make run` on a
+# fresh clone); pip stays the fallback for machines where uv cannot reach an index.
 $(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
+		|| $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
 install: $(INSTALLED) $(GENERATED)
