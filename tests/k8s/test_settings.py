@@ -42,12 +42,13 @@ def test_required_settings_are_provided(rendering: Rendering) -> None:
         env = container_env(rendering, container)
         for setting in env_settings(settings_class(service)):
             if setting.required and setting.env not in env:
-                where = (
-                    "a Secret (secretKeyRef)" if setting.secret else f"deploy/k8s/base/config/{service}.env"
-                )
-                missing.append(
-                    f"{_where(workload)}: {setting.env} (required by {service}) must come from {where}"
-                )
+                if setting.secret:
+                    fix = f"read it from a Secret in the container's env in deploy/k8s/base/{service}.yaml:\n"
+                    key = setting.field.replace("_", "-")
+                    fix += SECRET_SNIPPET.format(env=setting.env, service=service, key=key)
+                else:
+                    fix = f"add {setting.env}=<value> to deploy/k8s/base/config/{service}.env"
+                missing.append(f"{_where(workload)}: {setting.env} is required by {service}; {fix}")
     assert not missing, "\n".join(missing)
 
 
