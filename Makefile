@@ -9,13 +9,16 @@ PROTOS := $(shell find protos -name '*.proto')
 GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
-.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean
+.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
+	images k8s-check k8s-operators
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
 	@echo "make test       install, generate code and run every test (what CI runs)"
 	@echo "make lint       ruff and mypy --strict"
 	@echo "make fmt        format the code"
+	@echo "make k8s-check  render every kustomization and validate it offline (also part of make test)"
+	@echo "make images     build the service images (needs a Docker engine)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +73,27 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint test
+
+# Kubernetes: tests/k8s renders every overlay and component combination with kubectl kustomize and
+# validates it offline; it also runs within `make test`.
+k8s-check: install
+	$(BIN)/pytest tests/k8s $(PYTEST_ARGS)
+
+# One image per service from the multi-target Dockerfile. Needs a Docker engine (CI has none: there
+# the Dockerfile is checked statically by tests/k8s/test_dockerfile.py).
+SERVICES := capture scoring gateway
+IMAGE_REPOSITORY ?= groundtruth
+IMAGE_TAG ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+images:
+	@for service in $(SERVICES); do \
+		echo "docker build --target $$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) ."; \
+		docker build --target $$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) . || exit 1; \
+	done
+
+# Prints the operator installs (Strimzi, CloudNativePG, cert-manager, ingress-nginx) at the pinned
+# versions; APPLY=1 runs them against the current kubectl context.
+k8s-operators:
+	deploy/k8s/operators/install.sh $(if $(APPLY),--apply,)
 
 clean:
 	rm -rf $(VENV) $(GEN) .run .bench .pytest_cache .mypy_cache .ruff_cache

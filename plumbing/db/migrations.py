@@ -59,7 +59,10 @@ async def apply_migrations(conn: Connection, *, schema: str, directory: Path) ->
     lock_key = zlib.crc32(f"groundtruth-migrations:{schema}".encode())
     await conn.execute("SELECT pg_advisory_lock($1)", lock_key)
     try:
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        # In production the schema is created beforehand, owned by the service's role, which has no
+        # CREATE on the database; CREATE SCHEMA IF NOT EXISTS would still demand that privilege.
+        if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema):
+            await conn.execute(f'CREATE SCHEMA "{schema}"')
         await conn.execute(
             f"""CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
                     version integer PRIMARY KEY,

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Creates the Secrets Groundtruth needs in NAMESPACE, with random values, unless they already exist.
+# For a development cluster; in production, create them from your secret manager (External Secrets,
+# Sealed Secrets, Vault...) with the same names and keys. Values are generated here and never printed.
+#
+#   deploy/k8s/scripts/create-secrets.sh groundtruth-dev
+#
+# groundtruth-db-<service>   kubernetes.io/basic-auth; username = the service's PostgreSQL role,
+#                            password = its password (CloudNativePG's managed roles read it). Hex, so it
+#                            needs no escaping inside DATABASE_URL.
+# groundtruth-capture        encryption-key: the key capture encrypts provider secrets with at rest
+#                            (32 random bytes, URL-safe base64). Losing it makes every stored connection
+#                            secret unreadable: back it up.
+set -euo pipefail
+namespace="${1:?usage: $0 NAMESPACE}"
+
+exists() { kubectl get secret "$1" --namespace "$namespace" >/dev/null 2>&1; }
+
+for service in capture scoring gateway; do
+    name="groundtruth-db-${service}"
+    if exists "$name"; then
+        echo "secret/${name} exists, left as it is"
+        continue
+    fi
+    kubectl create secret generic "$name" --namespace "$namespace" --type kubernetes.io/basic-auth \
+        --from-literal=username="$service" \
+        --from-literal=password="$(openssl rand -hex 32)" \
+        --dry-run=client -o yaml \
+        | kubectl label --local -f - cnpg.io/reload=true -o yaml \
+        | kubectl apply -f -
+done
+
+if exists groundtruth-capture; then
+    echo "secret/groundtruth-capture exists, left as it is"
+else
+    kubectl create secret generic groundtruth-capture --namespace "$namespace" \
+        --from-literal=encryption-key="$(openssl rand 32 | basenc --base64url)" \
+        --dry-run=client -o yaml | kubectl apply -f -
+fi
