@@ -59,7 +59,7 @@ def parse_addresses(values: Sequence[str], role: Role) -> list[Participant]:
         address = address.strip().lower()
         if "@" not in address or address in participants:
             continue
-        participants[address] = Participant(address, _decoded(name).strip(), role)
+        participants[address] = Participant(address, " ".join(_decoded(name).split()), role)
     return list(participants.values())
 
 
