@@ -116,6 +116,8 @@ class GoogleWorkspaceClient:
         self._credentials: dict[str, service_account.Credentials] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._local = _ThreadServices()
+        self._https: list[httplib2.Http] = []  # every thread's, closed by aclose()
+        self._https_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="google-api")
 
     async def __aenter__(self) -> GoogleWorkspaceClient:
@@ -127,7 +129,12 @@ class GoogleWorkspaceClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Stop the worker threads, then close their connections (no thread uses them any more)."""
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+        with self._https_lock:
+            for http in self._https:
+                http.close()
+            self._https.clear()
 
     def _credentials_for(self, user: str) -> service_account.Credentials:
         user = user.lower()
@@ -140,6 +147,8 @@ class GoogleWorkspaceClient:
         local = self._local
         if local.http is None:
             local.http = httplib2.Http(timeout=self.settings.http_timeout_sec)
+            with self._https_lock:
+                self._https.append(local.http)
             local.gmail = self._build("gmail", "v1", local.http, self.settings.gmail_endpoint)
             local.calendar = self._build("calendar", "v3", local.http, self.settings.calendar_endpoint)
         return local.http, Services(local.gmail, local.calendar)

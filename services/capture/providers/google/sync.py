@@ -8,7 +8,7 @@ framework's job. Errors surface as `GoogleApiError`; CURSOR_EXPIRED means "start
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -106,7 +106,7 @@ async def gmail_full_sync(
     resume: GmailCursor | None = None,
     page_size: int = 500,
     not_before: datetime | None = None,
-) -> AsyncIterator[GmailBatch]:
+) -> AsyncGenerator[GmailBatch, None]:
     """Every message (newest first), from the profile's historyId taken before listing, so that
     history.list from it afterwards misses nothing that changed during the walk. `not_before` bounds
     the walk (a resync after an expired historyId need not reread years of mail)."""
@@ -154,7 +154,7 @@ async def gmail_full_sync(
 
 async def gmail_history(
     client: GoogleWorkspaceClient, user: str, *, start_history_id: int, page_size: int = 500
-) -> AsyncIterator[GmailBatch]:
+) -> AsyncGenerator[GmailBatch, None]:
     """Changes since `start_history_id`, page by page (manual paging: `list_next` breaks on the
     repeated historyTypes parameter). Mid-walk cursors are the last record id of the page, so a
     restart re-reads no more than one page."""
@@ -210,7 +210,7 @@ async def gmail_history(
 
 async def calendar_sync(
     client: GoogleWorkspaceClient, user: str, *, cursor: CalendarCursor | None = None, page_size: int = 250
-) -> AsyncIterator[CalendarBatch]:
+) -> AsyncGenerator[CalendarBatch, None]:
     """The primary calendar, occurrences expanded (singleEvents), without a time window so that the
     sync token can continue it. With no sync token this is the full sync; pages may be empty while
     a nextPageToken is present, and the nextSyncToken comes on the last page only."""
