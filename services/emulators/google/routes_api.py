@@ -134,6 +134,7 @@ class ApiRoutes:
                     if not grant.scopes & scopes:
                         raise insufficient_scopes()
                     user = self._user(request, grant, api)
+                    self.world.served[(user, method)] += 1
                     if request.query_params.get("alt", "json") != "json":
                         raise bad_request("The emulator serves alt=json only", location="alt", api=api)
                     error = self.world.faults.take(user, api) or self.world.quotas.charge(user, api, method)

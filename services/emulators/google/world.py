@@ -7,6 +7,7 @@ import copy
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, formataddr
@@ -59,6 +60,8 @@ class GoogleWorld:
         self.faults = Faults()
         self.quotas = QuotaEnforcer(enabled=enforce_quotas)
         self.push = PushDispatcher()
+        # Authenticated API calls per (user, method), whether they succeeded or not.
+        self.served: Counter[tuple[str, str]] = Counter()
         self._horizon_days = horizon_days
         self._threads: dict[tuple[str, str], str] = {}
         self._last_update = 0.0
