@@ -1,0 +1,1 @@
+"""Provider connectors: the wire-level clients and parsers for each mail and calendar provider."""

@@ -1,0 +1,313 @@
+"""The Google walks: Gmail full sync and history, Calendar full and incremental sync, watch/stop.
+
+Each walk is an async iterator of batches; a batch holds parsed items and the cursor to store once
+those items are acknowledged downstream. Nothing here publishes or stores: that is the capture
+framework's job. Errors surface as `GoogleApiError`; CURSOR_EXPIRED means "start a full sync".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from services.capture.providers.google.calendar import EventParseError, is_meeting, parse_event
+from services.capture.providers.google.client import GoogleApiError, GoogleWorkspaceClient, Services
+from services.capture.providers.google.cursors import CalendarCursor, GmailCursor
+from services.capture.providers.google.errors import ErrorClass, GoogleFailure, Operation
+from services.capture.providers.google.gmail import (
+    HISTORY_TYPES,
+    METADATA_HEADERS,
+    HistoryAction,
+    parse_message,
+    plan_history,
+)
+from services.capture.providers.google.items import (
+    MailChange,
+    MailItem,
+    MailRemoval,
+    MeetingChange,
+    MeetingItem,
+    RemovalReason,
+)
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GmailBatch:
+    items: tuple[MailChange, ...]
+    skipped: int  # messages read but not captured (draft, spam, trash, chat, unreadable)
+    cursor: GmailCursor  # store once `items` are acknowledged
+    complete: bool  # the walk ended with this batch
+
+
+@dataclass(frozen=True)
+class CalendarBatch:
+    items: tuple[MeetingChange, ...]
+    skipped: int  # entries that are not meetings (out of office...) or could not be read
+    cursor: CalendarCursor
+    complete: bool
+
+
+@dataclass(frozen=True)
+class GmailWatch:
+    history_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CalendarChannel:
+    channel_id: str
+    resource_id: str
+    resource_uri: str
+    expires_at: datetime | None
+
+
+async def _all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the rest and raise that failure itself."""
+    import asyncio
+
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def _metadata(client: GoogleWorkspaceClient, user: str, message_id: str) -> dict[str, Any] | None:
+    """messages.get(format=metadata) of one message; None when it is gone already."""
+
+    def request(s: Services) -> Any:
+        return (
+            s.gmail.users()
+            .messages()
+            .get(userId="me", id=message_id, format="metadata", metadataHeaders=list(METADATA_HEADERS))
+        )
+
+    try:
+        return await client.call(user, Operation.GMAIL_GET, request)
+    except GoogleApiError as exc:
+        if exc.error_class is ErrorClass.NOT_FOUND:
+            return None
+        raise
+
+
+async def gmail_full_sync(
+    client: GoogleWorkspaceClient,
+    user: str,
+    *,
+    resume: GmailCursor | None = None,
+    page_size: int = 500,
+    not_before: datetime | None = None,
+) -> AsyncGenerator[GmailBatch, None]:
+    """Every message (newest first), from the profile's historyId taken before listing, so that
+    history.list from it afterwards misses nothing that changed during the walk. `not_before` bounds
+    the walk (a resync after an expired historyId need not reread years of mail)."""
+    if resume is not None and resume.in_full_sync:
+        start, page = resume.history_id, resume.full_sync_page
+    else:
+        profile = await client.call(
+            user, Operation.GMAIL_PROFILE, lambda s: s.gmail.users().getProfile(userId="me")
+        )
+        start, page = int(profile["historyId"]), None
+    bound_ms = int(not_before.timestamp() * 1000) if not_before is not None else None
+    while True:
+
+        def list_page(s: Services, token: str | None = page) -> Any:
+            return (
+                s.gmail.users()
+                .messages()
+                .list(userId="me", maxResults=page_size, pageToken=token, includeSpamTrash=False)
+            )
+
+        response = await client.call(user, Operation.GMAIL_LIST, list_page)
+        references = response.get("messages", [])
+        resources = await _all([_metadata(client, user, str(r["id"])) for r in references])
+        items: list[MailChange] = []
+        skipped, reached_bound = 0, False
+        for resource in resources:
+            if resource is None:
+                continue  # deleted since listing; history from `start` reports it
+            if bound_ms is not None and int(resource.get("internalDate", "0")) < bound_ms:
+                reached_bound = True
+                continue
+            parsed = parse_message(resource)
+            if isinstance(parsed, MailItem):
+                items.append(parsed)
+            else:
+                skipped += 1
+        next_page = response.get("nextPageToken")
+        done = not next_page or reached_bound
+        cursor = GmailCursor(start, None if done else str(next_page))
+        yield GmailBatch(tuple(items), skipped, cursor, done)
+        if done:
+            return
+        page = str(next_page)
+
+
+async def gmail_history(
+    client: GoogleWorkspaceClient, user: str, *, start_history_id: int, page_size: int = 500
+) -> AsyncGenerator[GmailBatch, None]:
+    """Changes since `start_history_id`, page by page (manual paging: `list_next` breaks on the
+    repeated historyTypes parameter). Mid-walk cursors are the last record id of the page, so a
+    restart re-reads no more than one page."""
+    page: str | None = None
+    checkpoint = start_history_id
+    while True:
+
+        def history_page(s: Services, token: str | None = page) -> Any:
+            return (
+                s.gmail.users()
+                .history()
+                .list(
+                    userId="me",
+                    startHistoryId=str(start_history_id),
+                    historyTypes=list(HISTORY_TYPES),
+                    maxResults=page_size,
+                    pageToken=token,
+                )
+            )
+
+        response = await client.call(user, Operation.GMAIL_HISTORY, history_page)
+        records = response.get("history", [])
+        plan = plan_history(records)
+        fetches = [change for change in plan if change.action is HistoryAction.FETCH]
+        fetched = await _all([_metadata(client, user, change.message_id) for change in fetches])
+        by_id = {change.message_id: resource for change, resource in zip(fetches, fetched, strict=True)}
+        items: list[MailChange] = []
+        skipped = 0
+        for change in plan:
+            if change.action is HistoryAction.REMOVE:
+                reason = change.reason or RemovalReason.DELETED
+                items.append(MailRemoval(change.message_id, reason, change.history_id))
+                continue
+            resource = by_id[change.message_id]
+            if resource is None:
+                items.append(MailRemoval(change.message_id, RemovalReason.DELETED, change.history_id))
+                continue
+            parsed = parse_message(resource)
+            if parsed is None:
+                skipped += 1
+            else:
+                items.append(parsed)
+        next_page = response.get("nextPageToken")
+        if next_page:
+            if records:
+                checkpoint = max(checkpoint, max(int(r["id"]) for r in records))
+            yield GmailBatch(tuple(items), skipped, GmailCursor(checkpoint), False)
+            page = str(next_page)
+            continue
+        yield GmailBatch(tuple(items), skipped, GmailCursor(int(response["historyId"])), True)
+        return
+
+
+async def calendar_sync(
+    client: GoogleWorkspaceClient, user: str, *, cursor: CalendarCursor | None = None, page_size: int = 250
+) -> AsyncGenerator[CalendarBatch, None]:
+    """The primary calendar, occurrences expanded (singleEvents), without a time window so that the
+    sync token can continue it. With no sync token this is the full sync; pages may be empty while
+    a nextPageToken is present, and the nextSyncToken comes on the last page only."""
+    sync_token = cursor.sync_token if cursor else None
+    page = cursor.page_token if cursor else None
+    while True:
+        arguments: dict[str, Any] = {"calendarId": "primary", "singleEvents": True, "maxResults": page_size}
+        if sync_token:
+            arguments["syncToken"] = sync_token
+        if page:
+            arguments["pageToken"] = page
+
+        def events_page(s: Services, kw: dict[str, Any] = arguments) -> Any:
+            return s.calendar.events().list(**kw)
+
+        response = await client.call(user, Operation.CALENDAR_LIST, events_page)
+        items: list[MeetingChange] = []
+        skipped = 0
+        for resource in response.get("items", []):
+            try:
+                parsed = parse_event(resource)
+            except (EventParseError, KeyError) as exc:
+                _log.warning("unreadable calendar event skipped", extra={"user": user, "error": str(exc)})
+                skipped += 1
+                continue
+            if isinstance(parsed, MeetingItem) and not is_meeting(parsed):
+                skipped += 1
+                continue
+            items.append(parsed)
+        next_page = response.get("nextPageToken")
+        if next_page:
+            yield CalendarBatch(tuple(items), skipped, CalendarCursor(sync_token, str(next_page)), False)
+            page = str(next_page)
+            continue
+        next_sync = response.get("nextSyncToken")
+        if not next_sync:
+            failure = GoogleFailure(
+                ErrorClass.PERMANENT, 200, "noSyncToken", "last page had no nextSyncToken"
+            )
+            raise GoogleApiError(user, Operation.CALENDAR_LIST, failure)
+        yield CalendarBatch(tuple(items), skipped, CalendarCursor(str(next_sync)), True)
+        return
+
+
+async def gmail_watch(
+    client: GoogleWorkspaceClient,
+    user: str,
+    *,
+    topic: str,
+    label_ids: Sequence[str] = (),
+    exclude: bool = False,
+) -> GmailWatch:
+    """Start (or renew: calling again replaces the watch) Pub/Sub push for the mailbox."""
+    body: dict[str, Any] = {"topicName": topic, "labelFilterBehavior": "exclude" if exclude else "include"}
+    if label_ids:
+        body["labelIds"] = list(label_ids)
+    response = await client.call(
+        user, Operation.GMAIL_WATCH, lambda s: s.gmail.users().watch(userId="me", body=body)
+    )
+    expires = datetime.fromtimestamp(int(response["expiration"]) / 1000, UTC)
+    return GmailWatch(int(response["historyId"]), expires)
+
+
+async def gmail_stop(client: GoogleWorkspaceClient, user: str) -> None:
+    await client.call(user, Operation.GMAIL_STOP, lambda s: s.gmail.users().stop(userId="me"))
+
+
+async def calendar_watch(
+    client: GoogleWorkspaceClient,
+    user: str,
+    *,
+    channel_id: str,
+    address: str,
+    token: str,
+    ttl_sec: int | None = None,
+) -> CalendarChannel:
+    """Open a web-hook channel on the primary calendar (a new id each time: channels never renew)."""
+    body: dict[str, Any] = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
+    if ttl_sec is not None:
+        body["params"] = {"ttl": str(ttl_sec)}
+    response = await client.call(
+        user, Operation.CALENDAR_WATCH, lambda s: s.calendar.events().watch(calendarId="primary", body=body)
+    )
+    expiration = response.get("expiration")
+    return CalendarChannel(
+        channel_id=str(response["id"]),
+        resource_id=str(response["resourceId"]),
+        resource_uri=str(response.get("resourceUri", "")),
+        expires_at=datetime.fromtimestamp(int(expiration) / 1000, UTC) if expiration else None,
+    )
+
+
+async def calendar_stop(client: GoogleWorkspaceClient, user: str, channel: CalendarChannel) -> None:
+    """Stop a channel; one that is already gone counts as stopped."""
+    body = {"id": channel.channel_id, "resourceId": channel.resource_id}
+    try:
+        await client.call(user, Operation.CALENDAR_STOP, lambda s: s.calendar.channels().stop(body=body))
+    except GoogleApiError as exc:
+        if exc.error_class is not ErrorClass.NOT_FOUND:
+            raise
