@@ -6,23 +6,40 @@ from fastapi import APIRouter, FastAPI
 
 from plumbing.health import Readiness
 from plumbing.http_server import health_routes
-from services.gateway.adapters.scoring_client import ScoringClient
+from services.gateway.body_limit import BodySizeLimit
+from services.gateway.operations.context import Gateway
 from services.gateway.problems import install_problem_handlers
-from services.gateway.routes import activities
+from services.gateway.routes import activities, admin, crm, feed, keys, me, scores
+
+DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
+
+Authenticate every request with an API key of your tenant: `Authorization: Bearer gt_...`.
+Errors are `application/problem+json`. See docs/api.md for roles, limits, idempotency and the feed.
+"""
 
 
-def create_app(*, scoring: ScoringClient, readiness: Readiness) -> FastAPI:
+def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -> FastAPI:
     app = FastAPI(
         title="Groundtruth API",
         version="1.0.0",
-        description="Passive CRM activity capture and honest adoption diagnostics.",
+        description=DESCRIPTION,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
-    app.state.scoring = scoring
+    app.state.gateway = gateway
     v1 = APIRouter(prefix="/v1")
-    v1.include_router(activities.router)
+    for router in (
+        crm.router,
+        feed.router,
+        activities.router,
+        scores.router,
+        me.router,
+        admin.router,
+        keys.router,
+    ):
+        v1.include_router(router)
     app.include_router(v1)
     app.router.routes.extend(health_routes(readiness))
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app
