@@ -8,6 +8,8 @@ never answers with anything of acme's, and ids only acme has are 404 / NOT_FOUND
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 import httpx
 import pytest
@@ -132,12 +134,14 @@ async def test_grpc_method(gateway_env: GatewayUnderTest, method: str) -> None:
             request = await case.build(target, key_factory(env, OWN))
             try:
                 if descriptor.server_streaming:
-                    stream = channel.unary_stream(path, request_serializer=lambda m: m.SerializeToString())
+                    stream: Any = channel.unary_stream(
+                        path, request_serializer=lambda m: m.SerializeToString()
+                    )
                     call = stream(request, metadata=metadata, timeout=5)
                     first = await call.read()
                     call.cancel()
                     return grpc.StatusCode.OK, str(first)
-                unary = channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString())
+                unary: Any = channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString())
                 answer = await unary(request, metadata=metadata, timeout=5)
                 return grpc.StatusCode.OK, str(answer)
             except grpc.aio.AioRpcError as exc:
