@@ -46,6 +46,10 @@ def rest_routes() -> list[str]:
     )
 
 
+def _serialize(message: Any) -> bytes:
+    return bytes(message.SerializeToString())
+
+
 def grpc_methods() -> list[str]:
     return sorted(m.name for m in gateway_pb2.DESCRIPTOR.services_by_name["Groundtruth"].methods)
 
@@ -141,7 +145,7 @@ async def test_grpc_method(gateway_env: GatewayUnderTest, method: str) -> None:
                     first = await call.read()
                     call.cancel()
                     return grpc.StatusCode.OK, str(first)
-                unary: Any = channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString())
+                unary: Any = channel.unary_unary(path, request_serializer=_serialize)
                 answer = await unary(request, metadata=metadata, timeout=5)
                 return grpc.StatusCode.OK, str(answer)
             except grpc.aio.AioRpcError as exc:
