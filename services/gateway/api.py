@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from plumbing.health import Readiness
 from plumbing.http_server import health_routes
@@ -10,6 +10,7 @@ from services.gateway.body_limit import BodySizeLimit
 from services.gateway.operations.context import Gateway
 from services.gateway.problems import install_problem_handlers
 from services.gateway.routes import activities, admin, crm, feed, keys, me, scores
+from services.gateway.strict_query import reject_unknown_query
 
 DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
 
@@ -27,7 +28,7 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
         openapi_url="/openapi.json",
     )
     app.state.gateway = gateway
-    v1 = APIRouter(prefix="/v1")
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
     for router in (
         crm.router,
         feed.router,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.identifiers import CONNECTION_ID_PATTERN, REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.strict_types import Boolean, Integer, IsoDate, Number
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 RepId = Annotated[str, Field(pattern=REP_ID_PATTERN)]
@@ -35,17 +35,17 @@ class TenantConfigIn(_Strict):
     stages: Annotated[list[Name], Field(max_length=100)] = Field(
         default_factory=list, description="ordered, open stages first"
     )
-    go_live_date: date | None = None
+    go_live_date: IsoDate | None = None
     teams: Annotated[list[TeamIn], Field(max_length=500)] = Field(default_factory=list)
     score_weights: Annotated[
-        dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
+        dict[str, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
     ] = Field(default_factory=dict, description="overrides of the documented defaults")
-    thresholds: Annotated[dict[str, Annotated[float, Field(allow_inf_nan=False)]], Field(max_length=100)] = (
+    thresholds: Annotated[dict[str, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)] = (
         Field(default_factory=dict)
     )
-    uses_write_back: bool = False
-    window_days: Annotated[int, Field(ge=7, le=365)] = 28
-    expected_version: int | None = Field(
+    uses_write_back: Boolean = False
+    window_days: Annotated[Integer, Field(ge=7, le=365)] = 28
+    expected_version: Integer | None = Field(
         default=None, description="refuse the update (409) unless the current version is this one"
     )
 
@@ -149,7 +149,7 @@ class MailboxesIn(_Strict):
 
 class SyncIn(_Strict):
     mailbox: Name | None = Field(default=None, description="absent: every mailbox of the tenant")
-    full_resync: bool = Field(default=False, description="drop cursors and backfill again (harmless)")
+    full_resync: Boolean = Field(default=False, description="drop cursors and backfill again (harmless)")
 
 
 class CaptureErasureRead(BaseModel):

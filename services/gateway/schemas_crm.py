@@ -6,14 +6,14 @@ validated on its own, so one bad event is reported by index without failing its 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SkipValidation, TypeAdapter, ValidationError
+from google.protobuf.timestamp_pb2 import Timestamp as ProtoTimestamp
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, TypeAdapter, ValidationError
 
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.identifiers import REP_ID_PATTERN
+from services.gateway.strict_types import Boolean, IsoDate, Number, Timestamp
 
 MAX_BATCH_EVENTS = 500
 ObjectType = Literal["opportunity", "contact", "account"]
@@ -38,7 +38,7 @@ class _EventBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rep_id: RepId | None = Field(default=None, description="the acting or owning rep")
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Timestamp | None = Field(
         default=None, description="when it happened in the CRM; defaults to the event's own time"
     )
     source: Annotated[str, Field(max_length=64)] = Field(
@@ -56,7 +56,7 @@ class ContactRoleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contact_crm_id: CrmId
     role: ShortText = ""
-    is_primary: bool = False
+    is_primary: Boolean = False
 
 
 class RecordUpsertedIn(_EventBase):
@@ -65,8 +65,8 @@ class RecordUpsertedIn(_EventBase):
     type: Literal["record_upserted"]
     object_type: ObjectType
     crm_id: CrmId
-    modified_at: AwareDatetime
-    created_at: AwareDatetime | None = None
+    modified_at: Timestamp
+    created_at: Timestamp | None = None
     owner_rep_id: RepId | None = None
     name: LongText = ""
     fields: Annotated[dict[str, LongText], Field(max_length=500)] = Field(
@@ -76,11 +76,11 @@ class RecordUpsertedIn(_EventBase):
     email: Annotated[str, Field(max_length=320)] = ""
     account_crm_id: ShortText = ""
     stage: ShortText = ""
-    amount: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    amount: Annotated[Number, Field(allow_inf_nan=False)] = 0.0
     currency: ShortText = ""
-    close_date: date | None = None
-    is_closed: bool = False
-    is_won: bool = False
+    close_date: IsoDate | None = None
+    is_closed: Boolean = False
+    is_won: Boolean = False
     next_step: LongText = ""
     contact_roles: Annotated[list[ContactRoleIn], Field(max_length=100)] = Field(default_factory=list)
 
@@ -118,7 +118,7 @@ class RecordDeletedIn(_EventBase):
     type: Literal["record_deleted"]
     object_type: ObjectType
     crm_id: CrmId
-    deleted_at: AwareDatetime
+    deleted_at: Timestamp
 
     def to_proto(self) -> crm_pb2.CrmEvent:
         event = self.envelope()
@@ -132,7 +132,7 @@ class UserLoginIn(_EventBase):
     """The rep (`rep_id`, required) logged in to the CRM."""
 
     type: Literal["user_login"]
-    login_at: AwareDatetime
+    login_at: Timestamp
 
     def to_proto(self) -> crm_pb2.CrmEvent:
         event = self.envelope()
@@ -146,8 +146,8 @@ class ActivityLoggedIn(_EventBase):
     type: Literal["activity_logged"]
     crm_activity_id: CrmId
     kind: Literal["email", "meeting", "call", "task"]
-    activity_occurred_at: AwareDatetime = Field(description="when the meeting or call happened")
-    logged_at: AwareDatetime = Field(description="when it was entered in the CRM")
+    activity_occurred_at: Timestamp = Field(description="when the meeting or call happened")
+    logged_at: Timestamp = Field(description="when it was entered in the CRM")
     related_crm_id: ShortText = ""
     related_object_type: ObjectType | None = None
     source_activity_id: ShortText = Field(
@@ -173,11 +173,11 @@ class ForecastSubmittedIn(_EventBase):
 
     type: Literal["forecast_submitted"]
     period: Annotated[str, Field(min_length=1, max_length=64)]
-    period_start: date
-    period_end: date
-    committed_amount: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    period_start: IsoDate
+    period_end: IsoDate
+    committed_amount: Annotated[Number, Field(ge=0, allow_inf_nan=False)]
     currency: ShortText = ""
-    submitted_at: AwareDatetime
+    submitted_at: Timestamp
 
     def to_proto(self) -> crm_pb2.CrmEvent:
         event = self.envelope()
@@ -229,7 +229,7 @@ class IngestRead(BaseModel):
     items: list[IngestItemRead]
 
 
-def _ts(value: Any) -> Timestamp:
-    ts = Timestamp()
+def _ts(value: Any) -> ProtoTimestamp:
+    ts = ProtoTimestamp()
     ts.FromDatetime(value)
     return ts

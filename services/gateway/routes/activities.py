@@ -19,7 +19,7 @@ router = APIRouter(tags=["activities"], responses=RESPONSES)
 async def list_rep_activities(
     gw: GatewayDep,
     caller: Caller,
-    rep_id: Annotated[str, Path(pattern=REP_ID_PATTERN)],
+    rep_id: Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])],
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ActivityPage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from starlette.responses import JSONResponse
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.deps import Caller, GatewayDep
+from services.gateway.identifiers import ISO_DATE_PATTERN
 from services.gateway.operations import me
 from services.gateway.proto_json import model_for
 from services.gateway.routes import RESPONSES, proto_response
@@ -21,11 +21,13 @@ router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
 
 @router.get("/agenda", response_model=model_for(s.GetRepAgendaResponse.DESCRIPTOR))
 async def my_agenda(
-    gw: GatewayDep, caller: Caller, day: Annotated[date | None, Query(alias="date")] = None
+    gw: GatewayDep,
+    caller: Caller,
+    day: Annotated[str | None, Query(alias="date", pattern=ISO_DATE_PATTERN, examples=["2026-11-02"])] = None,
 ) -> JSONResponse:
     """Meetings of the day (default today, UTC) with the account, open opportunity and last
     interactions for each."""
-    return proto_response(await me.agenda(gw, caller, date=day.isoformat() if day else ""))
+    return proto_response(await me.agenda(gw, caller, date=day or ""))
 
 
 @router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR))

@@ -15,16 +15,17 @@ from services.gateway.proto_json import model_for
 from services.gateway.routes import RESPONSES, proto_response
 
 router = APIRouter(tags=["scores"], responses=RESPONSES)
-TeamId = Annotated[str | None, Query(pattern=TEAM_ID_PATTERN, description="absent: the whole tenant")]
-RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN)]
+TeamId = Annotated[
+    str | None, Query(pattern=TEAM_ID_PATTERN, description="absent: the whole tenant", examples=["team-east"])
+]
+RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN, examples=["rep-1"])]
+RepPath = Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 PageToken = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get("/reps/{rep_id}/score", response_model=model_for(s.RepScore.DESCRIPTOR))
-async def get_rep_score(
-    gw: GatewayDep, caller: Caller, rep_id: Annotated[str, Path(pattern=REP_ID_PATTERN)]
-) -> JSONResponse:
+async def get_rep_score(gw: GatewayDep, caller: Caller, rep_id: RepPath) -> JSONResponse:
     """The rep's adoption and data-quality scores with every input behind them, and the trend."""
     return proto_response(await reads.rep_score(gw, caller, rep_id=rep_id))
 

@@ -115,7 +115,7 @@ class FakeScoring(scoring_pb2_grpc.ScoringQueryServicer, scoring_pb2_grpc.Scorin
 
     async def GetRepScore(self, request: s.GetRepScoreRequest, context: Context) -> s.RepScore:
         await self._enter("GetRepScore", request.tenant_id, context)
-        if request.rep_id not in REPS:
+        if request.rep_id.startswith("nobody"):  # every other rep has a score, so fuzzing sees answers
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no score for rep {request.rep_id!r}")
         return self._score(request.tenant_id, request.rep_id)
 

@@ -8,6 +8,7 @@ never answers with anything of acme's, and ids only acme has are 404 / NOT_FOUND
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
@@ -69,9 +70,14 @@ def key_factory(env: GatewayUnderTest, tenant: str) -> KeyFactory:
     async def new_key() -> str:
         gw = env.running.gateway
         created = await keys.issue_key(
-            gw.pool, pepper=gw.pepper, tenant_id=tenant, name="throwaway", role=Role.PLUGIN, rep_id=None,
+            gw.pool,
+            pepper=gw.pepper,
+            tenant_id=tenant,
+            name="throwaway",
+            role=Role.PLUGIN,
+            rep_id=None,
             created_by="test",
-        )  # fmt: skip
+        )
         return created.record.key_id
 
     return new_key
@@ -84,9 +90,15 @@ def seeded_feed(gateway_env: GatewayUnderTest) -> None:
 
 
 async def rest_call(
-    env: GatewayUnderTest, client: httpx.AsyncClient, route: str, case: Case, headers: dict[str, str], *,
-    target_tenant: str, target: object,
-) -> httpx.Response:  # fmt: skip
+    env: GatewayUnderTest,
+    client: httpx.AsyncClient,
+    route: str,
+    case: Case,
+    headers: dict[str, str],
+    *,
+    target_tenant: str,
+    target: object,
+) -> httpx.Response:
     method = route.split(" ", 1)[0]
     request = await case.build(target, key_factory(env, target_tenant))
     return await client.request(
@@ -112,9 +124,14 @@ async def test_rest_route(gateway_env: GatewayUnderTest, route: str) -> None:
 
                 calls_before = len(env.upstreams.recorder.calls)
                 other = await rest_call(
-                    env, client, route, case, {**env.headers(OTHER, role), "X-Tenant-Id": OWN},
-                    target_tenant=OWN, target=target,
-                )  # fmt: skip
+                    env,
+                    client,
+                    route,
+                    case,
+                    {**env.headers(OTHER, role), "X-Tenant-Id": OWN},
+                    target_tenant=OWN,
+                    target=target,
+                )
                 if not case.allows(role, target):
                     expected = 403
                 elif case.tenant_unique:
@@ -123,6 +140,16 @@ async def test_rest_route(gateway_env: GatewayUnderTest, route: str) -> None:
                 assert marker(OWN) not in other.text
                 asked = {tenant for _, tenant in env.upstreams.recorder.calls[calls_before:]}
                 assert asked <= {OTHER}, f"{route} as globex {role} asked upstreams about {asked}"
+
+
+async def streams_stopped(env: GatewayUnderTest) -> None:
+    """Wait until a cancelled feed stream no longer polls scoring (it must stop, and quickly)."""
+    for _ in range(40):
+        before = len(env.upstreams.recorder.calls)
+        await asyncio.sleep(0.15)  # three poll intervals of the test gateway
+        if len(env.upstreams.recorder.calls) == before:
+            return
+    raise AssertionError("a cancelled StreamFeed kept polling scoring")
 
 
 @pytest.mark.parametrize("method", grpc_methods())
@@ -144,6 +171,7 @@ async def test_grpc_method(gateway_env: GatewayUnderTest, method: str) -> None:
                     call = stream(request, metadata=metadata, timeout=5)
                     first = await call.read()
                     call.cancel()
+                    await streams_stopped(env)
                     return grpc.StatusCode.OK, str(first)
                 unary: Any = channel.unary_unary(path, request_serializer=_serialize)
                 answer = await unary(request, metadata=metadata, timeout=5)
