@@ -9,7 +9,7 @@ PROTOS := $(shell find protos -name '*.proto')
 GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
-.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean
+.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean bench-gateway
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -67,6 +67,9 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint test
+
+bench-gateway: install
+	$(BIN)/python -m tests.bench.gateway_bench
 
 clean:
 	rm -rf $(VENV) $(GEN) .run .bench .pytest_cache .mypy_cache .ruff_cache

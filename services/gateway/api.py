@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 
 from plumbing.health import Readiness
 from plumbing.http_server import health_routes
 from services.gateway.body_limit import BodySizeLimit
+from services.gateway.deps import document_security
 from services.gateway.operations.context import Gateway
 from services.gateway.problems import install_problem_handlers
 from services.gateway.routes import activities, admin, crm, feed, keys, me, scores
-from services.gateway.strict_query import reject_unknown_query
 
 DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
 
@@ -28,7 +28,7 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
         openapi_url="/openapi.json",
     )
     app.state.gateway = gateway
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
+    v1 = APIRouter(prefix="/v1")
     for router in (
         crm.router,
         feed.router,
@@ -42,5 +42,6 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
     app.include_router(v1)
     app.router.routes.extend(health_routes(readiness))
     install_problem_handlers(app)
+    document_security(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

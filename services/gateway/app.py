@@ -24,6 +24,7 @@ from services.gateway.adapters.capture_client import CaptureClient
 from services.gateway.adapters.crm_publisher import CrmEventPublisher
 from services.gateway.adapters.grpc_auth import AuthInterceptor
 from services.gateway.adapters.grpc_public import GroundtruthServicer
+from services.gateway.adapters.read_cache import ReadCache
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
 from services.gateway.api import create_app
@@ -118,6 +119,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 idempotency_ttl_hours=settings.idempotency_ttl_hours,
                 feed_poll_interval_sec=settings.feed_poll_interval_sec,
             ),
+            scores=ReadCache(ttl_sec=settings.score_cache_ttl_sec),
         )
         await stack.enter_async_context(_background(_purge_loop(gateway), "gateway-idempotency-purge"))
 

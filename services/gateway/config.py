@@ -38,6 +38,9 @@ class Settings(ServiceSettings):
     # How long the tenant configuration (teams, for managers' scope) is cached per process.
     config_cache_ttl_sec: float = 5.0
     idempotency_ttl_hours: int = 24
+    # Rep scores are served from a per-process cache for this long (0 turns it off); scores change
+    # only when scoring recomputes them. Erasing a rep evicts it at once.
+    score_cache_ttl_sec: float = 1.0
     # The streaming feed asks scoring for new items this often while it is caught up.
     feed_poll_interval_sec: float = 1.0
 

@@ -216,6 +216,7 @@ async def erase_rep(gw: Gateway, p: Principal, *, rep_id: str) -> Erasure:
     rep = checks.rep_id(rep_id)
     captured = await gw.capture.erase_rep(tenant_id=p.tenant_id, rep_id=rep)
     scored = await gw.scoring.erase_rep(tenant_id=p.tenant_id, rep_id=rep)
+    gw.scores.evict((p.tenant_id, rep))
     revoked = await key_store.revoke_rep_keys(gw.pool, tenant_id=p.tenant_id, rep_id=rep)
     for key_id in revoked:
         gw.authenticator.forget(key_id)

@@ -11,6 +11,7 @@ from services.gateway.domain.principal import Principal
 from services.gateway.errors import InvalidRequest
 from services.gateway.operations import checks
 from services.gateway.operations.context import Gateway
+from services.gateway.operations.reads import cached_score
 
 MAX_EXCLUSIONS = 1_000
 
@@ -25,7 +26,7 @@ async def agenda(gw: Gateway, p: Principal, *, date: str) -> s.GetRepAgendaRespo
 
 async def score(gw: Gateway, p: Principal) -> s.RepScore:
     require(p, Operation.READ_MY_SCORE)
-    return await gw.scoring.get_rep_score(tenant_id=p.tenant_id, rep_id=own_rep(p))
+    return await cached_score(gw, p.tenant_id, own_rep(p))
 
 
 async def exclusions(gw: Gateway, p: Principal) -> c.RepExclusions:

@@ -31,7 +31,14 @@ async def rep_activities(
 async def rep_score(gw: Gateway, p: Principal, *, rep_id: str) -> s.RepScore:
     require(p, Operation.READ_REP_SCORE)
     check_rep(p, checks.rep_id(rep_id), await gw.configs.directory(p.tenant_id))
-    return await gw.scoring.get_rep_score(tenant_id=p.tenant_id, rep_id=rep_id)
+    return await cached_score(gw, p.tenant_id, rep_id)
+
+
+async def cached_score(gw: Gateway, tenant_id: str, rep_id: str) -> s.RepScore:
+    """The rep's score through the short-lived read cache (callers must not modify it)."""
+    return await gw.scores.get(
+        (tenant_id, rep_id), lambda: gw.scoring.get_rep_score(tenant_id=tenant_id, rep_id=rep_id)
+    )
 
 
 async def rep_scores(

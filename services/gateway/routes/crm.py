@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import JSONResponse
 
-from services.gateway.deps import Caller, GatewayDep
+from services.gateway.deps import Ctx
 from services.gateway.domain.access import Operation, require
 from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, StoredAnswer, fingerprint_json
 from services.gateway.operations import ingest
@@ -21,8 +21,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 @router.post("/crm/events", status_code=202, response_model=IngestRead)
 async def ingest_crm_events(
-    gw: GatewayDep,
-    caller: Caller,
+    ctx: Ctx,
     batch: CrmEventBatchIn,
     idempotency_key: Annotated[
         str | None,
@@ -35,16 +34,16 @@ async def ingest_crm_events(
 ) -> JSONResponse:
     """Validate each event, publish the valid ones to gt.crm.events.v1 and answer once the broker
     has them: 202 with per-item results, or 422 when no event of the batch is valid."""
-    require(caller, Operation.INGEST_CRM_EVENTS)
+    require(ctx.caller, Operation.INGEST_CRM_EVENTS)
     raw_events = list(batch.events)
 
     async def run() -> StoredAnswer:
-        result = await ingest.ingest(gw, caller, [parse_item(raw) for raw in raw_events])
+        result = await ingest.ingest(ctx.gw, ctx.caller, [parse_item(raw) for raw in raw_events])
         return result.answer()
 
     answer, replayed = await ingest.idempotently(
-        gw,
-        caller,
+        ctx.gw,
+        ctx.caller,
         operation="rest:crm.ingest",
         key=idempotency_key,
         fingerprint=fingerprint_json(raw_events),

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from services.gateway.deps import Caller, GatewayDep
+from services.gateway.deps import Ctx
 from services.gateway.identifiers import SUBSCRIPTION_PATTERN
 from services.gateway.operations import feed
 from services.gateway.proto_json import to_json
@@ -19,8 +19,7 @@ router = APIRouter(tags=["feed"], responses=RESPONSES)
 
 @router.get("/feed", response_model=FeedPageRead)
 async def read_feed(
-    gw: GatewayDep,
-    caller: Caller,
+    ctx: Ctx,
     subscription: Annotated[str, Query(pattern=SUBSCRIPTION_PATTERN)] = "default",
     cursor: Annotated[str | None, Query(max_length=200, description="absent: after the last ack")] = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -28,7 +27,7 @@ async def read_feed(
     """The next matched activities to write back, oldest first. Read on with `cursor`; ack it once
     the page is in the CRM. An empty page means caught up: poll again later."""
     page = await feed.read_page(
-        gw, caller, subscription=subscription, cursor=cursor or "", page_size=page_size
+        ctx.gw, ctx.caller, subscription=subscription, cursor=cursor or "", page_size=page_size
     )
     return JSONResponse(
         {
@@ -40,7 +39,7 @@ async def read_feed(
 
 
 @router.post("/feed/ack", response_model=FeedAckRead)
-async def ack_feed(gw: GatewayDep, caller: Caller, body: FeedAckIn) -> FeedAckRead:
+async def ack_feed(ctx: Ctx, body: FeedAckIn) -> FeedAckRead:
     """Store the cursor as the subscription's resume point. Acks only move forward."""
-    acked = await feed.ack(gw, caller, subscription=body.subscription, cursor=body.cursor)
+    acked = await feed.ack(ctx.gw, ctx.caller, subscription=body.subscription, cursor=body.cursor)
     return FeedAckRead(subscription=body.subscription, acked_cursor=acked)

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.deps import Caller, GatewayDep
+from services.gateway.deps import Ctx
 from services.gateway.identifiers import ISO_DATE_PATTERN
 from services.gateway.operations import me
 from services.gateway.proto_json import model_for
@@ -21,31 +21,30 @@ router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
 
 @router.get("/agenda", response_model=model_for(s.GetRepAgendaResponse.DESCRIPTOR))
 async def my_agenda(
-    gw: GatewayDep,
-    caller: Caller,
+    ctx: Ctx,
     day: Annotated[str | None, Query(alias="date", pattern=ISO_DATE_PATTERN, examples=["2026-11-02"])] = None,
 ) -> JSONResponse:
     """Meetings of the day (default today, UTC) with the account, open opportunity and last
     interactions for each."""
-    return proto_response(await me.agenda(gw, caller, date=day or ""))
+    return proto_response(await me.agenda(ctx.gw, ctx.caller, date=day or ""))
 
 
 @router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR))
-async def my_score(gw: GatewayDep, caller: Caller) -> JSONResponse:
+async def my_score(ctx: Ctx) -> JSONResponse:
     """Your own scores and exactly what they are based on."""
-    return proto_response(await me.score(gw, caller))
+    return proto_response(await me.score(ctx.gw, ctx.caller))
 
 
 @router.get("/exclusions", response_model=model_for(c.RepExclusions.DESCRIPTOR))
-async def my_exclusions(gw: GatewayDep, caller: Caller) -> JSONResponse:
+async def my_exclusions(ctx: Ctx) -> JSONResponse:
     """People and domains you never want captured."""
-    return proto_response(await me.exclusions(gw, caller))
+    return proto_response(await me.exclusions(ctx.gw, ctx.caller))
 
 
 @router.put("/exclusions", response_model=model_for(c.RepExclusions.DESCRIPTOR))
-async def set_my_exclusions(gw: GatewayDep, caller: Caller, body: ExclusionsIn) -> JSONResponse:
+async def set_my_exclusions(ctx: Ctx, body: ExclusionsIn) -> JSONResponse:
     """Replace your exclusion list; capture applies it before anything leaves your mailbox."""
     result = await me.set_exclusions(
-        gw, caller, addresses=body.excluded_addresses, domains=body.excluded_domains
+        ctx.gw, ctx.caller, addresses=body.excluded_addresses, domains=body.excluded_domains
     )
     return proto_response(result)

@@ -62,6 +62,7 @@ def gateway_settings(isolated: Isolated, upstream_target: str, **overrides: obje
         "rate_limit_burst": 10_000,
         "feed_poll_interval_sec": 0.05,
         "upstream_timeout_sec": 2.0,
+        "score_cache_ttl_sec": 0.0,  # every read reaches the fake upstream, so tests see each call
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

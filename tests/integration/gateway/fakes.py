@@ -373,7 +373,7 @@ class Upstreams:
 
 
 @contextlib.asynccontextmanager
-async def running_upstreams(tenants: list[str]) -> AsyncIterator[Upstreams]:
+async def running_upstreams(tenants: list[str], *, port: int = 0) -> AsyncIterator[Upstreams]:
     """Fake scoring and capture on one in-process gRPC server (both targets point at it)."""
     recorder = Recorder()
     scoring, capture = FakeScoring(recorder), FakeCapture(recorder)
@@ -381,7 +381,7 @@ async def running_upstreams(tenants: list[str]) -> AsyncIterator[Upstreams]:
         capture.seed(tenant)
     server = await start_grpc_server(
         host="127.0.0.1",
-        port=0,
+        port=port,
         registrars=[
             lambda srv: scoring_pb2_grpc.add_ScoringQueryServicer_to_server(scoring, srv),
             lambda srv: scoring_pb2_grpc.add_ScoringAdminServicer_to_server(scoring, srv),
