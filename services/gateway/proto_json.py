@@ -10,9 +10,10 @@ cannot drift from what `to_json` produces.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from types import GenericAlias
-from typing import Any, cast
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -46,33 +47,52 @@ def enum_number(enum: EnumDescriptor, label: str) -> int | None:
 
 
 def to_json(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    descriptor = cast(Descriptor, message.DESCRIPTOR)
-    for field in descriptor.fields:
-        value = getattr(message, field.name)
-        if _is_map(field):
-            value_field = _message(field).fields_by_name["value"]
-            out[field.name] = {k: _scalar_or_message(value_field, v) for k, v in value.items()}
-        elif field.is_repeated:
-            out[field.name] = [_scalar_or_message(field, v) for v in value]
-        elif field.has_presence and not message.HasField(field.name):
-            out[field.name] = None
-        else:
-            out[field.name] = _scalar_or_message(field, value)
-    return out
+    return {name: read(message) for name, read in _plan(message.DESCRIPTOR)}
 
 
-def _scalar_or_message(field: FieldDescriptor, value: Any) -> Any:
+Reader = Callable[[Any], Any]
+_plans: dict[str, list[tuple[str, Reader]]] = {}
+
+
+def _plan(descriptor: Any) -> list[tuple[str, Reader]]:
+    """How to read each field of a message type, worked out once per type (reads are hot)."""
+    plan = _plans.get(descriptor.full_name)
+    if plan is None:
+        plan = _plans[descriptor.full_name] = [(f.name, _reader(f)) for f in descriptor.fields]
+    return plan
+
+
+def _reader(field: FieldDescriptor) -> Reader:
+    name = field.name
+    convert = _converter(field)
+    if _is_map(field):
+        convert_value = _converter(_message(field).fields_by_name["value"])
+        return lambda m: {k: convert_value(v) for k, v in getattr(m, name).items()}
+    if field.is_repeated:
+        return lambda m: [convert(v) for v in getattr(m, name)]
+    if field.has_presence:
+        return lambda m: convert(getattr(m, name)) if m.HasField(name) else None
+    return lambda m: convert(getattr(m, name))
+
+
+def _converter(field: FieldDescriptor) -> Reader:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         if _message(field).full_name == _TIMESTAMP:
-            return value.ToJsonString()
-        return to_json(value)
+            return lambda v: v.ToJsonString()
+        return to_json
     if field.type == FieldDescriptor.TYPE_ENUM:
-        return enum_label(_enum(field), value)
-    if field.type in _FLOATS and not math.isfinite(value):
-        return None  # JSON has no NaN or infinity; the schema marks numbers nullable for this
+        enum = _enum(field)
+        labels = {v.number: enum_label(enum, v.number) for v in enum.values}
+        return lambda v: labels.get(v) or enum_label(enum, v)
+    if field.type in _FLOATS:
+        # JSON has no NaN or infinity; the schema marks numbers nullable for this.
+        return lambda v: v if math.isfinite(v) else None
     if field.type == FieldDescriptor.TYPE_BYTES:
-        return value.hex()
+        return lambda v: v.hex()
+    return _identity
+
+
+def _identity(value: Any) -> Any:
     return value
 
 
