@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from plumbing.db.pool import is_transient_db_error
 from services.gateway.errors import (
     Conflict,
     IdempotencyKeyReused,
@@ -91,6 +92,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient_db_error(exc):
+            _log.warning("database unavailable", extra={"error": repr(exc)})
+            return problem(503, "the database is unavailable; retry shortly", headers={"Retry-After": "2"})
         _log.exception("unhandled error", exc_info=exc)
         return problem(500, "unexpected error; it has been logged")
 

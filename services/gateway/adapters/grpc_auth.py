@@ -20,6 +20,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
+from plumbing.db.pool import is_transient_db_error
 from services.gateway.adapters.authenticator import Authenticator
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import (
@@ -63,6 +64,15 @@ async def abort_with(context: Context, exc: GatewayError) -> None:
     await context.abort(code, str(exc), trailing_metadata=trailing)
 
 
+async def _abort_unexpected(context: Context, exc: Exception, method: str) -> None:
+    """A database outage is UNAVAILABLE (retry); anything else is INTERNAL and logged."""
+    if is_transient_db_error(exc):
+        _log.warning("database unavailable", extra={"method": method, "error": repr(exc)})
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry shortly")
+    _log.exception("unhandled error", extra={"method": method})
+    await context.abort(grpc.StatusCode.INTERNAL, "unexpected error; it has been logged")
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, authenticator: Authenticator, *, service: str) -> None:
         self._authenticator = authenticator
@@ -97,6 +107,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             _CALLER.set(await self._authenticator.authenticate(authorization))
         except GatewayError as exc:
             await abort_with(context, exc)
+        except Exception as exc:
+            await _abort_unexpected(context, exc, "authenticate")
         try:
             return handler.request_deserializer(raw)
         except (DecodeError, ValueError, TypeError):
@@ -113,9 +125,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 await abort_with(context, exc)
             except (grpc.aio.AbortError, grpc.aio.UsageError):
                 raise
-            except Exception:
-                _log.exception("unhandled error", extra={"method": method})
-                await context.abort(grpc.StatusCode.INTERNAL, "unexpected error; it has been logged")
+            except Exception as exc:
+                await _abort_unexpected(context, exc, method)
 
         return behaviour
 
@@ -129,8 +140,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 await abort_with(context, exc)
             except (grpc.aio.AbortError, grpc.aio.UsageError):
                 raise
-            except Exception:
-                _log.exception("unhandled error", extra={"method": method})
-                await context.abort(grpc.StatusCode.INTERNAL, "unexpected error; it has been logged")
+            except Exception as exc:
+                await _abort_unexpected(context, exc, method)
 
         return behaviour
