@@ -18,8 +18,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope.get("headers", ()):
-            if name == b"content-length":
+            if name == b"transfer-encoding":
+                has_body = True
+            elif name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
@@ -30,6 +33,10 @@ class BodySizeLimit:
                 if declared > self._max_bytes:
                     await _refuse(send, 413, self._too_large())
                     return
+                has_body = declared > 0
+        if not has_body:  # HTTP/1.1: no length and no chunking means no body; nothing to count
+            await self._app(scope, receive, send)
+            return
         received = 0
 
         async def counted() -> Message:

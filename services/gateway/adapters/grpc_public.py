@@ -113,7 +113,7 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
         )
 
     async def GetRepScore(self, request: g.GetRepScoreRequest, context: Context) -> s.RepScore:
-        return await reads.rep_score(self._gw, caller(), rep_id=request.rep_id)
+        return (await reads.rep_score(self._gw, caller(), rep_id=request.rep_id)).value
 
     async def ListRepScores(
         self, request: g.ListRepScoresRequest, context: Context
@@ -166,7 +166,7 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
         return await me.agenda(self._gw, caller(), date=request.date)
 
     async def GetMyScore(self, request: g.GetMyScoreRequest, context: Context) -> s.RepScore:
-        return await me.score(self._gw, caller())
+        return (await me.score(self._gw, caller())).value
 
     async def GetMyExclusions(self, request: g.GetMyExclusionsRequest, context: Context) -> c.RepExclusions:
         return await me.exclusions(self._gw, caller())

@@ -12,7 +12,7 @@ from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
 from services.gateway.adapters.authenticator import Authenticator
 from services.gateway.adapters.capture_client import CaptureClient
-from services.gateway.adapters.read_cache import ReadCache
+from services.gateway.adapters.read_cache import Cached, ReadCache
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import current_config
 from services.gateway.domain.access import TeamDirectory
@@ -79,5 +79,5 @@ class Gateway:
     authenticator: Authenticator
     pepper: bytes
     limits: Limits = field(default_factory=Limits)
-    scores: ReadCache[scoring_pb2.RepScore] = field(default_factory=lambda: ReadCache(ttl_sec=0))
+    scores: ReadCache[Cached[scoring_pb2.RepScore]] = field(default_factory=lambda: ReadCache(ttl_sec=0))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.adapters.read_cache import Cached
 from services.gateway.domain.access import Operation, own_rep, require
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import InvalidRequest
@@ -24,7 +25,7 @@ async def agenda(gw: Gateway, p: Principal, *, date: str) -> s.GetRepAgendaRespo
     )
 
 
-async def score(gw: Gateway, p: Principal) -> s.RepScore:
+async def score(gw: Gateway, p: Principal) -> Cached[s.RepScore]:
     require(p, Operation.READ_MY_SCORE)
     return await cached_score(gw, p.tenant_id, own_rep(p))
 

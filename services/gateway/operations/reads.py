@@ -8,6 +8,7 @@ answer broader than asked for never widens a manager's view.
 from __future__ import annotations
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.adapters.read_cache import Cached
 from services.gateway.domain.access import Operation, check_rep, require, resolve_team, visible_reps
 from services.gateway.domain.principal import Principal, Role
 from services.gateway.errors import PermissionDenied
@@ -28,17 +29,19 @@ async def rep_activities(
     )
 
 
-async def rep_score(gw: Gateway, p: Principal, *, rep_id: str) -> s.RepScore:
+async def rep_score(gw: Gateway, p: Principal, *, rep_id: str) -> Cached[s.RepScore]:
     require(p, Operation.READ_REP_SCORE)
     check_rep(p, checks.rep_id(rep_id), await gw.configs.directory(p.tenant_id))
     return await cached_score(gw, p.tenant_id, rep_id)
 
 
-async def cached_score(gw: Gateway, tenant_id: str, rep_id: str) -> s.RepScore:
+async def cached_score(gw: Gateway, tenant_id: str, rep_id: str) -> Cached[s.RepScore]:
     """The rep's score through the short-lived read cache (callers must not modify it)."""
-    return await gw.scores.get(
-        (tenant_id, rep_id), lambda: gw.scoring.get_rep_score(tenant_id=tenant_id, rep_id=rep_id)
-    )
+
+    async def load() -> Cached[s.RepScore]:
+        return Cached(await gw.scoring.get_rep_score(tenant_id=tenant_id, rep_id=rep_id))
+
+    return await gw.scores.get((tenant_id, rep_id), load)
 
 
 async def rep_scores(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
@@ -13,7 +13,7 @@ from services.gateway.deps import Ctx
 from services.gateway.identifiers import ISO_DATE_PATTERN
 from services.gateway.operations import me
 from services.gateway.proto_json import model_for
-from services.gateway.routes import RESPONSES, proto_response
+from services.gateway.routes import RESPONSES, cached_response, proto_response
 from services.gateway.schemas_admin import ExclusionsIn
 
 router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
@@ -30,9 +30,9 @@ async def my_agenda(
 
 
 @router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR))
-async def my_score(ctx: Ctx) -> JSONResponse:
+async def my_score(ctx: Ctx) -> Response:
     """Your own scores and exactly what they are based on."""
-    return proto_response(await me.score(ctx.gw, ctx.caller))
+    return cached_response(await me.score(ctx.gw, ctx.caller))
 
 
 @router.get("/exclusions", response_model=model_for(c.RepExclusions.DESCRIPTOR))

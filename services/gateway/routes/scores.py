@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.deps import Ctx
 from services.gateway.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
 from services.gateway.operations import reads
 from services.gateway.proto_json import model_for
-from services.gateway.routes import RESPONSES, proto_response
+from services.gateway.routes import RESPONSES, cached_response, proto_response
 
 router = APIRouter(tags=["scores"], responses=RESPONSES)
 TeamId = Annotated[
@@ -25,9 +25,9 @@ PageToken = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get("/reps/{rep_id}/score", response_model=model_for(s.RepScore.DESCRIPTOR))
-async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> JSONResponse:
+async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> Response:
     """The rep's adoption and data-quality scores with every input behind them, and the trend."""
-    return proto_response(await reads.rep_score(ctx.gw, ctx.caller, rep_id=rep_id))
+    return cached_response(await reads.rep_score(ctx.gw, ctx.caller, rep_id=rep_id))
 
 
 @router.get("/scores", response_model=model_for(s.ListRepScoresResponse.DESCRIPTOR))

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from services.gateway.adapters.read_cache import ReadCache
+from services.gateway.adapters.read_cache import Cached, ReadCache
 
 
 class Clock:
@@ -67,3 +67,15 @@ async def test_ttl_zero_turns_it_off() -> None:
     await cache.get(("acme", "rep-1"), upstream.load)
     await cache.get(("acme", "rep-1"), upstream.load)
     assert upstream.calls == 2
+
+
+def test_a_cached_answer_is_rendered_once() -> None:
+    renders: list[str] = []
+
+    def render(value: str) -> bytes:
+        renders.append(value)
+        return value.encode()
+
+    cached = Cached("score")
+    assert cached.render(render) == cached.render(render) == b"score"
+    assert renders == ["score"]
