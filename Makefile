@@ -10,7 +10,7 @@ GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators
+	images k8s-check k8s-operators bench-gateway
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -94,6 +94,9 @@ images:
 # versions; APPLY=1 runs them against the current kubectl context.
 k8s-operators:
 	deploy/k8s/operators/install.sh $(if $(APPLY),--apply,)
+
+bench-gateway: install
+	$(BIN)/python -m tests.bench.gateway_bench
 
 clean:
 	rm -rf $(VENV) $(GEN) .run .bench .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from plumbing.embedded import Infrastructure
 from plumbing.logs import configure_logging
+from services.gateway.cli import add_commands as add_gateway_commands
 
 
 def _run_dir() -> Path:
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     infra.set_defaults(func=cmd_infra)
+    add_gateway_commands(commands)
     return parser
 
 

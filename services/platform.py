@@ -11,11 +11,14 @@ from pathlib import Path
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
 from plumbing.kafka.topics import Topics, ensure_topics
 from plumbing.supervisor import ServiceProcess, Supervisor
+from services.gateway.bootstrap import demo_admin_key, ensure_pepper
 
 _log = logging.getLogger(__name__)
 
 
-def service_processes(endpoints: InfrastructureEndpoints, *, host: str = "127.0.0.1") -> list[ServiceProcess]:
+def service_processes(
+    endpoints: InfrastructureEndpoints, *, host: str = "127.0.0.1", gateway_pepper: str = ""
+) -> list[ServiceProcess]:
     """The services in start order, each with the environment that points it at the infrastructure."""
     base_env = {
         **os.environ,
@@ -67,6 +70,7 @@ def service_processes(endpoints: InfrastructureEndpoints, *, host: str = "127.0.
                 "GT_GATEWAY_GRPC_PORT": str(gateway_grpc),
                 "GT_GATEWAY_SCORING_TARGET": f"{host}:{scoring_grpc}",
                 "GT_GATEWAY_CAPTURE_TARGET": f"{host}:{capture_grpc}",
+                "GT_GATEWAY_API_KEY_PEPPER": os.environ.get("GT_GATEWAY_API_KEY_PEPPER", gateway_pepper),
             },
             ready_url=f"http://{host}:{gateway_http}/readyz",
             endpoints={
@@ -93,13 +97,15 @@ def run_platform(run_dir: Path) -> int:
     try:
         endpoints = infrastructure.start()
         asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers, Topics()))
-        services = service_processes(endpoints)
+        pepper = os.environ.get("GT_GATEWAY_API_KEY_PEPPER") or ensure_pepper(run_dir)
+        services = service_processes(endpoints, gateway_pepper=pepper)
         for service in services:
             if stop_requested[0]:
                 return 0
             print(f"starting {service.name} ...", flush=True)
             supervisor.start(service)
-        _print_endpoints(endpoints, services, supervisor)
+        admin_key = asyncio.run(demo_admin_key(endpoints.database_url, pepper))
+        _print_endpoints(endpoints, services, supervisor, admin_key)
         supervisor.watch(services, stop_requested)
         return 0
     finally:
@@ -110,7 +116,7 @@ def run_platform(run_dir: Path) -> int:
 
 
 def _print_endpoints(
-    endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor
+    endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor, admin_key: str
 ) -> None:
     pg = "embedded" if endpoints.embedded_postgres else "external"
     kafka = "embedded tansu" if endpoints.embedded_broker else "external"
@@ -125,7 +131,10 @@ def _print_endpoints(
             lines.append(f"  {service.name:<8} {label:<18} {where}")
         lines.append(f"  {service.name:<8} {'log':<18} {supervisor.log_path(service.name)}")
     lines.append("")
-    lines.append(f"  try: curl -H 'X-Tenant-Id: demo' {services[-1].endpoints['REST']}/reps/rep-1/activities")
+    lines.append(f"  demo tenant admin key (new each run): {admin_key}")
+    lines.append(
+        f"  try: curl -H 'Authorization: Bearer {admin_key}' {services[-1].endpoints['REST']}/admin/config"
+    )
     print("\n".join(lines), flush=True)
 
 

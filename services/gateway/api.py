@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from plumbing.health import Readiness
 from plumbing.http_server import health_routes
-from services.gateway.adapters.scoring_client import ScoringClient
+from services.gateway.body_limit import BodySizeLimit
+from services.gateway.deps import document_security
+from services.gateway.operations.context import Gateway
 from services.gateway.problems import install_problem_handlers
-from services.gateway.routes import activities
+from services.gateway.routes import activities, admin, crm, feed, keys, me, scores
+
+DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
+
+Authenticate every request with an API key of your tenant: `Authorization: Bearer gt_...`.
+Errors are `application/problem+json`. See docs/api.md for roles, limits, idempotency and the feed.
+"""
 
 
-def create_app(*, scoring: ScoringClient, readiness: Readiness) -> FastAPI:
+def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -> FastAPI:
     app = FastAPI(
         title="Groundtruth API",
         version="1.0.0",
-        description="Passive CRM activity capture and honest adoption diagnostics.",
+        description=DESCRIPTION,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
-    app.state.scoring = scoring
-    v1 = APIRouter(prefix="/v1")
-    v1.include_router(activities.router)
-    app.include_router(v1)
+    app.state.gateway = gateway
+    # Included straight into the app (no /v1 router around them): each level of nesting costs route
+    # matching time on every request. The busiest routes (reads, the feed) come first.
+    for router in (
+        scores.router,
+        feed.router,
+        crm.router,
+        me.router,
+        activities.router,
+        admin.router,
+        keys.router,
+    ):
+        app.include_router(router, prefix="/v1")
     app.router.routes.extend(health_routes(readiness))
     install_problem_handlers(app)
+    document_security(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

@@ -1,58 +1,150 @@
-"""Wiring for the gateway: upstream clients, REST app, public gRPC, health."""
+"""Wiring for the gateway: migrations, pool, producer, upstream clients, REST app, public gRPC."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from plumbing.db.health import database_reachable
+from plumbing.db.migrations import migrate
+from plumbing.db.pool import create_pool
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer
+from plumbing.kafka.producer import broker_reachable, create_producer
+from services.gateway.adapters.authenticator import Authenticator, LastUsedRecorder
+from services.gateway.adapters.capture_client import CaptureClient
+from services.gateway.adapters.crm_publisher import CrmEventPublisher
+from services.gateway.adapters.grpc_auth import AuthInterceptor
 from services.gateway.adapters.grpc_public import GroundtruthServicer
+from services.gateway.adapters.read_cache import ReadCache
 from services.gateway.adapters.scoring_client import ScoringClient
+from services.gateway.adapters.state_store import purge_idempotency_keys
 from services.gateway.api import create_app
 from services.gateway.config import Settings
+from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.operations.context import ConfigCache, Gateway, Limits
 
 _log = logging.getLogger(__name__)
-SERVICE_NAMES = [gateway_pb2.DESCRIPTOR.services_by_name["Groundtruth"].full_name]
+SCHEMA = "gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["Groundtruth"].full_name
+SERVICE_NAMES = [SERVICE]
+PURGE_INTERVAL_SEC = 3600.0
 
 
 @dataclass(frozen=True)
 class RunningGateway:
     http_port: int
     grpc_port: int
+    gateway: Gateway
+
+
+async def run_migrations(settings: Settings) -> list[int]:
+    return await migrate(settings.database_url.get_secret_value(), schema=SCHEMA, directory=MIGRATIONS)
+
+
+@contextlib.asynccontextmanager
+async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    task = asyncio.create_task(coroutine, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _purge_loop(gateway: Gateway) -> None:
+    while True:
+        try:
+            await purge_idempotency_keys(gateway.pool, ttl_hours=gateway.limits.idempotency_ttl_hours)
+        except Exception as exc:
+            _log.warning("idempotency purge failed", extra={"error": repr(exc)})
+        await asyncio.sleep(PURGE_INTERVAL_SEC)
 
 
 @contextlib.asynccontextmanager
 async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
+    """Start every component; on exit stop taking requests first, then flush and close."""
+    await run_migrations(settings)
     async with contextlib.AsyncExitStack() as stack:
+        pool = await create_pool(
+            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
+        )
+        stack.push_async_callback(pool.close)
+        producer = create_producer(
+            settings.kafka_bootstrap_servers,
+            enable_idempotence=settings.kafka_enable_idempotence,
+            client_id="gateway",
+        )
+        await producer.start()
+        stack.push_async_callback(producer.stop)
         scoring = ScoringClient(settings.scoring_target, timeout_sec=settings.upstream_timeout_sec)
         stack.push_async_callback(scoring.close)
+        capture = CaptureClient(settings.capture_target, timeout_sec=settings.upstream_timeout_sec)
+        stack.push_async_callback(capture.close)
+
+        last_used = LastUsedRecorder(pool, interval_sec=settings.last_used_write_interval_sec)
+        await stack.enter_async_context(_background(last_used.run(), "gateway-last-used"))
+        authenticator = Authenticator(
+            pool,
+            pepper=settings.api_key_pepper.get_secret_value().encode(),
+            cache_ttl_sec=settings.key_cache_ttl_sec,
+            limiter=RateLimiter(
+                rate_per_sec=settings.rate_limit_per_sec,
+                burst=settings.rate_limit_burst,
+                clock=time.monotonic,
+            ),
+            last_used=last_used,
+        )
+        gateway = Gateway(
+            pool=pool,
+            scoring=scoring,
+            capture=capture,
+            publisher=CrmEventPublisher(producer, topic=settings.topics.crm_events),
+            configs=ConfigCache(pool, ttl_sec=settings.config_cache_ttl_sec),
+            authenticator=authenticator,
+            pepper=settings.api_key_pepper.get_secret_value().encode(),
+            limits=Limits(
+                max_page_size=settings.max_page_size,
+                max_batch_events=settings.max_batch_events,
+                idempotency_ttl_hours=settings.idempotency_ttl_hours,
+                feed_poll_interval_sec=settings.feed_poll_interval_sec,
+            ),
+            scores=ReadCache(ttl_sec=settings.score_cache_ttl_sec),
+        )
+        await stack.enter_async_context(_background(_purge_loop(gateway), "gateway-idempotency-purge"))
 
         readiness = Readiness()
+        readiness.add("postgres", lambda: database_reachable(pool))
+        readiness.add("kafka", lambda: broker_reachable(producer))
         readiness.add("scoring", scoring.reachable)
 
-        servicer = GroundtruthServicer(scoring)
+        servicer = GroundtruthServicer(gateway)
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,
             registrars=[lambda s: gateway_pb2_grpc.add_GroundtruthServicer_to_server(servicer, s)],
             service_names=SERVICE_NAMES,
+            interceptors=[AuthInterceptor(authenticator, service=SERVICE)],
         )
         stack.push_async_callback(grpc_server.stop)
-        http = HttpServer(
-            create_app(scoring=scoring, readiness=readiness), host=settings.host, port=settings.http_port
-        )
+        app = create_app(gateway=gateway, readiness=readiness, max_body_bytes=settings.max_body_bytes)
+        http = HttpServer(app, host=settings.host, port=settings.http_port)
         await http.start()
         stack.push_async_callback(http.stop)
         await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))
 
         _log.info("gateway started", extra={"http_port": settings.http_port, "grpc_port": grpc_server.port})
-        yield RunningGateway(http_port=settings.http_port, grpc_port=grpc_server.port)
+        yield RunningGateway(http_port=settings.http_port, grpc_port=grpc_server.port, gateway=gateway)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

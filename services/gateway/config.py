@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.settings import ServiceSettings
@@ -16,3 +17,36 @@ class Settings(ServiceSettings):
     scoring_target: str = "127.0.0.1:50052"
     capture_target: str = "127.0.0.1:50053"
     upstream_timeout_sec: float = 5.0
+    db_pool_size: int = 10
+
+    # The server-side key of the HMAC that API keys are stored under (see domain/api_keys.py).
+    # Required: without it no key can be verified. Rotating it invalidates every key.
+    api_key_pepper: SecretStr = Field(min_length=16)
+
+    # Limits. Rate limits are a token bucket per API key, per gateway process.
+    rate_limit_per_sec: float = 50.0
+    rate_limit_burst: int = 100
+    max_body_bytes: int = 1_048_576
+    max_batch_events: int = 500
+    max_page_size: int = 500
+
+    # A key's last-used time is written at most this often (and never on the request path).
+    last_used_write_interval_sec: float = 60.0
+    # How long a verified key (or a revocation) may be served from the in-process cache; a key
+    # revoked on another replica stops working within this time, on this one at once.
+    key_cache_ttl_sec: float = 5.0
+    # How long the tenant configuration (teams, for managers' scope) is cached per process.
+    config_cache_ttl_sec: float = 5.0
+    idempotency_ttl_hours: int = 24
+    # Rep scores are served from a per-process cache for this long (0 turns it off); scores change
+    # only when scoring recomputes them. Erasing a rep evicts it at once.
+    score_cache_ttl_sec: float = 1.0
+    # The streaming feed asks scoring for new items this often while it is caught up.
+    feed_poll_interval_sec: float = 1.0
+
+    @field_validator("rate_limit_per_sec", "feed_poll_interval_sec", "key_cache_ttl_sec")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import SecretStr
 
 from plumbing.embedded.process import free_port
 from services.capture.app import RunningCapture, running_capture
@@ -17,6 +18,9 @@ from services.gateway.config import Settings as GatewaySettings
 from services.scoring.app import RunningScoring, running_scoring
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.conftest import Isolated
+
+# The API-key pepper of every gateway the tests start (a real deployment gets a secret one).
+TEST_API_KEY_PEPPER = "test-pepper-not-a-secret-0123456789"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ async def running_platform(isolated: Isolated) -> AsyncIterator[Platform]:
             grpc_port=free_port(),
             scoring_target=f"127.0.0.1:{scoring.grpc_port}",
             capture_target=f"127.0.0.1:{capture.grpc_port}",
+            api_key_pepper=SecretStr(TEST_API_KEY_PEPPER),
         )
         async with running_gateway(gateway_config) as gateway:
             yield Platform(isolated, scoring, capture, gateway, group)

@@ -15,10 +15,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from plumbing.kafka.records import protobuf_headers, record_key
+from services.gateway.operations.keys import create_tenant
 from tests.conftest import eventually
 from tests.factories import BASE_TIME, make_activity
 from tests.integration.conftest import Isolated
 from tests.integration.platform import (
+    TEST_API_KEY_PEPPER,
     Platform,
     committed_through_end,
     running_platform,
@@ -31,14 +33,28 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 async def platform(isolated: Isolated) -> AsyncIterator[Platform]:
     async with running_platform(isolated) as running:
+        for tenant in ("acme", "globex"):
+            created = await create_tenant(
+                running.gateway.gateway.pool,
+                pepper=TEST_API_KEY_PEPPER.encode(),
+                tenant_id=tenant,
+                name=tenant,
+            )
+            ADMIN_KEYS[tenant] = created.plaintext
         yield running
+
+
+ADMIN_KEYS: dict[str, str] = {}
+
+
+def auth(tenant: str) -> dict[str, str]:
+    """The headers of a request made with `tenant`'s admin key."""
+    return {"Authorization": f"Bearer {ADMIN_KEYS[tenant]}"}
 
 
 async def rest_ids(platform: Platform, tenant: str, rep: str, **params: str | int) -> list[str]:
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
-        response = await client.get(
-            f"/v1/reps/{rep}/activities", headers={"X-Tenant-Id": tenant}, params=params
-        )
+        response = await client.get(f"/v1/reps/{rep}/activities", headers=auth(tenant), params=params)
     response.raise_for_status()
     return [item["id"] for item in response.json()["items"]]
 
@@ -65,7 +81,7 @@ async def test_published_activities_are_served_by_rest_and_grpc(platform: Platfo
     await eventually(all_visible)
 
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
-        body = (await client.get("/v1/reps/rep-1/activities", headers={"X-Tenant-Id": "acme"})).json()
+        body = (await client.get("/v1/reps/rep-1/activities", headers=auth("acme"))).json()
     first = body["items"][0]
     assert first["kind"] == "email_sent"
     assert first["provider"] == "microsoft"
@@ -79,7 +95,8 @@ async def test_published_activities_are_served_by_rest_and_grpc(platform: Platfo
     async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
         stub = gateway_pb2_grpc.GroundtruthStub(channel)
         response = await stub.ListRepActivities(
-            gateway_pb2.ListRepActivitiesRequest(rep_id="rep-1"), metadata=[("x-tenant-id", "acme")]
+            gateway_pb2.ListRepActivitiesRequest(rep_id="rep-1"),
+            metadata=[("authorization", f"Bearer {ADMIN_KEYS['acme']}")],
         )
     assert [r.activity.id for r in response.activities] == newest_first
     assert response.activities[0].activity == next(a for a in mine if a.id == newest_first[0])
@@ -99,9 +116,7 @@ async def test_pages_follow_next_page_token(platform: Platform) -> None:
         while True:
             params: dict[str, str | int] = {"page_size": 2, **({"page_token": token} if token else {})}
             body = (
-                await client.get(
-                    "/v1/reps/rep-pages/activities", headers={"X-Tenant-Id": "acme"}, params=params
-                )
+                await client.get("/v1/reps/rep-pages/activities", headers=auth("acme"), params=params)
             ).json()
             seen += [item["id"] for item in body["items"]]
             token = body["next_page_token"]
@@ -135,7 +150,7 @@ async def test_older_version_arriving_late_does_not_overwrite_newer(platform: Pl
     await eventually(lambda: caught_up(platform))
 
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
-        body = (await client.get("/v1/reps/rep-order/activities", headers={"X-Tenant-Id": "acme"})).json()
+        body = (await client.get("/v1/reps/rep-order/activities", headers=auth("acme"))).json()
     assert [(i["id"], i["is_cancelled"]) for i in body["items"]] == [(original.id, True)]
 
 
@@ -192,31 +207,33 @@ async def test_poison_records_are_dead_lettered_and_later_records_still_processe
 
 async def test_gateway_rejects_bad_input_with_clear_errors(platform: Platform) -> None:
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
-        missing_tenant = await client.get("/v1/reps/rep-1/activities")
-        bad_rep = await client.get("/v1/reps/%20bad%20rep/activities", headers={"X-Tenant-Id": "acme"})
+        missing_key = await client.get("/v1/reps/rep-1/activities")
+        bad_rep = await client.get("/v1/reps/%20bad%20rep/activities", headers=auth("acme"))
         bad_token = await client.get(
-            "/v1/reps/rep-1/activities", headers={"X-Tenant-Id": "acme"}, params={"page_token": "!!"}
+            "/v1/reps/rep-1/activities", headers=auth("acme"), params={"page_token": "!!"}
         )
         huge_page = await client.get(
-            "/v1/reps/rep-1/activities", headers={"X-Tenant-Id": "acme"}, params={"page_size": 100000}
+            "/v1/reps/rep-1/activities", headers=auth("acme"), params={"page_size": 100000}
         )
-    for response in (missing_tenant, bad_rep, huge_page):
+    for response in (bad_rep, huge_page):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
-    assert "x-tenant-id" in missing_tenant.json()["detail"]
+    assert missing_key.status_code == 401
+    assert missing_key.headers["content-type"] == "application/problem+json"
+    assert "API key" in missing_key.json()["detail"]
     assert bad_token.status_code == 400
     assert "page_token" in bad_token.json()["detail"]
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
         stub = gateway_pb2_grpc.GroundtruthStub(channel)
-        with pytest.raises(grpc.aio.AioRpcError) as no_tenant:
+        with pytest.raises(grpc.aio.AioRpcError) as no_key:
             await stub.ListRepActivities(gateway_pb2.ListRepActivitiesRequest(rep_id="rep-1"))
         with pytest.raises(grpc.aio.AioRpcError) as bad_token_rpc:
             await stub.ListRepActivities(
                 gateway_pb2.ListRepActivitiesRequest(rep_id="rep-1", page_token="!!"),
-                metadata=[("x-tenant-id", "acme")],
+                metadata=[("authorization", f"Bearer {ADMIN_KEYS['acme']}")],
             )
-    assert no_tenant.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert no_key.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert bad_token_rpc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 

@@ -1,61 +1,309 @@
-"""The public gRPC service (groundtruth.gateway.v1.Groundtruth)."""
+"""The public gRPC service (groundtruth.gateway.v1.Groundtruth): thin wrappers over the operations.
+
+Authentication, request parsing and error codes are the interceptor's (`grpc_auth`); each method
+here only maps its request onto an operation and the answer back onto the contract.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
 
-import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
-from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
-from services.gateway.adapters.scoring_client import ScoringClient
-from services.gateway.errors import InvalidRequest, NotFound, UpstreamUnavailable
-from services.gateway.identifiers import is_rep_id, is_tenant_id
+from groundtruth.capture.v1 import capture_pb2 as c
+from groundtruth.crm.v1 import crm_pb2
+from groundtruth.gateway.v1 import gateway_pb2 as g
+from groundtruth.gateway.v1 import gateway_pb2_grpc
+from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.adapters.grpc_auth import Context, caller
+from services.gateway.adapters.key_store import KeyRecord
+from services.gateway.domain.access import Operation, require
+from services.gateway.domain.idempotency import StoredAnswer, fingerprint_bytes
+from services.gateway.domain.principal import Role
+from services.gateway.errors import InvalidRequest
+from services.gateway.operations import admin, feed, ingest, keys, me, reads
+from services.gateway.operations.context import Gateway
 
-MAX_PAGE_SIZE = 500
+_ROLES = {
+    g.ROLE_ADMIN: Role.ADMIN,
+    g.ROLE_MANAGER: Role.MANAGER,
+    g.ROLE_REP: Role.REP,
+    g.ROLE_PLUGIN: Role.PLUGIN,
+}
+_ROLE_NUMBERS = {role: number for number, role in _ROLES.items()}
 
 
 class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
-    def __init__(self, scoring: ScoringClient) -> None:
-        self._scoring = scoring
+    def __init__(self, gateway: Gateway) -> None:
+        self._gw = gateway
+
+    # ---- plugins ----
+
+    async def IngestCrmEvents(
+        self, request: g.IngestCrmEventsRequest, context: Context
+    ) -> g.IngestCrmEventsResponse:
+        p = caller()
+        require(p, Operation.INGEST_CRM_EVENTS)
+        events = list(request.events)
+
+        async def run() -> StoredAnswer:
+            return (await ingest.ingest(self._gw, p, events)).answer()
+
+        # The fingerprint covers the events only: the key itself is not part of "the same request".
+        content = g.IngestCrmEventsRequest(events=events).SerializeToString(deterministic=True)
+        answer, replayed = await ingest.idempotently(
+            self._gw,
+            p,
+            operation="grpc:crm.ingest",
+            key=request.idempotency_key or None,
+            fingerprint=fingerprint_bytes(content),
+            run=run,
+        )
+        body = answer.body
+        items = [
+            g.IngestItemResult(index=i["index"], event_id=i["event_id"] or "", errors=i["errors"])
+            for i in body["items"]
+        ]
+        if answer.status_code == 422:
+            first = next((f"event {i.index}: {'; '.join(i.errors)}" for i in items if i.errors), "")
+            raise InvalidRequest(f"no event of the batch is valid; {first}")
+        return g.IngestCrmEventsResponse(
+            accepted=body["accepted"], rejected=body["rejected"], items=items, replayed=replayed
+        )
+
+    async def ReadFeed(self, request: g.ReadFeedRequest, context: Context) -> g.FeedPage:
+        page = await feed.read_page(
+            self._gw,
+            caller(),
+            subscription=request.subscription,
+            cursor=request.cursor,
+            page_size=request.page_size,
+        )
+        return g.FeedPage(activities=page.activities, cursor=page.cursor, acked_cursor=page.acked_cursor)
+
+    async def StreamFeed(self, request: g.StreamFeedRequest, context: Context) -> AsyncIterator[g.FeedPage]:
+        pages = feed.stream(
+            self._gw,
+            caller(),
+            subscription=request.subscription,
+            cursor=request.cursor,
+            page_size=request.page_size,
+        )
+        async for page in pages:
+            yield g.FeedPage(activities=page.activities, cursor=page.cursor, acked_cursor=page.acked_cursor)
+
+    async def AckFeed(self, request: g.AckFeedRequest, context: Context) -> g.AckFeedResponse:
+        acked = await feed.ack(self._gw, caller(), subscription=request.subscription, cursor=request.cursor)
+        return g.AckFeedResponse(acked_cursor=acked)
+
+    # ---- reads ----
 
     async def ListRepActivities(
-        self,
-        request: gateway_pb2.ListRepActivitiesRequest,
-        context: grpc.aio.ServicerContext[
-            gateway_pb2.ListRepActivitiesRequest, gateway_pb2.ListRepActivitiesResponse
-        ],
-    ) -> gateway_pb2.ListRepActivitiesResponse:
-        tenant_id = _metadata(context, "x-tenant-id")
-        if not is_tenant_id(tenant_id):
-            await context.abort(
-                grpc.StatusCode.UNAUTHENTICATED, "x-tenant-id metadata is missing or malformed"
-            )
-        if not is_rep_id(request.rep_id):
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "rep_id is missing or malformed")
-        if not 0 <= request.page_size <= MAX_PAGE_SIZE:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"page_size must be 0..{MAX_PAGE_SIZE}")
-        try:
-            response = await self._scoring.list_activities(
-                tenant_id=tenant_id,
-                rep_id=request.rep_id,
-                page_size=request.page_size,
-                page_token=request.page_token,
-            )
-        except InvalidRequest as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except NotFound as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
-        except UpstreamUnavailable:
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, "a backing service is unavailable; retry shortly"
-            )
-        return gateway_pb2.ListRepActivitiesResponse(
+        self, request: g.ListRepActivitiesRequest, context: Context
+    ) -> g.ListRepActivitiesResponse:
+        response = await reads.rep_activities(
+            self._gw,
+            caller(),
+            rep_id=request.rep_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return g.ListRepActivitiesResponse(
             activities=response.activities, next_page_token=response.next_page_token
         )
 
+    async def GetRepScore(self, request: g.GetRepScoreRequest, context: Context) -> s.RepScore:
+        return (await reads.rep_score(self._gw, caller(), rep_id=request.rep_id)).value
 
-def _metadata(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str:
-    for name, value in context.invocation_metadata() or ():
-        if name == key:
-            return value if isinstance(value, str) else value.decode(errors="replace")
-    return ""
+    async def ListRepScores(
+        self, request: g.ListRepScoresRequest, context: Context
+    ) -> s.ListRepScoresResponse:
+        return await reads.rep_scores(
+            self._gw,
+            caller(),
+            team_id=request.team_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+
+    async def GetTeamHealth(self, request: g.TeamRequest, context: Context) -> s.TeamHealth:
+        return await reads.team_health(self._gw, caller(), team_id=request.team_id)
+
+    async def ListDiagnostics(
+        self, request: g.ListDiagnosticsRequest, context: Context
+    ) -> s.ListDiagnosticsResponse:
+        return await reads.diagnostics(self._gw, caller(), team_id=request.team_id, rep_id=request.rep_id)
+
+    async def GetFieldFriction(self, request: g.TeamRequest, context: Context) -> s.GetFieldFrictionResponse:
+        return await reads.field_friction(self._gw, caller(), team_id=request.team_id)
+
+    async def ListForecastAccuracy(
+        self, request: g.ListForecastAccuracyRequest, context: Context
+    ) -> s.ListForecastAccuracyResponse:
+        return await reads.forecast_accuracy(self._gw, caller(), rep_id=request.rep_id)
+
+    async def GetReadinessReport(
+        self, request: g.GetReadinessReportRequest, context: Context
+    ) -> s.ReadinessReport:
+        return await reads.readiness(self._gw, caller())
+
+    async def ListOpportunities(
+        self, request: g.ListOpportunitiesRequest, context: Context
+    ) -> s.ListOpportunitiesResponse:
+        return await reads.opportunities(
+            self._gw,
+            caller(),
+            team_id=request.team_id,
+            rep_id=request.rep_id,
+            review_ready_only=request.review_ready_only,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+
+    # ---- me ----
+
+    async def GetMyAgenda(self, request: g.GetMyAgendaRequest, context: Context) -> s.GetRepAgendaResponse:
+        return await me.agenda(self._gw, caller(), date=request.date)
+
+    async def GetMyScore(self, request: g.GetMyScoreRequest, context: Context) -> s.RepScore:
+        return (await me.score(self._gw, caller())).value
+
+    async def GetMyExclusions(self, request: g.GetMyExclusionsRequest, context: Context) -> c.RepExclusions:
+        return await me.exclusions(self._gw, caller())
+
+    async def SetMyExclusions(self, request: g.SetMyExclusionsRequest, context: Context) -> c.RepExclusions:
+        return await me.set_exclusions(
+            self._gw,
+            caller(),
+            addresses=list(request.excluded_addresses),
+            domains=list(request.excluded_domains),
+        )
+
+    # ---- admin ----
+
+    async def GetTenantConfig(
+        self, request: g.GetTenantConfigRequest, context: Context
+    ) -> crm_pb2.TenantConfig:
+        return await admin.get_config(self._gw, caller())
+
+    async def SetTenantConfig(
+        self, request: g.SetTenantConfigRequest, context: Context
+    ) -> crm_pb2.TenantConfig:
+        expected = request.expected_version if request.HasField("expected_version") else None
+        return await admin.set_config(self._gw, caller(), request.config, expected_version=expected)
+
+    async def GetCapturePolicy(self, request: g.GetCapturePolicyRequest, context: Context) -> c.CapturePolicy:
+        return await admin.get_capture_policy(self._gw, caller())
+
+    async def SetCapturePolicy(self, request: g.SetCapturePolicyRequest, context: Context) -> c.CapturePolicy:
+        policy = request.policy
+        if policy.capture_level not in (
+            c.CAPTURE_LEVEL_UNSPECIFIED,
+            c.CAPTURE_LEVEL_METADATA,
+            c.CAPTURE_LEVEL_SUBJECT,
+        ):
+            raise InvalidRequest("policy.capture_level must be metadata or subject")
+        return await admin.set_capture_policy(
+            self._gw,
+            caller(),
+            capture_level=policy.capture_level or c.CAPTURE_LEVEL_METADATA,
+            internal_domains=list(policy.internal_domains),
+            excluded_addresses=list(policy.excluded_addresses),
+            excluded_domains=list(policy.excluded_domains),
+        )
+
+    async def ListConnections(
+        self, request: g.ListConnectionsRequest, context: Context
+    ) -> c.ListConnectionsResponse:
+        return await admin.list_connections(self._gw, caller())
+
+    async def RegisterMicrosoftConnection(
+        self, request: g.RegisterMicrosoftConnectionRequest, context: Context
+    ) -> c.Connection:
+        return await admin.register_microsoft(self._gw, caller(), request.connection)
+
+    async def RegisterGoogleConnection(
+        self, request: g.RegisterGoogleConnectionRequest, context: Context
+    ) -> c.Connection:
+        return await admin.register_google(
+            self._gw,
+            caller(),
+            connection_id=request.connection_id,
+            service_account_key_json=request.service_account_key_json,
+            workspace_domain=request.workspace_domain,
+        )
+
+    async def DeleteConnection(self, request: g.DeleteConnectionRequest, context: Context) -> g.Empty:
+        await admin.delete_connection(self._gw, caller(), connection_id=request.connection_id)
+        return g.Empty()
+
+    async def UpsertMailboxes(
+        self, request: g.UpsertMailboxesRequest, context: Context
+    ) -> c.UpsertMailboxesResponse:
+        return await admin.upsert_mailboxes(
+            self._gw,
+            caller(),
+            connection_id=request.connection_id,
+            mailboxes=[(m.address, m.rep_id) for m in request.mailboxes],
+        )
+
+    async def RemoveMailbox(self, request: g.RemoveMailboxRequest, context: Context) -> g.Empty:
+        await admin.remove_mailbox(self._gw, caller(), address=request.address)
+        return g.Empty()
+
+    async def GetSyncStatus(
+        self, request: g.GetSyncStatusRequest, context: Context
+    ) -> c.GetSyncStatusResponse:
+        return await admin.sync_status(self._gw, caller(), mailbox=request.mailbox)
+
+    async def TriggerSync(self, request: g.TriggerSyncRequest, context: Context) -> c.TriggerSyncResponse:
+        return await admin.trigger_sync(
+            self._gw, caller(), mailbox=request.mailbox, full_resync=request.full_resync
+        )
+
+    async def EraseRep(self, request: g.EraseRepRequest, context: Context) -> g.EraseRepResponse:
+        erasure = await admin.erase_rep(self._gw, caller(), rep_id=request.rep_id)
+        return g.EraseRepResponse(
+            rep_id=erasure.rep_id,
+            capture=erasure.capture,
+            scoring=erasure.scoring,
+            revoked_key_ids=erasure.revoked_key_ids,
+        )
+
+    async def ListApiKeys(self, request: g.ListApiKeysRequest, context: Context) -> g.ListApiKeysResponse:
+        return g.ListApiKeysResponse(keys=[_api_key(k) for k in await keys.list_keys(self._gw, caller())])
+
+    async def CreateApiKey(self, request: g.CreateApiKeyRequest, context: Context) -> g.CreateApiKeyResponse:
+        role = _ROLES.get(request.role)
+        if role is None:
+            raise InvalidRequest("role must be admin, manager, rep or plugin")
+        created = await keys.create_key(
+            self._gw, caller(), name=request.name, role=role, rep_id=request.rep_id or None
+        )
+        return g.CreateApiKeyResponse(key=_api_key(created.record), secret=created.plaintext)
+
+    async def RevokeApiKey(self, request: g.RevokeApiKeyRequest, context: Context) -> g.ApiKey:
+        return _api_key(await keys.revoke_key(self._gw, caller(), key_id=request.key_id))
+
+
+def _api_key(record: KeyRecord) -> g.ApiKey:
+    key = g.ApiKey(
+        key_id=record.key_id,
+        prefix=f"gt_{record.key_id}_",
+        name=record.name,
+        role=_ROLE_NUMBERS[record.role],
+        rep_id=record.rep_id or "",
+        created_by=record.created_by,
+    )
+    key.created_at.CopyFrom(_ts(record.created_at))
+    if record.revoked_at is not None:
+        key.revoked_at.CopyFrom(_ts(record.revoked_at))
+    if record.last_used_at is not None:
+        key.last_used_at.CopyFrom(_ts(record.last_used_at))
+    return key
+
+
+def _ts(value: object) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)  # type: ignore[arg-type]
+    return ts

@@ -6,24 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.gateway.deps import Scoring, TenantId
+from services.gateway.deps import Ctx
 from services.gateway.identifiers import REP_ID_PATTERN
+from services.gateway.operations import reads
+from services.gateway.routes import RESPONSES
 from services.gateway.schemas import ActivityPage, ActivityRead
 
-router = APIRouter(tags=["activities"])
+router = APIRouter(tags=["activities"], responses=RESPONSES)
 
 
 @router.get("/reps/{rep_id}/activities", response_model=ActivityPage)
 async def list_rep_activities(
-    tenant_id: TenantId,
-    scoring: Scoring,
-    rep_id: Annotated[str, Path(pattern=REP_ID_PATTERN)],
+    ctx: Ctx,
+    rep_id: Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])],
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ActivityPage:
-    """The rep's captured e-mails and meetings, newest first."""
-    response = await scoring.list_activities(
-        tenant_id=tenant_id, rep_id=rep_id, page_size=page_size, page_token=page_token or ""
+    """The rep's captured e-mails and meetings, newest first (admins, the rep, their manager)."""
+    response = await reads.rep_activities(
+        ctx.gw, ctx.caller, rep_id=rep_id, page_size=page_size, page_token=page_token or ""
     )
     return ActivityPage(
         items=[ActivityRead.from_record(r) for r in response.activities],

@@ -1,0 +1,16 @@
+"""A small typed Python client of the public gRPC API, for CRM plugins.
+
+    from services.gateway.client import GroundtruthClient
+
+    async with GroundtruthClient("gateway.example:50051", api_key, secure=True) as gt:
+        await gt.ingest(events)
+        async for page in gt.stream_feed(subscription="salesforce"):
+            ...  # write page.activities into the CRM
+            await gt.ack(page.cursor, subscription="salesforce")
+
+See `services/gateway/client/example_plugin.py` and docs/api.md.
+"""
+
+from services.gateway.client.client import GroundtruthClient, RetryPolicy
+
+__all__ = ["GroundtruthClient", "RetryPolicy"]

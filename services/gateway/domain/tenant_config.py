@@ -1,0 +1,135 @@
+"""The tenant configuration an admin sets: what makes it valid, and the teams it defines.
+
+The gateway is the only writer of tenant configuration. It keeps every version it published and
+publishes each one as `TenantConfigUpdated` on gt.crm.events.v1 (key `tenant:`) for scoring.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from groundtruth.crm.v1 import crm_pb2
+from services.gateway.domain.access import Team, TeamDirectory
+from services.gateway.identifiers import is_domain, is_iso_date, is_rep_id, is_team_id
+
+DEFAULT_WINDOW_DAYS = 28
+MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 7, 365
+MAX_DOMAINS = 200
+MAX_FIELDS = 200
+MAX_STAGES = 100
+MAX_TEAMS = 500
+MAX_TEAM_MEMBERS = 5_000
+_SETTING_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
+    """Everything wrong with a configuration an admin submitted; empty when it can be published."""
+    problems: list[str] = []
+    for name, domains in (
+        ("internal_domains", config.internal_domains),
+        ("free_mail_domains", config.free_mail_domains),
+    ):
+        if len(domains) > MAX_DOMAINS:
+            problems.append(f"{name} has more than {MAX_DOMAINS} entries")
+        problems.extend(f"{name}: {d[:64]!r} is not a domain" for d in domains if not is_domain(d.lower()))
+        _unique(problems, name, [d.lower() for d in domains])
+    if len(config.required_opportunity_fields) > MAX_FIELDS:
+        problems.append(f"required_opportunity_fields has more than {MAX_FIELDS} entries")
+    if any(not f.strip() or len(f) > 255 for f in config.required_opportunity_fields):
+        problems.append("required_opportunity_fields: every field name has 1 to 255 characters")
+    _unique(problems, "required_opportunity_fields", list(config.required_opportunity_fields))
+    if len(config.stages) > MAX_STAGES:
+        problems.append(f"stages has more than {MAX_STAGES} entries")
+    if any(not s.strip() or len(s) > 255 for s in config.stages):
+        problems.append("stages: every stage name has 1 to 255 characters")
+    _unique(problems, "stages", list(config.stages))
+    if config.go_live_date and not is_iso_date(config.go_live_date):
+        problems.append("go_live_date must be an ISO date (yyyy-mm-dd)")
+    if config.window_days and not MIN_WINDOW_DAYS <= config.window_days <= MAX_WINDOW_DAYS:
+        problems.append(f"window_days must be {MIN_WINDOW_DAYS}..{MAX_WINDOW_DAYS} (0 means the default 28)")
+    for name, values in (("score_weights", config.score_weights), ("thresholds", config.thresholds)):
+        for key, value in values.items():
+            if not _SETTING_NAME.match(key):
+                problems.append(f"{name}: {key[:64]!r} is not a setting name (lower_snake_case)")
+            if not math.isfinite(value) or (name == "score_weights" and value < 0):
+                problems.append(
+                    f"{name}[{key[:64]!r}] must be a finite number" + (" >= 0" * (name == "score_weights"))
+                )
+    problems.extend(_team_problems(config.teams))
+    return problems
+
+
+def _team_problems(teams: Iterable[crm_pb2.Team]) -> list[str]:
+    problems: list[str] = []
+    team_list = list(teams)
+    if len(team_list) > MAX_TEAMS:
+        return [f"teams has more than {MAX_TEAMS} entries"]
+    seen_teams: set[str] = set()
+    member_of: dict[str, str] = {}
+    for team in team_list:
+        if not is_team_id(team.team_id):
+            problems.append(f"teams: {team.team_id[:64]!r} is not a valid team id")
+            continue
+        if team.team_id in seen_teams:
+            problems.append(f"teams: team {team.team_id!r} appears twice")
+        seen_teams.add(team.team_id)
+        if len(team.name) > 200:
+            problems.append(f"teams[{team.team_id!r}].name is longer than 200 characters")
+        if team.manager_rep_id and not is_rep_id(team.manager_rep_id):
+            problems.append(f"teams[{team.team_id!r}].manager_rep_id is not a valid rep id")
+        if len(team.member_rep_ids) > MAX_TEAM_MEMBERS:
+            problems.append(f"teams[{team.team_id!r}] has more than {MAX_TEAM_MEMBERS} members")
+            continue
+        for rep in team.member_rep_ids:
+            if not is_rep_id(rep):
+                problems.append(f"teams[{team.team_id!r}]: {rep[:130]!r} is not a valid rep id")
+            elif rep in member_of and member_of[rep] != team.team_id:
+                problems.append(f"rep {rep!r} is a member of both {member_of[rep]!r} and {team.team_id!r}")
+            member_of.setdefault(rep, team.team_id)
+    return problems
+
+
+def _unique(problems: list[str], name: str, values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        problems.append(f"{name} has duplicates")
+
+
+def normalized(config: crm_pb2.TenantConfig, *, version: int) -> crm_pb2.TenantConfig:
+    """The configuration as stored and published: domains lower-cased, defaults filled, versioned."""
+    out = crm_pb2.TenantConfig()
+    out.CopyFrom(config)
+    out.version = version
+    for field in (out.internal_domains, out.free_mail_domains):
+        lowered = [d.lower() for d in field]
+        del field[:]
+        field.extend(lowered)
+    for team in out.teams:
+        members = list(dict.fromkeys(team.member_rep_ids))
+        del team.member_rep_ids[:]
+        team.member_rep_ids.extend(members)
+    if not out.window_days:
+        out.window_days = DEFAULT_WINDOW_DAYS
+    return out
+
+
+def default_config() -> crm_pb2.TenantConfig:
+    """What a tenant has before its admin sets anything (version 0, never published)."""
+    return crm_pb2.TenantConfig(version=0, window_days=DEFAULT_WINDOW_DAYS)
+
+
+def directory_of(config: crm_pb2.TenantConfig) -> TeamDirectory:
+    return TeamDirectory.of(
+        Team(team_id=t.team_id, manager_rep_id=t.manager_rep_id, member_rep_ids=frozenset(t.member_rep_ids))
+        for t in config.teams
+    )
+
+
+def next_version(current: int, now_micros: int) -> int:
+    """Strictly above the current version and never behind the clock.
+
+    A version published to Kafka whose database commit then failed is never reused with other
+    content: the next write takes a later timestamp, and scoring applies the highest version.
+    """
+    return max(current + 1, now_micros)

@@ -1,0 +1,86 @@
+"""The write-back feed: matched activities of the tenant in `feed_sequence` order, with acks.
+
+Protocol (REST and gRPC alike): read pages after a cursor (no cursor: after the subscription's last
+ack), write them into the CRM, then ack the page's cursor. A plugin that crashes resumes from its
+last ack: it misses nothing, and sees again at most what it had read but not acked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.adapters import state_store
+from services.gateway.domain.access import Operation, require
+from services.gateway.domain.feed import decode_cursor, encode_cursor, next_position
+from services.gateway.domain.principal import Principal
+from services.gateway.errors import Unauthenticated
+from services.gateway.operations import checks
+from services.gateway.operations.context import Gateway
+
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    activities: list[s.MatchedActivity]
+    cursor: str  # after this page: pass it to read on, ack it once the page is written back
+    acked_cursor: str  # the subscription's stored resume point
+
+
+async def read_page(gw: Gateway, p: Principal, *, subscription: str, cursor: str, page_size: int) -> FeedPage:
+    require(p, Operation.READ_FEED)
+    name = checks.subscription(subscription)
+    acked = await state_store.acked_sequence(gw.pool, tenant_id=p.tenant_id, subscription=name)
+    after = decode_cursor(cursor) if cursor else acked
+    size = gw.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
+    activities, position = await _page(gw, p.tenant_id, after=after, page_size=size)
+    return FeedPage(activities, encode_cursor(position), encode_cursor(acked))
+
+
+async def ack(gw: Gateway, p: Principal, *, subscription: str, cursor: str) -> str:
+    """Store `cursor` as the subscription's resume point; returns the point now stored."""
+    require(p, Operation.ACK_FEED)
+    name = checks.subscription(subscription)
+    sequence = decode_cursor(cursor)
+    stored = await state_store.ack(gw.pool, tenant_id=p.tenant_id, subscription=name, sequence=sequence)
+    return encode_cursor(stored)
+
+
+async def stream(
+    gw: Gateway, p: Principal, *, subscription: str, cursor: str, page_size: int
+) -> AsyncIterator[FeedPage]:
+    """Pages as they become available, forever; polls scoring while caught up.
+
+    Ends with `Unauthenticated` when the key is revoked; the caller cancels it to stop.
+    """
+    first = await read_page(gw, p, subscription=subscription, cursor=cursor, page_size=page_size)
+    acked_cursor = first.acked_cursor
+    if first.activities:
+        yield first
+    after = decode_cursor(first.cursor)
+    size = gw.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
+    while True:
+        activities, position = await _page(gw, p.tenant_id, after=after, page_size=size)
+        if activities:
+            yield FeedPage(activities, encode_cursor(position), acked_cursor)
+        after = position
+        if len(activities) < size:
+            await asyncio.sleep(gw.limits.feed_poll_interval_sec)
+            if not await gw.authenticator.still_valid(p):
+                raise Unauthenticated("the API key was revoked")
+
+
+async def _page(
+    gw: Gateway, tenant_id: str, *, after: int, page_size: int
+) -> tuple[list[s.MatchedActivity], int]:
+    response = await gw.scoring.list_matched_activities(
+        tenant_id=tenant_id, after_sequence=after, page_size=page_size
+    )
+    # Never repeat what is behind the cursor, and never pass on another tenant's item.
+    activities = [
+        a for a in response.activities if a.feed_sequence > after and a.tenant_id in ("", tenant_id)
+    ]
+    return activities, next_position(after, response.last_sequence, [a.feed_sequence for a in activities])

@@ -1,0 +1,60 @@
+"""CRM ingest for plugins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from starlette.responses import JSONResponse
+
+from services.gateway.deps import Ctx
+from services.gateway.domain.access import Operation, require
+from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, StoredAnswer, fingerprint_json
+from services.gateway.operations import ingest
+from services.gateway.problems import problem
+from services.gateway.routes import RESPONSES
+from services.gateway.schemas_crm import CrmEventBatchIn, IngestRead, parse_item
+
+router = APIRouter(tags=["crm"], responses=RESPONSES)
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@router.post("/crm/events", status_code=202, response_model=IngestRead)
+async def ingest_crm_events(
+    ctx: Ctx,
+    batch: CrmEventBatchIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="same key and same body: the first answer again, nothing published twice",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Validate each event, publish the valid ones to gt.crm.events.v1 and answer once the broker
+    has them: 202 with per-item results, or 422 when no event of the batch is valid."""
+    require(ctx.caller, Operation.INGEST_CRM_EVENTS)
+    raw_events = list(batch.events)
+
+    async def run() -> StoredAnswer:
+        result = await ingest.ingest(ctx.gw, ctx.caller, [parse_item(raw) for raw in raw_events])
+        return result.answer()
+
+    answer, replayed = await ingest.idempotently(
+        ctx.gw,
+        ctx.caller,
+        operation="rest:crm.ingest",
+        key=idempotency_key,
+        fingerprint=fingerprint_json(raw_events),
+        run=run,
+    )
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    if answer.status_code == 422:
+        return problem(
+            422,
+            "no event of the batch is valid; see items for each one's errors",
+            headers=headers,
+            **answer.body,
+        )
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)

@@ -1,0 +1,178 @@
+"""Admin: tenant configuration (validated, versioned, published), API keys, secrets, erasure."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.gateway.adapters import key_store
+from services.gateway.domain.principal import Role
+from services.gateway.operations import keys
+from tests.integration.gateway.conftest import GatewayUnderTest
+from tests.integration.gateway.kafka import crm_events
+from tests.integration.gateway.matrix import CONFIG
+
+pytestmark = pytest.mark.integration
+TENANT = "globex"
+
+
+async def test_configuration_is_validated_versioned_published_and_scopes_managers(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    manager = env.headers(TENANT, Role.MANAGER)  # mgr-1
+    invalid = {
+        **CONFIG,
+        "internal_domains": ["not a domain"],
+        "teams": [
+            {"team_id": "a", "manager_rep_id": "mgr-1", "member_rep_ids": ["rep-1"]},
+            {"team_id": "b", "manager_rep_id": "mgr-2", "member_rep_ids": ["rep-1"]},
+        ],
+    }
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        current = (await client.get("/v1/admin/config", headers=admin)).json()
+        refused = await client.put("/v1/admin/config", json=invalid, headers=admin)
+        assert refused.status_code == 400
+        assert "not a domain" in refused.json()["detail"] and "member of both" in refused.json()["detail"]
+
+        assert (
+            await client.get("/v1/scores", params={"team_id": "team-west"}, headers=manager)
+        ).status_code == 403
+        moved = {
+            **CONFIG,
+            "teams": [{"team_id": "team-west", "manager_rep_id": "mgr-1", "member_rep_ids": ["rep-9"]}],
+            "expected_version": current["version"],
+        }
+        updated = await client.put("/v1/admin/config", json=moved, headers=admin)
+        assert updated.status_code == 200, updated.text
+        stored = updated.json()
+        assert stored["version"] > current["version"] and stored["window_days"] == 28
+        stale = await client.put("/v1/admin/config", json=moved, headers=admin)  # same expected_version
+        assert stale.status_code == 409
+        # The manager's scope follows the new teams at once (this replica invalidated its cache).
+        assert (
+            await client.get("/v1/scores", params={"team_id": "team-west"}, headers=manager)
+        ).status_code == 200
+        assert (
+            await client.get("/v1/scores", params={"team_id": "team-east"}, headers=manager)
+        ).status_code == 403
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+
+    published = [
+        (key, e)
+        for key, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated" and e.tenant_id == TENANT
+    ]
+    versions = [e.tenant_config_updated.config.version for _, e in published]
+    assert stored["version"] in versions
+    assert {key for key, _ in published} == {f"{TENANT}:".encode()}
+    assert versions == sorted(versions)
+
+
+async def test_api_keys_are_shown_once_work_at_once_and_the_last_admin_stays(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        created = await client.post(
+            "/v1/admin/api-keys",
+            json={"name": "ann's phone", "role": "rep", "rep_id": "rep-2"},
+            headers=admin,
+        )
+        assert created.status_code == 201
+        secret = created.json()["secret"]
+        assert secret.startswith(created.json()["key"]["prefix"])
+        me = await client.get("/v1/me/score", headers={"Authorization": f"Bearer {secret}"})
+        assert me.status_code == 200 and me.json()["rep_id"] == "rep-2"
+        listed = await client.get("/v1/admin/api-keys", headers=admin)
+        assert secret not in listed.text
+        assert created.json()["key"]["key_id"] in listed.text
+        no_rep = await client.post("/v1/admin/api-keys", json={"name": "m", "role": "manager"}, headers=admin)
+        assert no_rep.status_code == 400 and "rep_id is required" in no_rep.json()["detail"]
+        admin_with_rep = await client.post(
+            "/v1/admin/api-keys", json={"name": "a", "role": "admin", "rep_id": "rep-1"}, headers=admin
+        )
+        assert admin_with_rep.status_code == 400
+
+    gw = env.running.gateway
+    await keys.create_tenant(gw.pool, pepper=gw.pepper, tenant_id="solo", name="Solo")
+    solo = list(await key_store.list_keys(gw.pool, "solo"))
+    assert len(solo) == 1
+    solo_key = await keys.issue_key(
+        gw.pool,
+        pepper=gw.pepper,
+        tenant_id="solo",
+        name="second",
+        role=Role.ADMIN,
+        rep_id=None,
+        created_by="test",
+    )
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        headers = {"Authorization": f"Bearer {solo_key.plaintext}"}
+        first = await client.delete(f"/v1/admin/api-keys/{solo[0].key_id}", headers=headers)
+        last = await client.delete(f"/v1/admin/api-keys/{solo_key.record.key_id}", headers=headers)
+    assert first.status_code == 200
+    assert last.status_code == 409 and "last active admin key" in last.json()["detail"]
+
+
+async def test_provider_secrets_go_to_capture_and_never_come_back(gateway_env: GatewayUnderTest) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    secret = "client-secret-that-must-not-echo"
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        registered = await client.post(
+            "/v1/admin/connections/microsoft",
+            json={
+                "directory_tenant_id": "contoso.onmicrosoft.com",
+                "client_id": "app",
+                "client_secret": secret,
+            },
+            headers=admin,
+        )
+        listed = await client.get("/v1/admin/connections", headers=admin)
+        both = await client.post(
+            "/v1/admin/connections/microsoft",
+            json={"directory_tenant_id": "contoso", "client_id": "app"},
+            headers=admin,
+        )
+        bad_google = await client.post(
+            "/v1/admin/connections/google",
+            json={"service_account_key": {"type": "authorized_user"}, "workspace_domain": "globex.example"},
+            headers=admin,
+        )
+    assert registered.status_code == 201 and registered.json()["has_credentials"]
+    assert secret not in registered.text and secret not in listed.text
+    assert secret in env.upstreams.capture.secrets_received
+    assert both.status_code == 400 and "client_secret or certificate" in both.json()["detail"]
+    assert bad_google.status_code == 400 and "service_account" in bad_google.json()["detail"]
+
+
+async def test_erasure_goes_through_capture_and_scoring_and_revokes_the_reps_keys(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    gw = env.running.gateway
+    rep_key = await keys.issue_key(
+        gw.pool,
+        pepper=gw.pepper,
+        tenant_id=TENANT,
+        name="leaver",
+        role=Role.REP,
+        rep_id="leaver-1",
+        created_by="test",
+    )
+    calls_before = len(env.upstreams.recorder.calls)
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        erased = await client.post("/v1/admin/reps/leaver-1/erasure", headers=env.headers(TENANT, Role.ADMIN))
+        after = await client.get("/v1/me/score", headers={"Authorization": f"Bearer {rep_key.plaintext}"})
+    assert erased.status_code == 200
+    body = erased.json()
+    assert body["revoked_key_ids"] == [rep_key.record.key_id]
+    assert body["capture"]["mailboxes_removed"] == 1 and body["scoring"]["activities_deleted"] == 2
+    assert env.upstreams.recorder.calls[calls_before:] == [
+        ("CaptureAdmin.EraseRep", TENANT),
+        ("ScoringAdmin.EraseRep", TENANT),
+    ]
+    assert after.status_code == 401

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from groundtruth.crm.v1 import crm_pb2
+from services.gateway.domain.tenant_config import config_problems, directory_of, next_version, normalized
+
+
+def team(team_id: str, manager: str, *members: str) -> crm_pb2.Team:
+    return crm_pb2.Team(team_id=team_id, manager_rep_id=manager, member_rep_ids=list(members))
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        pytest.param(crm_pb2.TenantConfig(internal_domains=["acme"]), "not a domain", id="domain"),
+        pytest.param(crm_pb2.TenantConfig(stages=["A", "A"]), "duplicates", id="stages"),
+        pytest.param(crm_pb2.TenantConfig(window_days=3), "window_days", id="window"),
+        pytest.param(crm_pb2.TenantConfig(go_live_date="soon"), "go_live_date", id="go live"),
+        pytest.param(crm_pb2.TenantConfig(score_weights={"usage": -1}), ">= 0", id="weight"),
+        pytest.param(
+            crm_pb2.TenantConfig(teams=[team("a", "m", "r"), team("b", "m", "r")]),
+            "member of both",
+            id="two teams",
+        ),
+        pytest.param(
+            crm_pb2.TenantConfig(teams=[team("a", "m"), team("a", "n")]), "appears twice", id="dup team"
+        ),
+    ],
+)
+def test_problems(config: crm_pb2.TenantConfig, problem: str) -> None:
+    assert any(problem in p for p in config_problems(config))
+
+
+def test_normalized_and_directory() -> None:
+    config = crm_pb2.TenantConfig(
+        internal_domains=["ACME.example"], teams=[team("east", "m1", "r1", "r1", "r2")]
+    )
+    assert config_problems(config) == []
+    stored = normalized(config, version=7)
+    assert stored.version == 7 and stored.window_days == 28
+    assert list(stored.internal_domains) == ["acme.example"]
+    assert list(stored.teams[0].member_rep_ids) == ["r1", "r2"]
+    assert directory_of(stored).visible_reps("m1") == {"m1", "r1", "r2"}
+
+
+def test_versions_only_grow() -> None:
+    assert next_version(0, 1_000) == 1_000
+    assert next_version(5_000, 1_000) == 5_001  # the clock went back: still above the current one
