@@ -11,6 +11,8 @@
 # groundtruth-capture        encryption-key: the key capture encrypts provider secrets with at rest
 #                            (32 random bytes, URL-safe base64). Losing it makes every stored connection
 #                            secret unreadable: back it up.
+# groundtruth-gateway        api-key-pepper: the key API keys are hashed under (HMAC-SHA256). Rotating it
+#                            invalidates every issued API key.
 set -euo pipefail
 namespace="${1:?usage: $0 NAMESPACE}"
 
@@ -35,5 +37,13 @@ if exists groundtruth-capture; then
 else
     kubectl create secret generic groundtruth-capture --namespace "$namespace" \
         --from-literal=encryption-key="$(openssl rand 32 | basenc --base64url)" \
+        --dry-run=client -o yaml | kubectl apply -f -
+fi
+
+if exists groundtruth-gateway; then
+    echo "secret/groundtruth-gateway exists, left as it is"
+else
+    kubectl create secret generic groundtruth-gateway --namespace "$namespace" \
+        --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
         --dry-run=client -o yaml | kubectl apply -f -
 fi
