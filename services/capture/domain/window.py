@@ -23,6 +23,15 @@ class Window:
         """Identifies the window in a stored cursor; a different scope means restart the chain."""
         return f"{self.start:%Y-%m-%dT%H:%M:%SZ}/{self.end:%Y-%m-%dT%H:%M:%SZ}"
 
+    @classmethod
+    def from_scope(cls, scope: str) -> Window:
+        """Inverse of `scope`; raises ValueError on anything else."""
+        start, _, end = scope.partition("/")
+        return cls(
+            datetime.fromisoformat(start.replace("Z", "+00:00")),
+            datetime.fromisoformat(end.replace("Z", "+00:00")),
+        )
+
     def contains(self, start: datetime, end: datetime) -> bool:
         """Overlap semantics, like calendarView: an event is in the window if any part of it is."""
         return start < self.end and end > self.start

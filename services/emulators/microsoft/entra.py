@@ -81,7 +81,9 @@ class EntraApi:
         if org is None:
             return _oauth_error(400, "invalid_request", 90002, "Tenant not found.")
         # Parsed by hand: starlette's form parser needs python-multipart, which nothing else needs.
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
+        form = {
+            k: v[-1] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()
+        }
         if form.get("grant_type") != "client_credentials":
             return _oauth_error(
                 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type."

@@ -1,0 +1,1 @@
+"""Provider connectors: each turns one provider's wire protocol into neutral changes for the engine."""
