@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import grpc
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from groundtruth.activity.v1 import activity_pb2
@@ -121,9 +122,12 @@ def _status(mailbox: MailboxRef, status: MailboxStatus, connection_id: str) -> c
 
 def _pem_private_key(pem: str, field: str) -> None:
     try:
-        load_pem_private_key(pem.encode(), password=None)
+        key = load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError) as exc:
         raise check.Invalid(f"{field} is not an unencrypted PEM private key") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        # Entra client assertions and Google service-account JWTs are RS256.
+        raise check.Invalid(f"{field} must be an RSA private key")
 
 
 class CaptureAdminServicer(capture_pb2_grpc.CaptureAdminServicer):

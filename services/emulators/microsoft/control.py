@@ -17,6 +17,7 @@
 | POST | /faults/deny | {mailbox, denied} | 403 ErrorAccessDenied |
 | POST | /faults/empty-pages | {mailbox, count} | empty pages with a nextLink |
 | POST | /faults/replay | {mailbox, count} | re-send already delivered items |
+| POST | /faults/latency | {seconds} | delay every Graph answer |
 | POST | /notifications | {enabled} | change notifications on/off |
 | GET  | /subscriptions/{upn} | | the mailbox's subscriptions |
 | POST | /subscriptions/{id}/lifecycle | {event} | send a lifecycle notification |
@@ -120,6 +121,8 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
             emulator.empty_pages(b["mailbox"], int(b.get("count", 1)))
         elif name == "replay":
             emulator.replay(b["mailbox"], int(b.get("count", 5)))
+        elif name == "latency":
+            emulator.set_latency(float(b.get("seconds", 0.0)))
         else:
             raise KeyError(name)
         return None

@@ -253,6 +253,10 @@ class MicrosoftEmulator:
         """The next page re-sends up to `count` items the client has already received."""
         self.state.faults_for(upn).replay = count
 
+    def set_latency(self, seconds: float) -> None:
+        """Every Graph answer waits this long first."""
+        self.state.latency_sec = seconds
+
     def set_notifications(self, enabled: bool) -> None:
         self.state.subscriptions.enabled = enabled
 

@@ -6,6 +6,7 @@ own; clients must follow them verbatim.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -81,6 +82,8 @@ class GraphApi:
 
     async def dispatch(self, request: Request) -> Response:
         path = request.path_params["path"].strip("/")
+        if self.state.latency_sec:
+            await asyncio.sleep(self.state.latency_sec)
         try:
             grant = self.state.grant_for(request.headers.get("authorization"))
             if grant is None:

@@ -55,6 +55,7 @@ class EmulatorState:
     subscriptions: Subscriptions = field(default_factory=Subscriptions)
     requests: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=500_000))
     token_requests: int = 0
+    latency_sec: float = 0.0  # added to every Graph answer, like a real network round trip
 
     def add_org(self, org: Organisation) -> None:
         self.orgs[org.tenant_id.lower()] = org

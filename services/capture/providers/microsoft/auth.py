@@ -129,9 +129,9 @@ class MsalTokens:
             raise Unavailable(f"token endpoint unreachable: {type(exc).__name__}") from exc
         except msal.exceptions.MsalServiceError as exc:
             raise Unavailable(f"token endpoint failed: {exc}") from exc
-        except ValueError as exc:
-            # MSAL refuses a malformed or non-https authority, or an unusable certificate.
-            raise ProviderRejected(f"cannot use this connection: {exc}") from exc
+        except Exception as exc:
+            # MSAL refuses a malformed or non-https authority, or a key it cannot sign with.
+            raise ProviderRejected(f"cannot use this connection's credential: {type(exc).__name__}") from exc
         if "access_token" in result:
             return result
         error = str(result.get("error", "unknown_error"))
