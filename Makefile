@@ -9,7 +9,7 @@ PROTOS := $(shell find protos -name '*.proto')
 GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
-.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean
+.PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean bench-capture
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -65,6 +65,10 @@ fmt: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# Capture backfill vs the emulator's own serving rate, webhook latency, peak RSS (BENCH_ARGS to tune).
+bench-capture: install
+	$(BIN)/python -m tests.bench.capture $(BENCH_ARGS)
 
 check: lint test
 

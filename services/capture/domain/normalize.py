@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.identity import activity_id, event_id
@@ -35,6 +37,7 @@ _KIND = {
 }
 # A retraction must sort after the version it retracts, even when the provider's clock runs ahead.
 _RETRACTION_STEP = timedelta(milliseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,19 @@ def _meeting_participants(item: MeetingItem, internal: DomainSet) -> list[activi
     return out
 
 
+def _set(ts: Timestamp, value: datetime) -> None:
+    # Exact integer arithmetic, and much cheaper than Timestamp.FromDatetime's time tuple.
+    delta = value - _EPOCH if value.tzinfo else value - _EPOCH.replace(tzinfo=None)
+    ts.seconds = delta.days * 86_400 + delta.seconds
+    ts.nanos = delta.microseconds * 1000
+
+
+@dataclass(frozen=True)
+class Normalized:
+    activity: activity_pb2.Activity
+    content_hash: str  # see `content_hash`
+
+
 def to_activity(
     item: CapturedItem,
     *,
@@ -104,8 +120,8 @@ def to_activity(
     level: CaptureLevel,
     internal: DomainSet,
     observed_at: datetime,
-) -> activity_pb2.Activity:
-    """The activity for an item that passed the privacy filter."""
+) -> Normalized:
+    """The activity for an item that passed the privacy filter, with its content hash."""
     activity = activity_pb2.Activity(
         id=activity_id(
             tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=item.item_id
@@ -129,17 +145,19 @@ def to_activity(
         activity.kind = activity_pb2.ACTIVITY_KIND_MEETING
         activity.provider_ids.ical_uid = item.ical_uid
         activity.provider_ids.series_id = item.series_id
-        activity.end_at.FromDatetime(item.end)
+        _set(activity.end_at, item.end)
         activity.is_all_day = item.is_all_day
         activity.is_cancelled = item.is_cancelled
         activity.participants.extend(_meeting_participants(item, internal))
-    activity.occurred_at.FromDatetime(item.occurred_at)
-    activity.source_modified_at.FromDatetime(item.modified_at)
-    activity.observed_at.FromDatetime(observed_at)
+    _set(activity.occurred_at, item.occurred_at)
     if level is CaptureLevel.SUBJECT and item.subject is not None:
         activity.subject = item.subject
+    # Hash what the activity says before stamping when it was seen and last touched.
+    digest = hashlib.sha256(activity.SerializeToString(deterministic=True)).hexdigest()[:32]
+    _set(activity.source_modified_at, item.modified_at)
+    _set(activity.observed_at, observed_at)
     activity.event_id = event_id(activity)
-    return activity
+    return Normalized(activity, digest)
 
 
 def retraction(known: KnownItem, *, who: MailboxIdentity, observed_at: datetime) -> activity_pb2.Activity:
@@ -162,9 +180,9 @@ def retraction(known: KnownItem, *, who: MailboxIdentity, observed_at: datetime)
         is_deletion=True,
     )
     activity.provider_ids.item_id = known.item_id
-    activity.occurred_at.FromDatetime(known.occurred_at)
-    activity.observed_at.FromDatetime(observed_at)
-    activity.source_modified_at.FromDatetime(max(observed_at, known.modified_at + _RETRACTION_STEP))
+    _set(activity.occurred_at, known.occurred_at)
+    _set(activity.observed_at, observed_at)
+    _set(activity.source_modified_at, max(observed_at, known.modified_at + _RETRACTION_STEP))
     activity.event_id = event_id(activity)
     return activity
 
@@ -174,6 +192,7 @@ def content_hash(activity: activity_pb2.Activity) -> str:
 
     Two versions with the same hash carry the same information downstream, so the later one need not
     be published (a read flag toggled, a replayed delta page, a resync of unchanged items).
+    `to_activity` computes the same digest without the copy this needs.
     """
     stripped = activity_pb2.Activity()
     stripped.CopyFrom(activity)

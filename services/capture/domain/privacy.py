@@ -52,6 +52,8 @@ class DomainSet:
     def __contains__(self, domain: object) -> bool:
         if not isinstance(domain, str):
             return False
+        if domain in self.domains:  # the common case: an exact, already normalized match
+            return True
         candidate = _normalize_domain(domain)
         while candidate:
             if candidate in self.domains:
@@ -91,8 +93,13 @@ class CapturePolicy:
         return self.internal_domains.union([mailbox.rpartition("@")[2]])
 
 
-def drop_reason(item: CapturedItem, *, policy: CapturePolicy, mailbox: str) -> DropReason | None:
-    """Why `item` must not be captured for `mailbox`, or None when it may be."""
+def drop_reason(
+    item: CapturedItem, *, policy: CapturePolicy, mailbox: str, internal: DomainSet | None = None
+) -> DropReason | None:
+    """Why `item` must not be captured for `mailbox`, or None when it may be.
+
+    `internal` is `policy.internal_for(mailbox)`, passed in by callers that filter many items.
+    """
     if isinstance(item, EmailItem) and item.is_draft:
         return DropReason.DRAFT
     if isinstance(item, MeetingItem) and item.sensitivity in _PRIVATE:
@@ -104,7 +111,7 @@ def drop_reason(item: CapturedItem, *, policy: CapturePolicy, mailbox: str) -> D
             continue
         if policy.tenant_exclusions.excludes(p.address) or policy.rep_exclusions.excludes(p.address):
             return DropReason.EXCLUDED
-    internal = policy.internal_for(owner)
+    internal = internal if internal is not None else policy.internal_for(owner)
     if all(p.domain in internal for p in people):
         return DropReason.INTERNAL_ONLY
     return None

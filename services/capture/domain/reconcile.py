@@ -27,7 +27,7 @@ from services.capture.domain.items import (
     ItemGone,
     KnownItem,
 )
-from services.capture.domain.normalize import MailboxIdentity, content_hash, retraction, to_activity
+from services.capture.domain.normalize import MailboxIdentity, retraction, to_activity
 from services.capture.domain.privacy import CaptureLevel, CapturePolicy, DropReason, drop_reason
 
 
@@ -75,7 +75,7 @@ def plan_page(
             continue
         item = change.item
         before = previous(item.item_id)
-        reason = drop_reason(item, policy=policy, mailbox=who.mailbox)
+        reason = drop_reason(item, policy=policy, mailbox=who.mailbox, internal=internal)
         if reason is not None:
             plan.dropped[reason] += 1
             if before is not None:
@@ -83,12 +83,14 @@ def plan_page(
                 plan.retracted += 1
             current[item.item_id] = None
             continue
-        activity = to_activity(item, who=who, level=policy.level, internal=internal, observed_at=observed_at)
-        digest = content_hash(activity)
+        normalized = to_activity(
+            item, who=who, level=policy.level, internal=internal, observed_at=observed_at
+        )
+        digest = normalized.content_hash
         if before is not None and before.content_hash == digest:
             plan.unchanged += 1
         else:
-            plan.publish.append(activity)
+            plan.publish.append(normalized.activity)
         current[item.item_id] = KnownItem(
             item_id=item.item_id,
             stream=stream,

@@ -53,7 +53,7 @@ CREATE TABLE items (
     modified_at  timestamptz NOT NULL,
     content_hash text        NOT NULL,
     generation   integer     NOT NULL,
-    snapshot     jsonb       NOT NULL,
+    snapshot     bytea       NOT NULL,  -- the last full view (JSON of items.item_to_json)
     PRIMARY KEY (mailbox_id, item_id)
 );
 CREATE INDEX items_by_stream ON items (mailbox_id, stream, generation);

@@ -23,6 +23,7 @@ def build_microsoft(settings: Settings) -> ProviderConnector:
         tokens=tokens,
         ca_bundle=settings.microsoft_ca_bundle,
         timeout_sec=settings.microsoft_timeout_sec,
+        max_connections=settings.backfill_concurrency + settings.incremental_concurrency + 16,
     )
     return MicrosoftConnector(
         tokens=tokens,

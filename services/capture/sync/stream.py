@@ -136,7 +136,7 @@ async def _next_page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> 
     while True:
         await env.gate.wait_unpaused()
         try:
-            async with env.lanes.for_round(full_round=cursor.full_round):
+            async with env.lanes.page(full_round=cursor.full_round):
                 return await _page(env, stream, cursor)
         except MailboxPaused:
             continue

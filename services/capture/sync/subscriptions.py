@@ -6,12 +6,13 @@ counted and retried on the next pass, never a mailbox error.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 
@@ -28,6 +29,8 @@ from services.capture.sync.store import SyncStore
 from services.capture.sync.tuning import Tuning
 
 _log = logging.getLogger(__name__)
+_POSTPONE = timedelta(seconds=5)
+_MAX_RETRY = timedelta(minutes=5)
 SUBSCRIPTION_CHANGES = Counter(
     "gt_capture_subscription_changes_total", "Push subscriptions created, renewed or failed", ["action"]
 )
@@ -69,6 +72,8 @@ class SubscriptionKeeper:
         index: SubscriptionIndex,
         tuning: Tuning,
         wake: Callable[[], None],
+        backfilling: Callable[[], bool] = lambda: False,
+        limiter: asyncio.Semaphore | None = None,
     ) -> None:
         self._mailbox_id = mailbox_id
         self._connector = connector
@@ -76,8 +81,14 @@ class SubscriptionKeeper:
         self._index = index
         self._tuning = tuning
         self._wake = wake
+        self._backfilling = backfilling
+        # Process-wide: a thousand mailboxes finishing their backfill together must not open a
+        # thousand subscription requests (each one makes the provider call our webhook back).
+        self._limiter = limiter or asyncio.Semaphore(8)
+        self._failures = 0
         self._current: dict[str, StoredSubscription] | None = None
         self._events: dict[str, LifecycleEvent] = {}
+        self._postponed = False
         self.next_due: datetime | None = None
 
     def lifecycle(self, resource: str, event: LifecycleEvent) -> None:
@@ -86,18 +97,26 @@ class SubscriptionKeeper:
     async def maintain(self, ctx: SyncContext) -> None:
         if not self._tuning.push_enabled:
             return
+        self._postponed = False
         if self._current is None:
             self._current = {s.resource: s for s in await self._store.subscriptions(self._mailbox_id)}
+        failed = False
         for resource in self._connector.subscription_resources(ctx.mailbox):
             try:
                 await self._keep(ctx, resource)
-            except (SyncFault, MailboxPaused) as exc:
+            except (SyncFault, MailboxPaused, SubscriptionGone) as exc:
+                failed = True
                 SUBSCRIPTION_CHANGES.labels("failed").inc()
                 _log.warning(
                     "subscription upkeep failed; polling continues",
                     extra={"mailbox_id": self._mailbox_id, "resource": resource, "error": str(exc)},
                 )
+        self._failures = self._failures + 1 if failed else 0
         due = [s.renew_at for s in self._current.values()]
+        if self._postponed:
+            due.append(ctx.now + _POSTPONE)
+        if failed:
+            due.append(ctx.now + min(_POSTPONE * 2**self._failures, _MAX_RETRY))
         self.next_due = min(due) if due else None
 
     async def _keep(self, ctx: SyncContext, resource: str) -> None:
@@ -105,27 +124,39 @@ class SubscriptionKeeper:
         now = ctx.now
         sub = self._current.get(resource)
         event = self._events.pop(resource, None)
+        if sub is None and self._backfilling():
+            # Onboarding many mailboxes: backfill first; polling covers the meantime.
+            self._postponed = True
+            return
         if sub is None or event is LifecycleEvent.SUBSCRIPTION_REMOVED or sub.expires_at <= now:
-            await self._create(ctx, resource, replacing=sub)
+            async with self._limiter:
+                await self._create(ctx, resource, replacing=sub)
             if sub is not None:
                 self._wake()  # changes between the removal and now: one more delta catches them
             return
+        if event is None and now < sub.renew_at:
+            return
         try:
-            if event is LifecycleEvent.REAUTHORIZATION_REQUIRED:
-                await self._connector.reauthorize(ctx, sub)
-                SUBSCRIPTION_CHANGES.labels("reauthorized").inc()
-            if now >= sub.renew_at:
-                grant = await self._connector.renew(
-                    ctx, sub, expires_at=now + self._tuning.subscription_lifetime
-                )
-                renewed = StoredSubscription(
-                    self._mailbox_id, resource, grant.provider_id, sub.client_state, now, grant.expires_at
-                )
-                await self._save(renewed, replacing=sub)
-                SUBSCRIPTION_CHANGES.labels("renewed").inc()
+            async with self._limiter:
+                await self._refresh(ctx, sub, event)
         except SubscriptionGone:
-            await self._create(ctx, resource, replacing=sub)
+            async with self._limiter:
+                await self._create(ctx, resource, replacing=sub)
             self._wake()
+
+    async def _refresh(self, ctx: SyncContext, sub: StoredSubscription, event: LifecycleEvent | None) -> None:
+        """Reauthorize and/or renew; raises `SubscriptionGone` when the provider lost it."""
+        now = ctx.now
+        if event is LifecycleEvent.REAUTHORIZATION_REQUIRED:
+            await self._connector.reauthorize(ctx, sub)
+            SUBSCRIPTION_CHANGES.labels("reauthorized").inc()
+        if now >= sub.renew_at:
+            grant = await self._connector.renew(ctx, sub, expires_at=now + self._tuning.subscription_lifetime)
+            renewed = StoredSubscription(
+                self._mailbox_id, sub.resource, grant.provider_id, sub.client_state, now, grant.expires_at
+            )
+            await self._save(renewed, replacing=sub)
+            SUBSCRIPTION_CHANGES.labels("renewed").inc()
 
     async def _create(self, ctx: SyncContext, resource: str, *, replacing: StoredSubscription | None) -> None:
         client_state = secrets.token_urlsafe(32)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,8 +47,24 @@ class Lanes:
     bound how many pages (and so how much memory) are in flight."""
 
     def __init__(self, *, backfill: int, incremental: int) -> None:
-        self.backfill = asyncio.Semaphore(backfill)
-        self.incremental = asyncio.Semaphore(incremental)
+        self._backfill = asyncio.Semaphore(backfill)
+        self._incremental = asyncio.Semaphore(incremental)
+        self.backfill_pages = 0  # in flight or waiting for the lane
+        self.subscriptions = asyncio.Semaphore(8)  # subscription requests in flight
 
-    def for_round(self, *, full_round: bool) -> asyncio.Semaphore:
-        return self.backfill if full_round else self.incremental
+    @contextlib.asynccontextmanager
+    async def page(self, *, full_round: bool) -> AsyncIterator[None]:
+        if not full_round:
+            async with self._incremental:
+                yield
+            return
+        self.backfill_pages += 1
+        try:
+            async with self._backfill:
+                yield
+        finally:
+            self.backfill_pages -= 1
+
+    def backfilling(self) -> bool:
+        """Some mailbox is in a full round right now (new push subscriptions wait for it to end)."""
+        return self.backfill_pages > 0

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,8 @@ class MailboxWorker:
             index=deps.index,
             tuning=deps.tuning,
             wake=self.wake,
+            backfilling=deps.lanes.backfilling,
+            limiter=deps.lanes.subscriptions,
         )
         self.counters = MailboxCounters(self.mailbox)
 
@@ -125,12 +128,19 @@ class MailboxWorker:
 
     async def _run(self) -> None:
         self.status = await self._deps.store.status(self.mailbox.mailbox_id)
+        next_pass = time.monotonic()  # the first pass starts at once
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._next_timeout())
+                await asyncio.wait_for(self._wake.wait(), timeout=self._timeout(next_pass))
+            woken = self._wake.is_set()
             self._wake.clear()
             try:
-                await self._pass()
+                if woken or time.monotonic() >= next_pass:
+                    await self._pass()
+                    next_pass = time.monotonic() + self._pass_interval()
+                if self.status.state is not SyncState.ERROR and self._connection is not None:
+                    # Subscription upkeep only; due times wake the loop without a sync pass.
+                    await self.keeper.maintain(self._context())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -139,18 +149,20 @@ class MailboxWorker:
                     "mailbox pass failed outside the streams", extra={"mailbox": self.mailbox.address}
                 )
                 self._consecutive_failures += 1
+                next_pass = time.monotonic() + self._pass_interval()
 
-    def _next_timeout(self) -> float:
+    def _pass_interval(self) -> float:
         tuning = self._deps.tuning
-        if self.status.state is SyncState.ERROR:
-            kind = self.status.last_error.split(":", 1)[0]
-            if kind == FaultKind.UNAVAILABLE.value:
-                wait = tuning.backoff.delay(self._consecutive_failures, jitter=random.random())
-                timeout = min(tuning.error_retry_sec, max(wait, 1.0))
-            else:
-                timeout = tuning.error_retry_sec
-        else:
-            timeout = tuning.poll_interval_sec * random.uniform(0.9, 1.1)
+        if self.status.state is not SyncState.ERROR:
+            return tuning.poll_interval_sec * random.uniform(0.9, 1.1)
+        kind = self.status.last_error.split(":", 1)[0]
+        if kind == FaultKind.UNAVAILABLE.value:
+            wait = tuning.backoff.delay(self._consecutive_failures, jitter=random.random())
+            return min(tuning.error_retry_sec, max(wait, 1.0))
+        return tuning.error_retry_sec
+
+    def _timeout(self, next_pass: float) -> float:
+        timeout = max(next_pass - time.monotonic(), 0.0)
         if self.keeper.next_due is not None:
             until_due = (self.keeper.next_due - self._deps.clock()).total_seconds()
             timeout = min(timeout, max(until_due, 0.0))
@@ -210,8 +222,6 @@ class MailboxWorker:
                 extra={"mailbox": self.mailbox.address, "fault": kind.value, "error": str(worst)},
             )
         await deps.store.save_status(mailbox_id, self.status)
-        if self.status.state is not SyncState.ERROR:
-            await self.keeper.maintain(self._context())
 
     def _set_status(self, status: MailboxStatus) -> None:
         self.status = status

@@ -29,7 +29,9 @@ def test_received_mail_becomes_an_activity_with_roles_and_internal_flags() -> No
     item = email(
         sender="Buyer@Customer.example", to=(OWNER, "ops@acme.example"), cc=("cfo@customer.example",)
     )
-    activity = to_activity(item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0)
+    activity = to_activity(
+        item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0
+    ).activity
     assert activity.kind == P.ACTIVITY_KIND_EMAIL_RECEIVED
     assert activity.id == activity_id(
         tenant_id="acme", provider=P.PROVIDER_MICROSOFT, mailbox=OWNER, item_id=item.item_id
@@ -55,13 +57,15 @@ def test_received_mail_becomes_an_activity_with_roles_and_internal_flags() -> No
     ],
 )
 def test_subject_only_at_subject_level(level: CaptureLevel, subject: str | None) -> None:
-    activity = to_activity(email(), who=WHO, level=level, internal=INTERNAL, observed_at=T0)
+    activity = to_activity(email(), who=WHO, level=level, internal=INTERNAL, observed_at=T0).activity
     assert (activity.subject if activity.HasField("subject") else None) == subject
 
 
 def test_sent_mail_kind() -> None:
     item = email(direction=Direction.SENT, sender=OWNER, to=("buyer@customer.example",))
-    activity = to_activity(item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0)
+    activity = to_activity(
+        item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0
+    ).activity
     assert activity.kind == P.ACTIVITY_KIND_EMAIL_SENT
 
 
@@ -75,7 +79,9 @@ def test_meeting_participants_responses_and_resources() -> None:
         ),
         is_cancelled=True,
     )
-    activity = to_activity(item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0)
+    activity = to_activity(
+        item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0
+    ).activity
     assert activity.kind == P.ACTIVITY_KIND_MEETING
     assert activity.is_cancelled
     assert activity.end_at.ToDatetime().replace(tzinfo=T0.tzinfo) == T0 + timedelta(hours=1)
@@ -87,14 +93,16 @@ def test_meeting_participants_responses_and_resources() -> None:
 
 
 def test_content_hash_ignores_observation_time_but_not_content() -> None:
-    first = to_activity(email(), who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0)
+    first = to_activity(
+        email(), who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=T0
+    ).activity
     later = to_activity(
         email(modified=timedelta(hours=1)),
         who=WHO,
         level=CaptureLevel.METADATA,
         internal=INTERNAL,
         observed_at=T0 + timedelta(hours=2),
-    )
+    ).activity
     changed = to_activity(
         email(cc=("new@customer.example",)),
         who=WHO,
@@ -103,8 +111,19 @@ def test_content_hash_ignores_observation_time_but_not_content() -> None:
         observed_at=T0,
     )
     assert content_hash(first) == content_hash(later)
-    assert content_hash(first) != content_hash(changed)
+    assert content_hash(first) != content_hash(changed.activity)
+    assert changed.content_hash == content_hash(changed.activity), "the fast digest is the same digest"
     assert first.event_id != later.event_id
+
+
+def test_timestamps_are_exact_to_the_microsecond() -> None:
+    at = T0.replace(microsecond=123456) + timedelta(days=20000)
+    item = dataclasses.replace(email(), occurred_at=at)
+    activity = to_activity(
+        item, who=WHO, level=CaptureLevel.METADATA, internal=INTERNAL, observed_at=at
+    ).activity
+    assert activity.occurred_at.ToDatetime(T0.tzinfo) == at
+    assert activity.occurred_at.nanos == 123456000
 
 
 def test_retraction_carries_identities_only_and_sorts_after_the_version_it_retracts() -> None:

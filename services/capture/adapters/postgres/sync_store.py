@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 
 import asyncpg
+import orjson
 
 from plumbing.db.pool import Pool
 from services.capture.adapters.postgres.rows import (
@@ -16,7 +16,14 @@ from services.capture.adapters.postgres.rows import (
     status_from,
 )
 from services.capture.adapters.secret_box import SecretBox
-from services.capture.domain.items import Direction, ItemKind, KnownItem, item_from_json, item_to_json
+from services.capture.domain.items import (
+    CapturedItem,
+    Direction,
+    ItemKind,
+    KnownItem,
+    item_from_json,
+    item_to_json,
+)
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.status import MailboxStatus
 from services.capture.ports import ConnectionInfo, StoredSubscription
@@ -41,7 +48,7 @@ UPSERT_ITEMS = """
 INSERT INTO items (mailbox_id, item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
                    generation, snapshot)
 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                         $7::timestamptz[], $8::text[], $9::int[], $10::jsonb[])
+                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[])
 ON CONFLICT (mailbox_id, item_id) DO UPDATE SET
     stream = EXCLUDED.stream, kind = EXCLUDED.kind, direction = EXCLUDED.direction,
     occurred_at = EXCLUDED.occurred_at, modified_at = EXCLUDED.modified_at,
@@ -86,6 +93,16 @@ ON CONFLICT (mailbox_id, resource) DO UPDATE SET
     created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
 """
 DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resource = $2"
+
+
+def _snapshot_json(known: KnownItem) -> bytes:
+    # bytea rather than jsonb: nothing queries inside it, so the server need not parse it.
+    return orjson.dumps(item_to_json(known.snapshot)) if known.snapshot else b"null"
+
+
+def _snapshot_from(raw: bytes) -> CapturedItem | None:
+    parsed = orjson.loads(raw)
+    return item_from_json(parsed) if parsed else None
 
 
 def _cursor_args(mailbox_id: int, stream: str, c: StoredCursor) -> tuple[object, ...]:
@@ -159,7 +176,7 @@ class PostgresSyncStore:
                 modified_at=r["modified_at"],
                 content_hash=r["content_hash"],
                 direction=Direction(r["direction"]) if r["direction"] else None,
-                snapshot=item_from_json(json.loads(r["snapshot"])),
+                snapshot=_snapshot_from(r["snapshot"]),
             )
             for r in rows
         }
@@ -190,7 +207,7 @@ class PostgresSyncStore:
                     [k.modified_at for k in remember],
                     [k.content_hash for k in remember],
                     [cursor.generation] * len(remember),
-                    [json.dumps(item_to_json(k.snapshot)) if k.snapshot else "null" for k in remember],
+                    [_snapshot_json(k) for k in remember],
                 )
             if forget:
                 await conn.execute(FORGET_ITEMS, mailbox_id, list(forget))

@@ -95,9 +95,6 @@ def parse_message(
     raw: Mapping[str, Any], *, direction: Direction, previous: EmailItem | None
 ) -> EmailItem | None:
     item_id = str(raw["id"])
-    base = previous or EmailItem(
-        item_id, direction, datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), None
-    )
     changes: dict[str, Any] = {"item_id": item_id, "direction": direction}
     when = "sentDateTime" if direction is Direction.SENT else "receivedDateTime"
     occurred = _time(raw.get(when)) or (
@@ -121,15 +118,15 @@ def parse_message(
         changes["conversation_id"] = str(raw["conversationId"] or "")
     if "isDraft" in raw:
         changes["is_draft"] = bool(raw["isDraft"])
-    if previous is None and not {"occurred_at", "modified_at", "sender", "to"} <= changes.keys():
+    if previous is not None:
+        return dataclasses.replace(previous, **changes)
+    if not {"occurred_at", "modified_at", "sender", "to"} <= changes.keys():
         return None  # a partial update we cannot complete without the whole message
-    return dataclasses.replace(base, **changes)
+    return EmailItem(**changes)
 
 
 def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> MeetingItem | None:
     item_id = str(raw["id"])
-    epoch = datetime.min.replace(tzinfo=UTC)
-    base = previous or MeetingItem(item_id, epoch, epoch, epoch, None)
     changes: dict[str, Any] = {"item_id": item_id}
     if (start := _zoned(raw.get("start"))) is not None:
         changes["start"] = start
@@ -153,6 +150,9 @@ def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> Meet
         changes["is_cancelled"] = bool(raw["isCancelled"])
     if "sensitivity" in raw:
         changes["sensitivity"] = _SENSITIVITY.get(str(raw["sensitivity"]).lower(), Sensitivity.PRIVATE)
-    if previous is None and not {"start", "end", "modified_at"} <= changes.keys():
+    if previous is not None:
+        return dataclasses.replace(previous, **changes)
+    if not {"start", "end", "modified_at"} <= changes.keys():
         return None
-    return dataclasses.replace(base, **changes)
+    changes.setdefault("organizer", None)
+    return MeetingItem(**changes)
