@@ -92,6 +92,8 @@ class CpuMeter:
 class Tail:
     count: int = 0
     arrivals: dict[str, float] = field(default_factory=dict)  # provider item id → arrival time
+    # Decoding every record of the backfill would load the shared CPUs; only latency samples need it.
+    decode: bool = False
 
 
 @contextlib.asynccontextmanager
@@ -109,8 +111,10 @@ async def tailing(bootstrap: str, topic: str) -> AsyncIterator[Tail]:
             now = time.monotonic()
             for records in batch.values():
                 tail.count += len(records)
+                if not tail.decode:
+                    continue
                 for record in records:
-                    if record.value is not None and tail.count > 0:
+                    if record.value is not None:
                         item = activity_pb2.Activity.FromString(record.value).provider_ids.item_id
                         tail.arrivals.setdefault(item, now)
 
@@ -216,7 +220,7 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
             **provider.capture_env(emulators),
         }
         capture = spawn([sys.executable, "-m", "services.capture"], log_path=run_dir / "capture.log", env=env)
-        with RssSampler(capture.pid, interval_sec=0.1) as rss:
+        with RssSampler(capture.pid, interval_sec=0.25) as rss:
             await _until(lambda: _serving(grpc_port), timeout_sec=60, what="capture ready")
             async with (
                 tailing(endpoints.kafka_bootstrap_servers, topics.activity_captured) as tail,
@@ -254,6 +258,7 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
                     return await provider.subscriptions(control) >= 2 * mailboxes
 
                 await _until(subscribed, timeout_sec=300, what="subscriptions for every mailbox")
+                tail.decode = True
                 latencies = await _webhook_latencies(provider, control, addresses, tail, samples)
             report.set_peak_rss(rss.peak_mb)
 
