@@ -130,9 +130,7 @@ class SubscriptionKeeper:
             return
         if sub is None or event is LifecycleEvent.SUBSCRIPTION_REMOVED or sub.expires_at <= now:
             async with self._limiter:
-                await self._create(ctx, resource, replacing=sub)
-            if sub is not None:
-                self._wake()  # changes between the removal and now: one more delta catches them
+                await self._create(ctx, resource, replacing=sub)  # wakes the mailbox for a catch-up delta
             return
         if event is None and now < sub.renew_at:
             return
@@ -142,7 +140,6 @@ class SubscriptionKeeper:
         except SubscriptionGone:
             async with self._limiter:
                 await self._create(ctx, resource, replacing=sub)
-            self._wake()
 
     async def _refresh(self, ctx: SyncContext, sub: StoredSubscription, event: LifecycleEvent | None) -> None:
         """Reauthorize and/or renew; raises `SubscriptionGone` when the provider lost it."""
@@ -170,6 +167,9 @@ class SubscriptionKeeper:
             replacing=replacing,
         )
         SUBSCRIPTION_CHANGES.labels("created").inc()
+        # A change notified between the provider creating the subscription and us indexing it was
+        # dropped as unknown; one delta now catches whatever that was.
+        self._wake()
 
     async def _save(self, sub: StoredSubscription, *, replacing: StoredSubscription | None) -> None:
         assert self._current is not None

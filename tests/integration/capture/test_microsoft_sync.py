@@ -1,127 +1,28 @@
 """Capture from the Microsoft 365 emulator through the real msal and httpx, into the real broker, with
-state in the real PostgreSQL. One capture instance serves the module; each test uses its own mailboxes."""
+state in the real PostgreSQL: backfill, changes, privacy, resync, throttling, revocation. One capture
+instance serves the module; each test uses its own mailboxes."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import httpx
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
-from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
-from services.capture.app import RunningCapture, running_capture
-from services.capture.domain.identity import activity_id
-from services.capture.domain.window import Window, calendar_window
-from services.capture.sync.worker import MailboxWorker
-from services.emulators.microsoft.emulator import MicrosoftEmulator
+from groundtruth.capture.v1 import capture_pb2
 from tests.conftest import eventually
-from tests.integration.capture.harness import (
-    DOMAIN,
-    TENANT,
-    TopicTail,
-    admin_client,
-    capture_settings,
-    expected_ids,
-    org_spec,
-    register,
-    running_emulator,
-    statuses,
-    tailing,
-)
+from tests.integration.capture.harness import DOMAIN, TENANT, expected_ids, statuses
+from tests.integration.capture.rig import CUSTOMER, SEEDED, Rig, aid, holds, running_rig
 from tests.integration.conftest import Isolated
 
 pytestmark = pytest.mark.integration
-SEEDED = [f"rep{i:04d}@{DOMAIN}" for i in (1, 2, 3)]
-CUSTOMER = "buyer@northwind.example"
-
-
-@dataclass(frozen=True)
-class Rig:
-    emulator: MicrosoftEmulator
-    capture: RunningCapture
-    tail: TopicTail
-    admin: capture_pb2_grpc.CaptureAdminAsyncStub
-    window: Window
-
-    @property
-    def directory(self) -> str:
-        return next(iter(self.emulator.state.orgs.values())).tenant_id
-
-    def new_mailbox(self, name: str) -> str:
-        upn = f"{name}@{DOMAIN}"
-        self.emulator.add_mailbox(self.directory, upn)
-        return upn
-
-    async def add(self, *mailboxes: str, connection_id: str = "ms-main") -> None:
-        await self.admin.UpsertMailboxes(
-            capture_pb2.UpsertMailboxesRequest(
-                tenant_id=TENANT,
-                connection_id=connection_id,
-                mailboxes=[
-                    capture_pb2.MailboxAssignment(address=m, rep_id="rep-" + m.split("@")[0])
-                    for m in mailboxes
-                ],
-            )
-        )
-
-    async def idle(self, *mailboxes: str, passes: int = 1) -> None:
-        async def done() -> bool:
-            for m in mailboxes:
-                if m not in {ref.address for ref, _ in self.capture.engine.statuses()}:
-                    return False
-                worker = self.worker(m)
-                if worker.passes < passes or worker.status.state.value != "idle":
-                    return False
-            return True
-
-        await eventually(done, timeout_sec=30)
-
-    def worker(self, mailbox: str) -> MailboxWorker:
-        for ref, _ in self.capture.engine.statuses():
-            if ref.address == mailbox:
-                worker = self.capture.engine.worker(ref.mailbox_id)
-                assert worker is not None
-                return worker
-        raise AssertionError(f"no worker for {mailbox}")
-
-    async def trigger(self, mailbox: str, *, full_resync: bool = False) -> None:
-        await self.admin.TriggerSync(
-            capture_pb2.TriggerSyncRequest(tenant_id=TENANT, mailbox=mailbox, full_resync=full_resync)
-        )
-
-    async def subscribed(self, mailbox: str) -> None:
-        await eventually(lambda: _true(len(self.emulator.subscriptions_of(mailbox)) == 2), timeout_sec=20)
-
-
-async def _true(value: bool) -> bool:
-    return value
-
-
-def aid(mailbox: str, item_id: str) -> str:
-    return activity_id(
-        tenant_id=TENANT, provider=activity_pb2.PROVIDER_MICROSOFT, mailbox=mailbox, item_id=item_id
-    )
 
 
 @pytest.fixture(scope="module")
 async def rig(isolated: Isolated, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rig]:
-    tls_dir = Path(tmp_path_factory.mktemp("ms-tls"))
-    async with running_emulator(tls_dir, org_spec()) as emulator:
-        settings = capture_settings(isolated, emulator, emulator.tls)
-        async with (
-            tailing(isolated.bootstrap_servers, isolated.topics.activity_captured) as tail,
-            running_capture(settings) as capture,
-            admin_client(capture.grpc_port) as admin,
-        ):
-            await register(admin, emulator, SEEDED)
-            window = calendar_window(datetime.now(UTC), days_back=30, days_ahead=90, step_days=7)
-            yield Rig(emulator, capture, tail, admin, window)
+    async with running_rig(isolated, tmp_path_factory) as running:
+        yield running
 
 
 async def test_backfill_publishes_exactly_the_customer_activity_once(rig: Rig) -> None:
@@ -136,8 +37,7 @@ async def test_backfill_publishes_exactly_the_customer_activity_once(rig: Rig) -
         published = [a.id for a in rig.tail.for_mailbox(mailbox)]
         assert len(published) == len(set(published)), "an item was published twice during the backfill"
         assert len(expected) > 5
-    status = (await statuses(rig.admin))[SEEDED[0]]
-    assert status.state == "idle"
+    status = await rig.status(SEEDED[0])
     assert status.items_captured == len(rig.tail.for_mailbox(SEEDED[0]))
     assert status.last_success_at.seconds > 0
     sample = rig.tail.for_mailbox(SEEDED[0])
@@ -171,7 +71,7 @@ async def test_incremental_changes_arrive_through_notifications(rig: Rig) -> Non
     await rig.idle(mailbox)
     await rig.subscribed(mailbox)
     initial = {aid(mailbox, i) for i in (kept, moved, cancelled, deleted, read, archived, purged)}
-    await eventually(lambda: _true(rig.tail.live_ids(mailbox) == initial), timeout_sec=10)
+    await eventually(lambda: holds(rig.tail.live_ids(mailbox) == initial), timeout_sec=10)
     before = len(rig.tail.for_mailbox(mailbox))
 
     new_mail = emu.add_message(mailbox, sender="cfo@fabrikam.example", to=[mailbox], cc=[CUSTOMER])
@@ -274,9 +174,9 @@ async def test_privacy_filters_keep_items_out_of_kafka(rig: Rig) -> None:
     await rig.subscribed(mailbox)
     # An item captured earlier that turns private is retracted, not left behind.
     meeting = emu.add_event(mailbox, organizer=mailbox, attendees=[CUSTOMER], start=soon + timedelta(hours=3))
-    await eventually(lambda: _true(aid(mailbox, meeting) in rig.tail.live_ids(mailbox)), timeout_sec=10)
+    await eventually(lambda: holds(aid(mailbox, meeting) in rig.tail.live_ids(mailbox)), timeout_sec=10)
     emu.update(mailbox, meeting, {"sensitivity": "private"})
-    await eventually(lambda: _true(aid(mailbox, meeting) not in rig.tail.live_ids(mailbox)), timeout_sec=10)
+    await eventually(lambda: holds(aid(mailbox, meeting) not in rig.tail.live_ids(mailbox)), timeout_sec=10)
 
     on_topic = {a.provider_ids.item_id for a in rig.tail.for_mailbox(mailbox)}
     assert control in on_topic
@@ -298,7 +198,7 @@ async def test_expired_delta_tokens_resync_without_gaps_or_duplicates(rig: Rig) 
     meeting = emu.add_event(mailbox, organizer=mailbox, attendees=[CUSTOMER], start=soon)
     await rig.add(mailbox)
     await rig.idle(mailbox)
-    await eventually(lambda: _true(len(rig.tail.live_ids(mailbox)) == 9), timeout_sec=10)
+    await eventually(lambda: holds(len(rig.tail.live_ids(mailbox)) == 9), timeout_sec=10)
     before = len(rig.tail.for_mailbox(mailbox))
 
     emu.set_notifications(False)  # the gap: changes nobody is told about, and the tokens die
@@ -313,12 +213,11 @@ async def test_expired_delta_tokens_resync_without_gaps_or_duplicates(rig: Rig) 
     await rig.idle(mailbox, passes=2)
 
     expected_live = {aid(mailbox, i) for i in [*mails[1:], added]}
-    await eventually(lambda: _true(rig.tail.live_ids(mailbox) == expected_live), timeout_sec=10)
+    await eventually(lambda: holds(rig.tail.live_ids(mailbox) == expected_live), timeout_sec=10)
     after = [a.provider_ids.item_id for a in rig.tail.for_mailbox(mailbox)[before:]]
     # The full resync re-read every item, but only what changed in the gap was published again.
     assert sorted(after) == sorted([added, mails[0], meeting])
-    status = (await statuses(rig.admin))[mailbox]
-    assert status.state == "idle"
+    status = await rig.status(mailbox)
     assert status.resyncs == 3  # inbox, sent items and calendar each lost their token
     delta_410 = [r for r in emu.requests(mailbox) if r.status == 410]
     assert len(delta_410) == 3
@@ -342,7 +241,7 @@ async def test_a_second_expiry_in_a_row_is_an_error_not_a_loop(rig: Rig) -> None
     attempts = len(rig.emulator.requests(mailbox))
     assert attempts == 6  # per stream: the first request, one resync, then it stops
     message = rig.emulator.add_message(healthy, sender=CUSTOMER, to=[healthy])
-    await eventually(lambda: _true(aid(healthy, message) in rig.tail.live_ids(healthy)), timeout_sec=10)
+    await eventually(lambda: holds(aid(healthy, message) in rig.tail.live_ids(healthy)), timeout_sec=10)
     assert len(rig.emulator.requests(mailbox)) == attempts
 
 
@@ -374,9 +273,8 @@ async def test_throttling_is_honoured_per_mailbox(rig: Rig) -> None:
     )
     peak = rig.worker(mailbox).gate.peak_in_flight
     assert 1 <= peak <= 4
-    status = (await statuses(rig.admin))[mailbox]
-    assert status.state == "idle"
-    await eventually(lambda: _true(len(rig.tail.live_ids(mailbox)) == 6), timeout_sec=10)
+    await rig.status(mailbox)  # waits until the throttled mailbox is idle again
+    await eventually(lambda: holds(len(rig.tail.live_ids(mailbox)) == 6), timeout_sec=10)
 
 
 async def test_revoked_credentials_put_their_mailboxes_in_error_while_others_flow(rig: Rig) -> None:
@@ -403,7 +301,7 @@ async def test_revoked_credentials_put_their_mailboxes_in_error_while_others_flo
         return (await statuses(rig.admin))[revoked].state == "error"
 
     await eventually(revoked_in_error, timeout_sec=15)
-    await eventually(lambda: _true(aid(healthy, message) in rig.tail.live_ids(healthy)), timeout_sec=10)
+    await eventually(lambda: holds(aid(healthy, message) in rig.tail.live_ids(healthy)), timeout_sec=10)
     status = (await statuses(rig.admin))[revoked]
     assert status.last_error.startswith("revoked: invalid_client")
     assert OTHER_CLIENT_SECRET not in status.last_error
@@ -413,128 +311,4 @@ async def test_revoked_credentials_put_their_mailboxes_in_error_while_others_flo
     rig.emulator.revoke(OTHER_CLIENT_ID, revoked=False)
     await rig.trigger(revoked)
     await rig.idle(revoked)
-    await eventually(lambda: _true(len(rig.tail.live_ids(revoked)) == 1), timeout_sec=10)
-
-
-async def test_webhook_validation_handshake_and_client_state(rig: Rig) -> None:
-    base = f"http://127.0.0.1:{rig.capture.http_port}/webhooks/microsoft"
-    token = "Validation: Testing client application reachability for subscription Request-Id: 7f2a"
-    async with httpx.AsyncClient(base_url=base) as client:
-        for path in ("/notifications", "/lifecycle"):
-            started = time.monotonic()
-            echoed = await client.post(
-                path, params={"validationToken": token}, content=b"", headers={"Content-Type": "text/plain"}
-            )
-            assert time.monotonic() - started < 3
-            assert echoed.status_code == 200
-            assert echoed.headers["content-type"].startswith("text/plain")
-            assert echoed.text == token  # URL-decoded, exactly
-        await rig.idle(SEEDED[0])
-        await rig.subscribed(SEEDED[0])
-        worker = rig.worker(SEEDED[0])
-        passes = worker.passes
-        forged = {
-            "value": [
-                {
-                    "subscriptionId": rig.emulator.subscriptions_of(SEEDED[0])[0]["id"],
-                    "clientState": "guessed",
-                    "changeType": "created",
-                }
-            ]
-        }
-        answer = await client.post("/notifications", json=forged)
-        assert answer.status_code == 202
-        assert (await client.post("/notifications", content=b"not json")).status_code == 400
-        assert (await client.post("/notifications", content=b"x" * 1_000_001)).status_code == 413
-    await rig.idle(SEEDED[0])
-    assert worker.passes == passes, "a notification with the wrong clientState woke the mailbox"
-    for sub in rig.emulator.subscriptions_of(SEEDED[0]):
-        assert sub["notificationUrl"].endswith("/webhooks/microsoft/notifications")
-        assert sub["lifecycleNotificationUrl"].endswith("/webhooks/microsoft/lifecycle")
-        assert 0 < len(sub["clientState"]) <= 128
-
-
-async def test_a_notification_produces_the_activity_within_a_second(rig: Rig) -> None:
-    mailbox = rig.new_mailbox("latency")
-    await rig.add(mailbox)
-    await rig.idle(mailbox)
-    await rig.subscribed(mailbox)
-    latencies = []
-    for n in range(7):
-        started = time.monotonic()
-        item = rig.emulator.add_message(mailbox, sender=CUSTOMER, to=[mailbox], subject=f"n{n}")
-        wanted = aid(mailbox, item)
-
-        async def arrived(wanted: str = wanted) -> bool:
-            return wanted in rig.tail.live_ids(mailbox)
-
-        await eventually(arrived, timeout_sec=10, interval_sec=0.005)
-        arrival = next(r.at for r in rig.tail.records if r.activity.id == wanted)
-        latencies.append(arrival - started)
-        await rig.idle(mailbox, passes=rig.worker(mailbox).passes)
-    median = statistics.median(latencies)
-    figures = [round(x, 3) for x in latencies]
-    print(f"change → activity on Kafka via notification, seconds: {figures}; median {median:.3f}")
-    # Polling is every 600 s here: only the notification explains an arrival this fast.
-    assert median < 1.0
-
-
-async def test_lifecycle_events_recreate_reauthorize_and_catch_up(rig: Rig) -> None:
-    mailbox = rig.new_mailbox("lifecycle")
-    emu = rig.emulator
-    await rig.add(mailbox)
-    await rig.idle(mailbox)
-    await rig.subscribed(mailbox)
-    messages_sub = next(s for s in emu.subscriptions_of(mailbox) if s["resource"].endswith("/messages"))
-
-    # Removed: capture creates a new subscription and runs a delta for what it may have missed.
-    emu.set_notifications(False)
-    missed_while_removed = emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
-    emu.set_notifications(True)
-    assert await emu.lifecycle(messages_sub["id"], "subscriptionRemoved") == 202
-    await eventually(
-        lambda: _true(aid(mailbox, missed_while_removed) in rig.tail.live_ids(mailbox)), timeout_sec=10
-    )
-    await rig.subscribed(mailbox)
-    renewed = next(s for s in emu.subscriptions_of(mailbox) if s["resource"].endswith("/messages"))
-    assert renewed["id"] != messages_sub["id"]
-    after_recreate = emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
-    await eventually(
-        lambda: _true(aid(mailbox, after_recreate) in rig.tail.live_ids(mailbox)), timeout_sec=10
-    )
-
-    # Reauthorization required: notifications stop until capture reauthorizes.
-    assert await emu.lifecycle(renewed["id"], "reauthorizationRequired") == 202
-
-    async def reauthorized() -> bool:
-        return not emu.state.subscriptions.by_id[renewed["id"]].needs_reauthorization
-
-    await eventually(reauthorized, timeout_sec=10)
-    after_reauth = emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
-    await eventually(lambda: _true(aid(mailbox, after_reauth) in rig.tail.live_ids(mailbox)), timeout_sec=10)
-
-    # Missed: a delta catches up what the notifications did not carry.
-    emu.set_notifications(False)
-    unseen = emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
-    emu.set_notifications(True)
-    assert await emu.lifecycle(renewed["id"], "missed") == 202
-    await eventually(lambda: _true(aid(mailbox, unseen) in rig.tail.live_ids(mailbox)), timeout_sec=10)
-
-
-async def test_empty_pages_and_replayed_items_change_nothing(rig: Rig) -> None:
-    mailbox = rig.new_mailbox("replays")
-    emu = rig.emulator
-    items = [emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox]) for _ in range(12)]
-    emu.empty_pages(mailbox, count=4)
-    emu.replay(mailbox, count=3)
-    await rig.add(mailbox)
-    await rig.idle(mailbox)
-    await rig.subscribed(mailbox)
-    emu.replay(mailbox, count=8)
-    emu.empty_pages(mailbox, count=2)
-    late = emu.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
-    expected = {aid(mailbox, i) for i in [*items, late]}
-    await eventually(lambda: _true(rig.tail.live_ids(mailbox) == expected), timeout_sec=10)
-    await rig.idle(mailbox, passes=2)
-    published = [a.id for a in rig.tail.for_mailbox(mailbox)]
-    assert sorted(published) == sorted(expected), "a replayed item was published again"
+    await eventually(lambda: holds(len(rig.tail.live_ids(revoked)) == 1), timeout_sec=10)
