@@ -20,7 +20,7 @@ from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.producer import broker_reachable, create_producer
 from services.capture.adapters.grpc_admin import CaptureAdminServicer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
-from services.capture.adapters.metrics import LagCollector, register_lag_collector
+from services.capture.adapters.metrics import register_lag_source
 from services.capture.adapters.postgres.sync_store import PostgresSyncStore
 from services.capture.adapters.secret_box import SecretBox
 from services.capture.config import Settings
@@ -99,7 +99,7 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         stack.push_async_callback(grpc_server.stop)
         await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))
 
-        stack.callback(register_lag_collector(LagCollector(engine.statuses)))
+        stack.callback(register_lag_source(engine.statuses))
         await engine.start()
         stack.push_async_callback(engine.stop)
 

@@ -87,11 +87,17 @@ def _quietly_remove(metric: Counter | Gauge, *labels: str) -> None:
         metric.remove(*labels)
 
 
-class LagCollector(Collector):
-    """`gt_capture_mailbox_lag_seconds`, computed at scrape time so it grows between passes."""
+StatusSource = Callable[[], Iterable[tuple[MailboxRef, MailboxStatus]]]
 
-    def __init__(self, statuses: Callable[[], Iterable[tuple[MailboxRef, MailboxStatus]]]) -> None:
-        self._statuses = statuses
+
+class LagCollector(Collector):
+    """`gt_capture_mailbox_lag_seconds`, computed at scrape time so it grows between passes.
+
+    One collector per process, fed by every running engine (tests run several in one process).
+    """
+
+    def __init__(self) -> None:
+        self.sources: list[StatusSource] = []
 
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
@@ -100,13 +106,19 @@ class LagCollector(Collector):
             labels=_MAILBOX,
         )
         now = datetime.now(UTC)
-        for mailbox, status in self._statuses():
-            lag = status.lag_seconds(now)
-            if lag is not None:
-                family.add_metric([mailbox.tenant_id, mailbox.address], lag)
+        for source in list(self.sources):
+            for mailbox, status in source():
+                lag = status.lag_seconds(now)
+                if lag is not None:
+                    family.add_metric([mailbox.tenant_id, mailbox.address], lag)
         yield family
 
 
-def register_lag_collector(collector: LagCollector) -> Callable[[], None]:
-    REGISTRY.register(collector)
-    return lambda: REGISTRY.unregister(collector)
+_LAG = LagCollector()
+REGISTRY.register(_LAG)
+
+
+def register_lag_source(source: StatusSource) -> Callable[[], None]:
+    """Export the lag of `source`'s mailboxes; returns the function that stops it."""
+    _LAG.sources.append(source)
+    return lambda: _LAG.sources.remove(source)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.capture.adapters.metrics import MailboxCounters
+from services.capture.adapters.secret_box import SecretsUnavailable
 from services.capture.domain.faults import (
     AccessRevoked,
     CursorExpired,
@@ -176,7 +177,13 @@ class MailboxWorker:
         deps = self._deps
         mailbox_id = self.mailbox.mailbox_id
         if self._connection is None:
-            self._connection = await deps.store.connection(self.mailbox.connection_id)
+            try:
+                self._connection = await deps.store.connection(self.mailbox.connection_id)
+            except SecretsUnavailable as exc:
+                # The key that sealed this connection's credential is not configured: an admin must act.
+                self._set_status(self.status.failed(FaultKind.REJECTED, str(exc), at=deps.clock()))
+                await deps.store.save_status(mailbox_id, self.status)
+                return
             if self._connection is None:
                 return  # deleted meanwhile; the engine stops this worker
         started = deps.clock()

@@ -15,8 +15,10 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
+from services.capture.adapters.secret_box import new_key
 from services.capture.app import RunningCapture, running_capture
 from services.emulators.microsoft.emulator import MicrosoftEmulator
 from tests.conftest import eventually
@@ -352,3 +354,23 @@ async def test_trigger_full_resync_republishes_nothing_unchanged(rig: Rig) -> No
         rig.admin.TriggerSync(capture_pb2.TriggerSyncRequest(tenant_id=TENANT, mailbox="nobody@x.example")),
         grpc.StatusCode.NOT_FOUND,
     )
+
+
+async def test_a_credential_sealed_with_an_unknown_key_is_an_error_not_a_crash(
+    rig: Rig, isolated: Isolated
+) -> None:
+    # A second capture process started with the wrong key against the same database.
+    settings = capture_settings(
+        isolated, rig.emulator, rig.emulator.tls, public_base_url="", secret_keys=SecretStr(new_key())
+    )
+    async with running_capture(settings) as wrong_key:
+        mailboxes = [ref for ref, _ in wrong_key.engine.statuses()]
+        assert mailboxes, "the earlier tests left mailboxes to run"
+
+        async def all_rejected() -> bool:
+            states = [s for _, s in wrong_key.engine.statuses()]
+            return all(s.state.value == "error" and "key" in s.last_error for s in states)
+
+        await eventually(all_rejected, timeout_sec=15)
+        message = next(iter(wrong_key.engine.statuses()))[1].last_error
+        assert message.startswith("rejected: a stored secret was sealed with a key that is not configured")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
@@ -40,6 +41,12 @@ async def test_backfill_publishes_exactly_the_customer_activity_once(rig: Rig) -
     status = await rig.status(SEEDED[0])
     assert status.items_captured == len(rig.tail.for_mailbox(SEEDED[0]))
     assert status.last_success_at.seconds > 0
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"http://127.0.0.1:{rig.capture.http_port}/metrics")).text
+    labels = f'{{mailbox="{SEEDED[0]}",tenant="{TENANT}"}}'
+    for series in ("gt_capture_mailbox_lag_seconds", "gt_capture_mailbox_items_captured_total"):
+        assert series + labels in metrics, f"{series} is not exported per mailbox"
+    assert f'gt_capture_mailbox_state{{mailbox="{SEEDED[0]}",state="idle",tenant="{TENANT}"}} 1.0' in metrics
     sample = rig.tail.for_mailbox(SEEDED[0])
     kinds = {a.kind for a in sample}
     assert kinds == {
