@@ -10,7 +10,7 @@ GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway
+	images k8s-check k8s-operators bench-gateway bench-capture
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -71,6 +71,10 @@ fmt: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# Capture backfill vs the emulator's own serving rate, webhook latency, peak RSS (BENCH_ARGS to tune).
+bench-capture: install
+	$(BIN)/python -m tests.bench.capture $(BENCH_ARGS)
 
 check: lint test
 

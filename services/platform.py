@@ -11,15 +11,24 @@ from pathlib import Path
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
 from plumbing.kafka.topics import Topics, ensure_topics
 from plumbing.supervisor import ServiceProcess, Supervisor
+from services.capture.demo import demo_capture_env, register_demo
+from services.emulators.process import emulator_process
 from services.gateway.bootstrap import demo_admin_key, ensure_pepper
 
 _log = logging.getLogger(__name__)
 
 
 def service_processes(
-    endpoints: InfrastructureEndpoints, *, host: str = "127.0.0.1", gateway_pepper: str = ""
+    endpoints: InfrastructureEndpoints,
+    *,
+    host: str = "127.0.0.1",
+    gateway_pepper: str = "",
+    capture_env: dict[str, str] | None = None,
 ) -> list[ServiceProcess]:
-    """The services in start order, each with the environment that points it at the infrastructure."""
+    """The services in start order, each with the environment that points it at the infrastructure.
+
+    `capture_env` adds capture settings (the demo points it at the provider emulators).
+    """
     base_env = {
         **os.environ,
         "DATABASE_URL": endpoints.database_url,
@@ -52,6 +61,7 @@ def service_processes(
             args=["-m", "services.capture"],
             env={
                 **base_env,
+                **(capture_env or {}),
                 "GT_CAPTURE_HTTP_PORT": str(capture_http),
                 "GT_CAPTURE_GRPC_PORT": str(capture_grpc),
             },
@@ -98,12 +108,29 @@ def run_platform(run_dir: Path) -> int:
         endpoints = infrastructure.start()
         asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers, Topics()))
         pepper = os.environ.get("GT_GATEWAY_API_KEY_PEPPER") or ensure_pepper(run_dir)
-        services = service_processes(endpoints, gateway_pepper=pepper)
+        # The demo: provider emulators with a small organisation that capture reads.
+        emulators = emulator_process(
+            run_dir,
+            host="127.0.0.1",
+            control_port=int(os.environ.get("GT_EMULATORS_CONTROL_PORT", "8090")),
+            microsoft_port=int(os.environ.get("GT_EMULATOR_MICROSOFT_PORT", "8443")),
+        )
+        capture_http = int(os.environ.get("GT_CAPTURE_HTTP_PORT", "8081"))
+        capture_env = demo_capture_env(
+            run_dir,
+            emulator_port=int(os.environ.get("GT_EMULATOR_MICROSOFT_PORT", "8443")),
+            capture_http_port=capture_http,
+            host="127.0.0.1",
+        )
+        services = [emulators, *service_processes(endpoints, gateway_pepper=pepper, capture_env=capture_env)]
         for service in services:
             if stop_requested[0]:
                 return 0
             print(f"starting {service.name} ...", flush=True)
             supervisor.start(service)
+        capture_grpc = int(os.environ.get("GT_CAPTURE_GRPC_PORT", "50053"))
+        demo = register_demo(f"127.0.0.1:{capture_grpc}", run_dir / "emulators" / "emulators.json")
+        print(f"demo: capturing {len(demo)} emulated Microsoft 365 mailboxes for tenant 'demo'", flush=True)
         admin_key = asyncio.run(demo_admin_key(endpoints.database_url, pepper))
         _print_endpoints(endpoints, services, supervisor, admin_key)
         supervisor.watch(services, stop_requested)

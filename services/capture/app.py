@@ -1,4 +1,5 @@
-"""Wiring for the capture service: producer, publisher, admin gRPC, health and webhooks over HTTP."""
+"""Wiring for the capture service: migrations, pool, producer, connectors, the sync engine, admin gRPC,
+and health, metrics and provider webhooks over HTTP."""
 
 from __future__ import annotations
 
@@ -7,17 +8,29 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
+from plumbing.db.health import database_reachable
+from plumbing.db.migrations import migrate
+from plumbing.db.pool import Pool, create_pool
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.producer import broker_reachable, create_producer
 from services.capture.adapters.grpc_admin import CaptureAdminServicer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
+from services.capture.adapters.metrics import register_lag_source
+from services.capture.adapters.postgres.sync_store import PostgresSyncStore
+from services.capture.adapters.secret_box import SecretBox
 from services.capture.config import Settings
+from services.capture.providers.registry import build_connectors
+from services.capture.sync.engine import SyncEngine
+from services.capture.sync.tuning import Lanes, Tuning
 
 _log = logging.getLogger(__name__)
+SCHEMA = "capture"
+MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAMES = [capture_pb2.DESCRIPTOR.services_by_name["CaptureAdmin"].full_name]
 
 
@@ -26,12 +39,23 @@ class RunningCapture:
     publisher: KafkaActivityPublisher
     grpc_port: int
     http_port: int
+    engine: SyncEngine
+    pool: Pool
+
+
+async def run_migrations(settings: Settings) -> list[int]:
+    return await migrate(settings.database_url.get_secret_value(), schema=SCHEMA, directory=MIGRATIONS)
 
 
 @contextlib.asynccontextmanager
 async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
-    """Start every component; on exit stop taking work first, then flush and close in reverse order."""
+    """Start every component; on exit stop the sync engine first, then close in reverse order."""
+    await run_migrations(settings)
     async with contextlib.AsyncExitStack() as stack:
+        pool = await create_pool(
+            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
+        )
+        stack.push_async_callback(pool.close)
         producer = create_producer(
             settings.kafka_bootstrap_servers,
             enable_idempotence=settings.kafka_enable_idempotence,
@@ -41,11 +65,31 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         stack.push_async_callback(producer.stop)
         publisher = KafkaActivityPublisher(producer, topic=settings.topics.activity_captured)
 
+        secrets = SecretBox(settings.secret_keys)
+        if not secrets.available:
+            _log.warning("GT_CAPTURE_SECRET_KEYS is not set: connections cannot be registered or read")
+        connectors = build_connectors(settings)
+        for connector in connectors.values():
+            stack.push_async_callback(connector.close)
+        engine = SyncEngine(
+            store=PostgresSyncStore(pool, secrets),
+            connectors=connectors,
+            publisher=publisher,
+            tuning=Tuning.from_settings(settings),
+            lanes=Lanes(backfill=settings.backfill_concurrency, incremental=settings.incremental_concurrency),
+        )
+
         readiness = Readiness()
+        readiness.add("postgres", lambda: database_reachable(pool))
         readiness.add("kafka", lambda: broker_reachable(producer))
 
-        # RPCs not implemented yet answer UNIMPLEMENTED (the generated base class) until capture lands them.
-        servicer = CaptureAdminServicer()  # type: ignore[abstract]
+        # Webhooks first: creating a subscription makes the provider call them back before it answers.
+        webhooks = [route for c in connectors.values() for route in c.webhook_routes(engine)]
+        http = HttpServer(health_app(readiness, list(webhooks)), host=settings.host, port=settings.http_port)
+        await http.start()
+        stack.push_async_callback(http.stop)
+
+        servicer = CaptureAdminServicer(pool=pool, secrets=secrets, engine=engine)
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,
@@ -53,13 +97,20 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
             service_names=SERVICE_NAMES,
         )
         stack.push_async_callback(grpc_server.stop)
-        http = HttpServer(health_app(readiness), host=settings.host, port=settings.http_port)
-        await http.start()
-        stack.push_async_callback(http.stop)
         await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))
 
+        stack.callback(register_lag_source(engine.statuses))
+        await engine.start()
+        stack.push_async_callback(engine.stop)
+
         _log.info("capture started", extra={"grpc_port": grpc_server.port, "http_port": settings.http_port})
-        yield RunningCapture(publisher=publisher, grpc_port=grpc_server.port, http_port=settings.http_port)
+        yield RunningCapture(
+            publisher=publisher,
+            grpc_port=grpc_server.port,
+            http_port=settings.http_port,
+            engine=engine,
+            pool=pool,
+        )
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

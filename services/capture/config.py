@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.settings import ServiceSettings
@@ -13,3 +14,41 @@ class Settings(ServiceSettings):
     host: str = "0.0.0.0"
     grpc_port: int = 50053
     http_port: int = 8081
+    db_pool_size: int = 10
+
+    # Fernet keys (url-safe base64, 32 bytes), comma-separated: the first encrypts, all decrypt, so a
+    # key can be rotated. Without one, connections cannot be registered (secrets are never stored
+    # in clear).
+    secret_keys: SecretStr | None = None
+
+    # Where providers reach the webhooks (behind the ingress in production). Empty: no push
+    # subscriptions, polling only.
+    public_base_url: str = ""
+
+    # Scheduling.
+    poll_interval_sec: float = 300.0  # the safety net when notifications are missed
+    error_retry_sec: float = 300.0  # a mailbox in the error state is retried this often
+    mailbox_refresh_sec: float = 10.0  # how often the engine re-reads the registered mailboxes
+    max_requests_per_mailbox: int = 4  # Graph's per-mailbox concurrency limit
+    backfill_concurrency: int = 32  # pages of full rounds in flight, process-wide (bounds memory)
+    incremental_concurrency: int = 32  # pages of incremental rounds in flight; never waits on backfills
+    transient_retries: int = 5  # 5xx/timeouts retried this many times before the pass gives up
+    max_throttle_waits: int = 50  # Retry-After honoured this many times in one pass
+    backoff_initial_sec: float = 1.0
+    backoff_max_sec: float = 60.0
+    max_resyncs_in_a_row: int = 1  # expired cursor: resync once; expired again: error state
+
+    # Calendar window (moving it restarts the calendar chain, once per step).
+    calendar_days_back: int = 30
+    calendar_days_ahead: int = 90
+    calendar_window_step_days: int = 7
+
+    # Push subscriptions.
+    subscription_minutes: int = 4230  # requested lifetime; valid for every documented Graph maximum
+
+    # Microsoft 365. The authority, Graph URL and CA bundle let the emulator stand in for Microsoft.
+    microsoft_authority_base: str = "https://login.microsoftonline.com"
+    microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    microsoft_ca_bundle: str = ""  # PEM file to trust instead of the system store
+    microsoft_page_size: int = 100  # Prefer: odata.maxpagesize
+    microsoft_timeout_sec: float = 30.0

@@ -1,1 +1,1 @@
-"""Provider connectors: the wire-level clients and parsers for each mail and calendar provider."""
+"""Provider connectors: each turns one provider's wire protocol into neutral changes for the engine."""

@@ -1,0 +1,1 @@
+"""Capture against the provider emulators, the real broker and PostgreSQL."""

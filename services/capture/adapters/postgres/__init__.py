@@ -1,0 +1,1 @@
+"""PostgreSQL adapters for schema `capture`: sync state (engine) and administration (gRPC)."""

@@ -1,0 +1,201 @@
+"""Neutral items → `groundtruth.activity.v1.Activity`, with deterministic ids so replays are harmless."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from groundtruth.activity.v1 import activity_pb2
+from services.capture.domain.identity import activity_id, event_id
+from services.capture.domain.items import (
+    CapturedItem,
+    Direction,
+    EmailItem,
+    ItemKind,
+    KnownItem,
+    MeetingItem,
+    Person,
+    Response,
+)
+from services.capture.domain.privacy import CaptureLevel, DomainSet
+
+_ROLE = activity_pb2.ParticipantRole
+_RESPONSE: dict[Response, activity_pb2.ResponseStatus.ValueType] = {
+    Response.NONE: activity_pb2.RESPONSE_STATUS_NONE,
+    Response.ORGANIZER: activity_pb2.RESPONSE_STATUS_ORGANIZER,
+    Response.ACCEPTED: activity_pb2.RESPONSE_STATUS_ACCEPTED,
+    Response.TENTATIVE: activity_pb2.RESPONSE_STATUS_TENTATIVE,
+    Response.DECLINED: activity_pb2.RESPONSE_STATUS_DECLINED,
+    Response.NOT_RESPONDED: activity_pb2.RESPONSE_STATUS_NOT_RESPONDED,
+}
+_KIND = {
+    ItemKind.EMAIL: activity_pb2.ACTIVITY_KIND_EMAIL_RECEIVED,
+    ItemKind.MEETING: activity_pb2.ACTIVITY_KIND_MEETING,
+}
+# A retraction must sort after the version it retracts, even when the provider's clock runs ahead.
+_RETRACTION_STEP = timedelta(milliseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class MailboxIdentity:
+    """Whose activity this is."""
+
+    tenant_id: str
+    rep_id: str
+    mailbox: str
+    provider: activity_pb2.Provider.ValueType
+
+
+def _participant(
+    p: Person,
+    role: activity_pb2.ParticipantRole.ValueType,
+    internal: DomainSet,
+    response: Response | None = None,
+) -> activity_pb2.Participant:
+    return activity_pb2.Participant(
+        address=p.address,
+        display_name=p.name,
+        role=role,
+        response_status=_RESPONSE[response] if response else activity_pb2.RESPONSE_STATUS_UNSPECIFIED,
+        is_internal=p.domain in internal,
+    )
+
+
+def _email_participants(item: EmailItem, internal: DomainSet) -> list[activity_pb2.Participant]:
+    out: list[activity_pb2.Participant] = []
+    seen: set[tuple[str, int]] = set()
+    sender: tuple[Person, ...] = (item.sender,) if item.sender else ()
+    roles = [
+        (_ROLE.PARTICIPANT_ROLE_FROM, sender),
+        (_ROLE.PARTICIPANT_ROLE_TO, item.to),
+        (_ROLE.PARTICIPANT_ROLE_CC, item.cc),
+    ]
+    for role, people in roles:
+        for p in people:
+            if (p.address, role) not in seen:
+                seen.add((p.address, role))
+                out.append(_participant(p, role, internal))
+    return out
+
+
+def _meeting_participants(item: MeetingItem, internal: DomainSet) -> list[activity_pb2.Participant]:
+    out: list[activity_pb2.Participant] = []
+    seen: set[str] = set()
+    if item.organizer:
+        seen.add(item.organizer.address)
+        out.append(
+            _participant(item.organizer, _ROLE.PARTICIPANT_ROLE_ORGANIZER, internal, Response.ORGANIZER)
+        )
+    for attendee in item.attendees:
+        if attendee.is_resource or attendee.person.address in seen:
+            continue
+        seen.add(attendee.person.address)
+        out.append(
+            _participant(attendee.person, _ROLE.PARTICIPANT_ROLE_ATTENDEE, internal, attendee.response)
+        )
+    return out
+
+
+def _set(ts: Timestamp, value: datetime) -> None:
+    # Exact integer arithmetic, and much cheaper than Timestamp.FromDatetime's time tuple.
+    delta = value - _EPOCH if value.tzinfo else value - _EPOCH.replace(tzinfo=None)
+    ts.seconds = delta.days * 86_400 + delta.seconds
+    ts.nanos = delta.microseconds * 1000
+
+
+@dataclass(frozen=True)
+class Normalized:
+    activity: activity_pb2.Activity
+    content_hash: str  # see `content_hash`
+
+
+def to_activity(
+    item: CapturedItem,
+    *,
+    who: MailboxIdentity,
+    level: CaptureLevel,
+    internal: DomainSet,
+    observed_at: datetime,
+) -> Normalized:
+    """The activity for an item that passed the privacy filter, with its content hash."""
+    activity = activity_pb2.Activity(
+        id=activity_id(
+            tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=item.item_id
+        ),
+        tenant_id=who.tenant_id,
+        rep_id=who.rep_id,
+        provider=who.provider,
+        mailbox=who.mailbox,
+    )
+    activity.provider_ids.item_id = item.item_id
+    if isinstance(item, EmailItem):
+        activity.kind = (
+            activity_pb2.ACTIVITY_KIND_EMAIL_SENT
+            if item.direction is Direction.SENT
+            else activity_pb2.ACTIVITY_KIND_EMAIL_RECEIVED
+        )
+        activity.provider_ids.internet_message_id = item.internet_message_id
+        activity.provider_ids.conversation_id = item.conversation_id
+        activity.participants.extend(_email_participants(item, internal))
+    else:
+        activity.kind = activity_pb2.ACTIVITY_KIND_MEETING
+        activity.provider_ids.ical_uid = item.ical_uid
+        activity.provider_ids.series_id = item.series_id
+        _set(activity.end_at, item.end)
+        activity.is_all_day = item.is_all_day
+        activity.is_cancelled = item.is_cancelled
+        activity.participants.extend(_meeting_participants(item, internal))
+    _set(activity.occurred_at, item.occurred_at)
+    if level is CaptureLevel.SUBJECT and item.subject is not None:
+        activity.subject = item.subject
+    # Hash what the activity says before stamping when it was seen and last touched.
+    digest = hashlib.sha256(activity.SerializeToString(deterministic=True)).hexdigest()[:32]
+    _set(activity.source_modified_at, item.modified_at)
+    _set(activity.observed_at, observed_at)
+    activity.event_id = event_id(activity)
+    return Normalized(activity, digest)
+
+
+def retraction(known: KnownItem, *, who: MailboxIdentity, observed_at: datetime) -> activity_pb2.Activity:
+    """A deletion marker for an item published earlier that is gone or may no longer be captured.
+
+    It carries identities and times only: nothing about the item that is now being withdrawn.
+    """
+    kind = _KIND[known.kind]
+    if known.direction is Direction.SENT:
+        kind = activity_pb2.ACTIVITY_KIND_EMAIL_SENT
+    activity = activity_pb2.Activity(
+        id=activity_id(
+            tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=known.item_id
+        ),
+        tenant_id=who.tenant_id,
+        rep_id=who.rep_id,
+        kind=kind,
+        provider=who.provider,
+        mailbox=who.mailbox,
+        is_deletion=True,
+    )
+    activity.provider_ids.item_id = known.item_id
+    _set(activity.occurred_at, known.occurred_at)
+    _set(activity.observed_at, observed_at)
+    _set(activity.source_modified_at, max(observed_at, known.modified_at + _RETRACTION_STEP))
+    activity.event_id = event_id(activity)
+    return activity
+
+
+def content_hash(activity: activity_pb2.Activity) -> str:
+    """A digest of what an activity says, ignoring when it was observed or last touched.
+
+    Two versions with the same hash carry the same information downstream, so the later one need not
+    be published (a read flag toggled, a replayed delta page, a resync of unchanged items).
+    `to_activity` computes the same digest without the copy this needs.
+    """
+    stripped = activity_pb2.Activity()
+    stripped.CopyFrom(activity)
+    for name in ("event_id", "observed_at", "source_modified_at"):
+        stripped.ClearField(name)
+    return hashlib.sha256(stripped.SerializeToString(deterministic=True)).hexdigest()[:32]

@@ -1,0 +1,100 @@
+"""Per-mailbox sync status: its states, how a pass moves between them, and the bounded-resync rule.
+
+States (as reported by `GetSyncStatus` and the metrics):
+
+    pending ──first pass──► backfilling ──every stream caught up──► idle ◄──► syncing
+       any pass ──429/Retry-After──► throttled ──retry succeeds──► syncing / backfilling
+       any pass ──revoked, rejected, cursor expired twice in a row, retries exhausted──► error
+       error ──(slow retry, admin change or TriggerSync) succeeds──► idle
+
+"Lag" is how long ago the mailbox was last known to be completely caught up: everything the provider
+held before `caught_up_at` has been published. It grows between passes and never lies low.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class SyncState(enum.Enum):
+    PENDING = "pending"
+    BACKFILLING = "backfilling"
+    SYNCING = "syncing"
+    IDLE = "idle"
+    THROTTLED = "throttled"
+    ERROR = "error"
+
+
+class FaultKind(enum.Enum):
+    """The classes of failure an admin sees, and the label of the error metrics."""
+
+    THROTTLED = "throttled"
+    UNAVAILABLE = "unavailable"
+    CURSOR_EXPIRED = "cursor_expired"
+    REVOKED = "revoked"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    state: SyncState = SyncState.PENDING
+    last_success_at: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    items_captured: int = 0
+    resyncs: int = 0
+    throttles: int = 0
+    errors: int = 0
+    caught_up_at: datetime | None = None
+
+    def running(self, *, backfilling: bool) -> MailboxStatus:
+        if self.state is SyncState.ERROR:
+            # Stay visibly in error until a pass actually succeeds.
+            return self
+        return dataclasses.replace(self, state=SyncState.BACKFILLING if backfilling else SyncState.SYNCING)
+
+    def throttled(self) -> MailboxStatus:
+        state = self.state if self.state is SyncState.ERROR else SyncState.THROTTLED
+        return dataclasses.replace(self, state=state, throttles=self.throttles + 1)
+
+    def captured(self, count: int) -> MailboxStatus:
+        return dataclasses.replace(self, items_captured=self.items_captured + count)
+
+    def resynced(self) -> MailboxStatus:
+        return dataclasses.replace(self, resyncs=self.resyncs + 1)
+
+    def succeeded(self, *, pass_started_at: datetime, finished_at: datetime) -> MailboxStatus:
+        """Every stream reached the end of its chain in a pass that started at `pass_started_at`."""
+        return dataclasses.replace(
+            self,
+            state=SyncState.IDLE,
+            last_success_at=finished_at,
+            caught_up_at=pass_started_at,
+        )
+
+    def failed(self, kind: FaultKind, message: str, *, at: datetime) -> MailboxStatus:
+        return dataclasses.replace(
+            self,
+            state=SyncState.ERROR,
+            last_error=f"{kind.value}: {message}"[:500],
+            last_error_at=at,
+            errors=self.errors + 1,
+        )
+
+    def lag_seconds(self, now: datetime) -> float | None:
+        if self.caught_up_at is None:
+            return None
+        return max(0.0, (now - self.caught_up_at).total_seconds())
+
+
+def should_resync(consecutive_expiries: int, *, max_resyncs_in_a_row: int = 1) -> bool:
+    """After the `consecutive_expiries`-th expiry in a row (counting this one), resync or give up?
+
+    The count resets whenever the stream reaches the end of its chain. With the default, the first
+    expiry restarts the chain; if the restarted chain expires again before it completes, the stream
+    goes to the error state instead of looping.
+    """
+    return consecutive_expiries <= max_resyncs_in_a_row

@@ -1,0 +1,158 @@
+"""Graph messages and events → neutral items, merging partial updates into the last full view.
+
+Graph sends an updated item with its id and "at least the properties that changed"; each function
+here overlays what came over what capture remembered. Without a remembered view, a partial item
+gives None and the caller fetches the whole item. Bodies and previews are never read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.capture.domain.items import (
+    Attendee,
+    Direction,
+    EmailItem,
+    MeetingItem,
+    Person,
+    Response,
+    Sensitivity,
+    person,
+)
+
+# Everything capture reads of a message, and nothing more: never `body` or `bodyPreview`.
+MESSAGE_SELECT = (
+    "subject,from,sender,toRecipients,ccRecipients,sentDateTime,receivedDateTime,lastModifiedDateTime,"
+    "internetMessageId,conversationId,isDraft,parentFolderId"
+)
+_RESPONSES = {
+    "none": Response.NONE,
+    "organizer": Response.ORGANIZER,
+    "accepted": Response.ACCEPTED,
+    "tentativelyaccepted": Response.TENTATIVE,
+    "declined": Response.DECLINED,
+    "notresponded": Response.NOT_RESPONDED,
+}
+_SENSITIVITY = {s.value: s for s in Sensitivity}
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _zoned(value: Any) -> datetime | None:
+    """Graph's {"dateTime": "2016-12-09T20:30:00.0000000", "timeZone": "UTC"}."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("dateTime"), str):
+        return None
+    local = datetime.fromisoformat(value["dateTime"])
+    zone = str(value.get("timeZone") or "UTC")
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    if zone.upper() in ("UTC", "Z", "GMT"):
+        return local.replace(tzinfo=UTC)
+    try:
+        return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except (ZoneInfoNotFoundError, ValueError):
+        # Windows zone names: we ask for UTC (Prefer: outlook.timezone), so this is a fallback only.
+        return local.replace(tzinfo=UTC)
+
+
+def _person(value: Any) -> Person | None:
+    if not isinstance(value, Mapping):
+        return None
+    address = value.get("emailAddress")
+    if not isinstance(address, Mapping) or not address.get("address"):
+        return None
+    return person(str(address["address"]), str(address.get("name") or ""))
+
+
+def _people(value: Any) -> tuple[Person, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(p for p in (_person(v) for v in value) if p is not None)
+
+
+def _attendees(value: Any) -> tuple[Attendee, ...]:
+    out: list[Attendee] = []
+    for raw in value if isinstance(value, list) else []:
+        who = _person(raw)
+        if who is None:
+            continue
+        status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+        response = _RESPONSES.get(str(status.get("response", "none")).lower(), Response.NONE)
+        out.append(Attendee(who, response, is_resource=str(raw.get("type", "")).lower() == "resource"))
+    return tuple(out)
+
+
+def parse_message(
+    raw: Mapping[str, Any], *, direction: Direction, previous: EmailItem | None
+) -> EmailItem | None:
+    item_id = str(raw["id"])
+    changes: dict[str, Any] = {"item_id": item_id, "direction": direction}
+    when = "sentDateTime" if direction is Direction.SENT else "receivedDateTime"
+    occurred = _time(raw.get(when)) or (
+        _time(raw.get("receivedDateTime")) if direction is Direction.SENT else None
+    )
+    if occurred is not None:
+        changes["occurred_at"] = occurred
+    if (modified := _time(raw.get("lastModifiedDateTime"))) is not None:
+        changes["modified_at"] = modified
+    if "from" in raw or "sender" in raw:
+        changes["sender"] = _person(raw.get("from")) or _person(raw.get("sender"))
+    if "toRecipients" in raw:
+        changes["to"] = _people(raw["toRecipients"])
+    if "ccRecipients" in raw:
+        changes["cc"] = _people(raw["ccRecipients"])
+    if "subject" in raw:
+        changes["subject"] = raw["subject"] if isinstance(raw["subject"], str) else None
+    if "internetMessageId" in raw:
+        changes["internet_message_id"] = str(raw["internetMessageId"] or "")
+    if "conversationId" in raw:
+        changes["conversation_id"] = str(raw["conversationId"] or "")
+    if "isDraft" in raw:
+        changes["is_draft"] = bool(raw["isDraft"])
+    if previous is not None:
+        return dataclasses.replace(previous, **changes)
+    if not {"occurred_at", "modified_at", "sender", "to"} <= changes.keys():
+        return None  # a partial update we cannot complete without the whole message
+    return EmailItem(**changes)
+
+
+def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> MeetingItem | None:
+    item_id = str(raw["id"])
+    changes: dict[str, Any] = {"item_id": item_id}
+    if (start := _zoned(raw.get("start"))) is not None:
+        changes["start"] = start
+    if (end := _zoned(raw.get("end"))) is not None:
+        changes["end"] = end
+    if (modified := _time(raw.get("lastModifiedDateTime"))) is not None:
+        changes["modified_at"] = modified
+    if "organizer" in raw:
+        changes["organizer"] = _person(raw["organizer"])
+    if "attendees" in raw:
+        changes["attendees"] = _attendees(raw["attendees"])
+    if "subject" in raw:
+        changes["subject"] = raw["subject"] if isinstance(raw["subject"], str) else None
+    if "iCalUId" in raw:
+        changes["ical_uid"] = str(raw["iCalUId"] or "")
+    if "seriesMasterId" in raw:
+        changes["series_id"] = str(raw["seriesMasterId"] or "")
+    if "isAllDay" in raw:
+        changes["is_all_day"] = bool(raw["isAllDay"])
+    if "isCancelled" in raw:
+        changes["is_cancelled"] = bool(raw["isCancelled"])
+    if "sensitivity" in raw:
+        changes["sensitivity"] = _SENSITIVITY.get(str(raw["sensitivity"]).lower(), Sensitivity.PRIVATE)
+    if previous is not None:
+        return dataclasses.replace(previous, **changes)
+    if not {"start", "end", "modified_at"} <= changes.keys():
+        return None
+    changes.setdefault("organizer", None)
+    return MeetingItem(**changes)

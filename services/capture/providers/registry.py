@@ -1,0 +1,45 @@
+"""Which provider connectors this build runs. A new provider adds its builder to `BUILDERS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from groundtruth.activity.v1 import activity_pb2
+from services.capture.config import Settings
+from services.capture.ports import ProviderConnector
+from services.capture.providers.microsoft.auth import MsalTokens
+from services.capture.providers.microsoft.connector import MicrosoftConnector
+from services.capture.providers.microsoft.graph import GraphClient
+
+
+def build_microsoft(settings: Settings) -> ProviderConnector:
+    tokens = MsalTokens(
+        authority_base=settings.microsoft_authority_base,
+        ca_bundle=settings.microsoft_ca_bundle,
+        timeout_sec=settings.microsoft_timeout_sec,
+    )
+    graph = GraphClient(
+        base_url=settings.microsoft_graph_base_url,
+        tokens=tokens,
+        ca_bundle=settings.microsoft_ca_bundle,
+        timeout_sec=settings.microsoft_timeout_sec,
+        max_connections=settings.backfill_concurrency + settings.incremental_concurrency + 16,
+    )
+    return MicrosoftConnector(
+        tokens=tokens,
+        graph=graph,
+        page_size=settings.microsoft_page_size,
+        days_back=settings.calendar_days_back,
+        days_ahead=settings.calendar_days_ahead,
+        window_step_days=settings.calendar_window_step_days,
+        public_base_url=settings.public_base_url,
+    )
+
+
+BUILDERS: dict[activity_pb2.Provider.ValueType, Callable[[Settings], ProviderConnector]] = {
+    activity_pb2.PROVIDER_MICROSOFT: build_microsoft,
+}
+
+
+def build_connectors(settings: Settings) -> dict[activity_pb2.Provider.ValueType, ProviderConnector]:
+    return {provider: build(settings) for provider, build in BUILDERS.items()}

@@ -1,0 +1,1 @@
+"""The provider-independent sync engine: per-mailbox loops, streams, throttling, subscriptions."""

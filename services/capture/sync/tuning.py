@@ -1,0 +1,70 @@
+"""The engine's knobs, resolved once from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from services.capture.config import Settings
+from services.capture.domain.backoff import Backoff
+
+
+@dataclass(frozen=True)
+class Tuning:
+    poll_interval_sec: float = 300.0
+    error_retry_sec: float = 300.0
+    mailbox_refresh_sec: float = 10.0
+    max_requests_per_mailbox: int = 4
+    transient_retries: int = 5
+    max_throttle_waits: int = 50
+    max_resyncs_in_a_row: int = 1
+    backoff: Backoff = field(default_factory=Backoff)
+    subscription_lifetime: timedelta = timedelta(minutes=4230)
+    push_enabled: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Tuning:
+        return cls(
+            poll_interval_sec=settings.poll_interval_sec,
+            error_retry_sec=settings.error_retry_sec,
+            mailbox_refresh_sec=settings.mailbox_refresh_sec,
+            max_requests_per_mailbox=settings.max_requests_per_mailbox,
+            transient_retries=settings.transient_retries,
+            max_throttle_waits=settings.max_throttle_waits,
+            max_resyncs_in_a_row=settings.max_resyncs_in_a_row,
+            backoff=Backoff(initial_sec=settings.backoff_initial_sec, max_sec=settings.backoff_max_sec),
+            subscription_lifetime=timedelta(minutes=settings.subscription_minutes),
+            push_enabled=bool(settings.public_base_url),
+        )
+
+
+class Lanes:
+    """Process-wide page admission. Backfill pages and incremental pages have separate lanes, so a
+    notification-triggered delta never queues behind thousands of backfill pages; together they
+    bound how many pages (and so how much memory) are in flight."""
+
+    def __init__(self, *, backfill: int, incremental: int) -> None:
+        self._backfill = asyncio.Semaphore(backfill)
+        self._incremental = asyncio.Semaphore(incremental)
+        self.backfill_pages = 0  # in flight or waiting for the lane
+        self.subscriptions = asyncio.Semaphore(8)  # subscription requests in flight
+
+    @contextlib.asynccontextmanager
+    async def page(self, *, full_round: bool) -> AsyncIterator[None]:
+        if not full_round:
+            async with self._incremental:
+                yield
+            return
+        self.backfill_pages += 1
+        try:
+            async with self._backfill:
+                yield
+        finally:
+            self.backfill_pages -= 1
+
+    def backfilling(self) -> bool:
+        """Some mailbox is in a full round right now (new push subscriptions wait for it to end)."""
+        return self.backfill_pages > 0

@@ -1,0 +1,36 @@
+"""The emulator process as `make run` starts it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from plumbing.supervisor import ServiceProcess
+
+
+def emulator_process(run_dir: Path, *, host: str, control_port: int, microsoft_port: int) -> ServiceProcess:
+    """Every registered emulator with the small demo organisation; state (CA, description) in
+    `<run_dir>/emulators`."""
+    return ServiceProcess(
+        name="emulators",
+        args=[
+            "-m",
+            "services.emulators",
+            "--state-dir",
+            str(run_dir / "emulators"),
+            "--profile",
+            "demo",
+            "--host",
+            host,
+            "--control-port",
+            str(control_port),
+            "--port",
+            f"microsoft={microsoft_port}",
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        ready_url=f"http://{host}:{control_port}/healthz",
+        endpoints={
+            "Microsoft (Entra, Graph)": f"https://{host}:{microsoft_port}",
+            "control API": f"http://{host}:{control_port}/microsoft/describe",
+        },
+    )

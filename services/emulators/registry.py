@@ -1,0 +1,66 @@
+"""How provider emulators plug into the runner (`python -m services.emulators`).
+
+An emulator module calls `register(name, factory)` at import; the runner imports the modules listed
+in `EMULATOR_MODULES`, builds each registered emulator from the shared `EmulatorOptions`, starts them,
+mounts each one's control routes under `/<name>` on one plain-HTTP control server, and prints a JSON
+line describing every endpoint. The Google emulator registers itself next to the Microsoft one by
+adding its module to `EMULATOR_MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from starlette.routing import BaseRoute
+
+from services.emulators.tls import TlsFiles
+
+EMULATOR_MODULES = ("services.emulators.microsoft.emulator",)
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """What every emulator is built from; `profile` picks the seeded organisation."""
+
+    tls: TlsFiles
+    host: str = "127.0.0.1"
+    profile: str = "demo"  # "demo" (a few reps), "bench" (many), "empty"
+    mailboxes: int = 3
+    items_per_mailbox: int = 24
+    seed: int = 7
+    ports: dict[str, int] = field(default_factory=dict)  # provider-facing port per emulator name
+    state_dir: Path = Path(".")
+
+
+class Emulator(Protocol):
+    """A running provider emulator.
+
+    `start()` binds its provider-facing server(s) and returns when they accept connections; `stop()`
+    closes them. `describe()` is printed by the runner (endpoints, credentials of the seeded org) and
+    must be JSON-serializable. `control_routes()` is mounted under `/<name>` on the control server.
+    """
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def describe(self) -> dict[str, object]: ...
+
+    def control_routes(self) -> list[BaseRoute]: ...
+
+
+EmulatorFactory = Callable[[EmulatorOptions], Emulator]
+_REGISTRY: dict[str, EmulatorFactory] = {}
+
+
+def register(name: str, factory: EmulatorFactory) -> None:
+    _REGISTRY[name] = factory
+
+
+def registered() -> dict[str, EmulatorFactory]:
+    return dict(_REGISTRY)

@@ -1,0 +1,227 @@
+"""The stream loop against fakes of its ports: cursor-after-ack, bounded resync, throttling, sweep."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka.errors import KafkaTimeoutError
+
+from groundtruth.activity.v1 import activity_pb2
+from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
+from services.capture.domain.items import Change, ItemGone, ItemKind, ItemSeen, KnownItem
+from services.capture.domain.privacy import CapturePolicy, DomainSet
+from services.capture.domain.reconcile import PagePlan
+from services.capture.ports import ConnectionInfo, MailboxRef, Page, StreamPlan, SyncContext
+from services.capture.sync.gate import MailboxGate
+from services.capture.sync.store import StoredCursor
+from services.capture.sync.stream import PassEnv, sync_stream
+from services.capture.sync.tuning import Lanes, Tuning
+from tests.unit.capture.builders import OWNER, email
+
+MAILBOX = MailboxRef(1, "acme", "c1", activity_pb2.PROVIDER_MICROSOFT, OWNER, "rep-ann")
+CONNECTION = ConnectionInfo("c1", "acme", activity_pb2.PROVIDER_MICROSOFT, {"kind": "secret"}, "v1")
+STREAM = StreamPlan("mail:inbox")
+Step = Page | Exception
+
+
+@dataclass
+class FakeConnector:
+    """Answers each cursor with the scripted steps, in order (a list, so a cursor can fail once)."""
+
+    script: dict[str | None, list[Step]]
+    reads: list[str | None] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+
+    async def read_page(self, ctx: SyncContext, stream: StreamPlan, cursor: str | None) -> Page:
+        self.reads.append(cursor)
+        steps = self.script[cursor]
+        step = steps.pop(0) if len(steps) > 1 else steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    async def confirm(
+        self, ctx: SyncContext, stream: StreamPlan, item_ids: Sequence[str]
+    ) -> Sequence[Change]:
+        self.confirmed += item_ids
+        return [ItemGone(ItemKind.EMAIL, i) for i in item_ids if i in self.gone]
+
+
+@dataclass
+class FakeStore:
+    cursors: dict[str, StoredCursor] = field(default_factory=dict)
+    items: dict[str, tuple[KnownItem, int]] = field(default_factory=dict)  # with generation
+    commits: int = 0
+
+    async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
+        return {i: self.items[i][0] for i in item_ids if i in self.items}
+
+    async def unseen_items(self, mailbox_id: int, stream: str, generation: int) -> list[str]:
+        return [i for i, (k, g) in self.items.items() if k.stream == stream and g < generation]
+
+    async def commit_page(
+        self,
+        mailbox_id: int,
+        stream: str,
+        cursor: StoredCursor,
+        *,
+        remember: Sequence[KnownItem],
+        forget: Sequence[str],
+        published: int,
+    ) -> None:
+        self.commits += 1
+        for k in remember:
+            self.items[k.item_id] = (k, cursor.generation)
+        for i in forget:
+            self.items.pop(i, None)
+        self.cursors[stream] = cursor
+
+    async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None:
+        self.cursors[stream] = cursor
+
+
+@dataclass
+class FakePublisher:
+    fail: bool = False
+    published: list[activity_pb2.Activity] = field(default_factory=list)
+
+    async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None:
+        if self.fail and activities:
+            raise KafkaTimeoutError()
+        self.published += activities
+
+
+@dataclass
+class Observer:
+    throttles: list[float] = field(default_factory=list)
+    resyncs: int = 0
+    pages: int = 0
+
+    def throttled(self, wait_sec: float) -> None:
+        self.throttles.append(wait_sec)
+
+    def resynced(self, stream: str) -> None:
+        self.resyncs += 1
+
+    def page_done(self, stream: str, plan: PagePlan) -> None:
+        self.pages += 1
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+def env(connector: FakeConnector, store: FakeStore, publisher: FakePublisher, observer: Observer) -> PassEnv:
+    return PassEnv(
+        mailbox=MAILBOX,
+        connection=CONNECTION,
+        connector=connector,  # type: ignore[arg-type]
+        store=store,  # type: ignore[arg-type]
+        publisher=publisher,
+        gate=MailboxGate(4),
+        lanes=Lanes(backfill=2, incremental=2),
+        policy=CapturePolicy(internal_domains=DomainSet.of(["acme.example"])),
+        tuning=Tuning(transient_retries=2),
+        observer=observer,
+        clock=lambda: datetime.now(UTC),
+        sleep=_no_sleep,
+    )
+
+
+def seen(*ids: str) -> list[Change]:
+    return [ItemSeen(email(i)) for i in ids]
+
+
+async def test_pages_are_followed_and_each_cursor_stored_after_its_records() -> None:
+    connector = FakeConnector(
+        {
+            None: [Page(seen("m1", "m2"), "next-1", complete=False)],
+            "next-1": [Page([], "next-2", complete=False)],  # an empty page with a link: keep going
+            "next-2": [Page(seen("m3"), "delta-1", complete=True)],
+        }
+    )
+    store, publisher, observer = FakeStore(), FakePublisher(), Observer()
+    await sync_stream(env(connector, store, publisher, observer), STREAM, None)
+    assert connector.reads == [None, "next-1", "next-2"]
+    assert [a.provider_ids.item_id for a in publisher.published] == ["m1", "m2", "m3"]
+    cursor = store.cursors["mail:inbox"]
+    assert (cursor.value, cursor.complete, cursor.full_round) == ("delta-1", True, False)
+    assert store.commits == 3
+
+
+async def test_nothing_is_stored_when_the_broker_does_not_acknowledge() -> None:
+    connector = FakeConnector({"delta-0": [Page(seen("m9"), "delta-1", complete=True)]})
+    store = FakeStore(cursors={"mail:inbox": StoredCursor("delta-0", complete=True, full_round=False)})
+    with pytest.raises(Unavailable):
+        await sync_stream(
+            env(connector, store, FakePublisher(fail=True), Observer()), STREAM, store.cursors["mail:inbox"]
+        )
+    assert store.cursors["mail:inbox"].value == "delta-0", (
+        "the cursor moved past records the broker never took"
+    )
+    assert store.items == {}
+    assert connector.reads == ["delta-0"] * 3  # the page is read again on each retry, never skipped
+
+
+async def test_an_expired_cursor_resyncs_once_then_gives_up() -> None:
+    expired = CursorExpired("410 SyncStateNotFound")
+    connector = FakeConnector(
+        {"old": [expired], None: [Page(seen("m1"), "next-1", complete=False)], "next-1": [expired]}
+    )
+    store, observer = FakeStore(), Observer()
+    stored = StoredCursor("old", complete=True, full_round=False, generation=3)
+    with pytest.raises(CursorExpired):
+        await sync_stream(env(connector, store, FakePublisher(), observer), STREAM, stored)
+    assert observer.resyncs == 1
+    assert connector.reads == ["old", None, "next-1"]
+    final = store.cursors["mail:inbox"]
+    assert (final.value, final.consecutive_expiries, final.generation) == (None, 2, 5)
+
+
+async def test_a_resync_that_completes_resets_the_count_and_sweeps_what_it_did_not_see() -> None:
+    connector = FakeConnector(
+        {"old": [CursorExpired("gone")], None: [Page(seen("m1"), "delta-2", complete=True)]},
+        gone={"m-deleted"},
+    )
+    store, publisher = FakeStore(), FakePublisher()
+    for item_id in ("m1", "m-deleted", "m-moved"):
+        known = KnownItem(
+            item_id, "mail:inbox", ItemKind.EMAIL, email().occurred_at, email().modified_at, "h"
+        )
+        store.items[item_id] = (known, 1)
+    stored = StoredCursor("old", complete=True, full_round=False, generation=1)
+    await sync_stream(env(connector, store, publisher, Observer()), STREAM, stored)
+    assert sorted(connector.confirmed) == ["m-deleted", "m-moved"]
+    deletions = [a.provider_ids.item_id for a in publisher.published if a.is_deletion]
+    assert deletions == ["m-deleted"]
+    assert set(store.items) == {"m1"}  # the moved one is forgotten without a retraction
+    assert store.cursors["mail:inbox"].consecutive_expiries == 0
+
+
+async def test_retry_after_pauses_the_mailbox_for_at_least_that_long() -> None:
+    connector = FakeConnector(
+        {None: [Throttled("429", retry_after_sec=0.3), Page(seen("m1"), "delta", complete=True)]}
+    )
+    observer = Observer()
+    started = time.monotonic()
+    await sync_stream(env(connector, FakeStore(), FakePublisher(), observer), STREAM, None)
+    assert time.monotonic() - started >= 0.3
+    assert observer.throttles == [0.3]
+
+
+async def test_a_new_scope_restarts_the_chain_deliberately() -> None:
+    calendar = StreamPlan("calendar", scope="2026-11-02/2027-03-01")
+    connector = FakeConnector({None: [Page([], "delta-new", complete=True)]})
+    store = FakeStore()
+    stored = StoredCursor(
+        "delta-old", scope="2026-10-26/2027-02-22", complete=True, full_round=False, generation=4
+    )
+    await sync_stream(env(connector, store, FakePublisher(), Observer()), calendar, stored)
+    assert connector.reads == [None]
+    assert store.cursors["calendar"].generation == 5
+    assert store.cursors["calendar"].scope == calendar.scope
