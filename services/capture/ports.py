@@ -89,6 +89,10 @@ class KnownItems(Protocol):
 
     async def get(self, item_ids: Collection[str]) -> Mapping[str, KnownItem]: ...
 
+    async def in_series(self, series_id: str) -> Mapping[str, KnownItem]:
+        """Published occurrences of a recurring series (by the series id their snapshot carries)."""
+        ...
+
 
 class MailboxPaused(Exception):
     """Raised by `RequestGate.slot()` while the mailbox waits out a provider's Retry-After."""
@@ -120,10 +124,12 @@ class SyncContext:
 
 @dataclass(frozen=True)
 class SubscriptionGrant:
-    """A push subscription as the provider granted it."""
+    """A push subscription as the provider granted it. `provider_data` is whatever else the
+    connector needs later to renew or stop it (e.g. a Calendar channel's resourceId); stored as is."""
 
     provider_id: str
     expires_at: datetime
+    provider_data: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class StoredSubscription:
     client_state: str = field(repr=False)
     created_at: datetime
     expires_at: datetime
+    provider_data: str = ""
 
     @property
     def renew_at(self) -> datetime:

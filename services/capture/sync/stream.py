@@ -93,6 +93,12 @@ class _PageKnown:
             self._loaded.update(missing)
         return {i: self._rows[i] for i in item_ids if i in self._rows}
 
+    async def in_series(self, series_id: str) -> Mapping[str, KnownItem]:
+        found = await self._store.known_in_series(self._mailbox_id, series_id)
+        self._rows.update(found)
+        self._loaded.update(found)
+        return found
+
 
 def _ids(changes: Sequence[Change]) -> list[str]:
     return [c.item_id if isinstance(c, ItemGone) else c.item.item_id for c in changes]

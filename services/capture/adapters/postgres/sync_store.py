@@ -21,6 +21,7 @@ from services.capture.domain.items import (
     Direction,
     ItemKind,
     KnownItem,
+    MeetingItem,
     item_from_json,
     item_to_json,
 )
@@ -43,16 +44,18 @@ TENANT_POLICY = "SELECT * FROM capture_policies WHERE tenant_id = $1"
 REP_EXCLUSIONS = "SELECT * FROM rep_exclusions WHERE tenant_id = $1 AND rep_id = $2"
 CURSORS = "SELECT * FROM cursors WHERE mailbox_id = $1"
 KNOWN_ITEMS = "SELECT * FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
+KNOWN_IN_SERIES = "SELECT * FROM items WHERE mailbox_id = $1 AND series_id = $2"
 UNSEEN_ITEMS = "SELECT item_id FROM items WHERE mailbox_id = $1 AND stream = $2 AND generation < $3"
 UPSERT_ITEMS = """
 INSERT INTO items (mailbox_id, item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
-                   generation, snapshot)
+                   generation, snapshot, series_id)
 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[])
+                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[], $11::text[])
 ON CONFLICT (mailbox_id, item_id) DO UPDATE SET
     stream = EXCLUDED.stream, kind = EXCLUDED.kind, direction = EXCLUDED.direction,
     occurred_at = EXCLUDED.occurred_at, modified_at = EXCLUDED.modified_at,
-    content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot
+    content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot,
+    series_id = EXCLUDED.series_id
 """
 FORGET_ITEMS = "DELETE FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
 UPSERT_CURSOR = """
@@ -86,11 +89,13 @@ ON CONFLICT (mailbox_id) DO UPDATE SET
 SUBSCRIPTIONS = "SELECT * FROM subscriptions WHERE mailbox_id = $1"
 ALL_SUBSCRIPTIONS = "SELECT * FROM subscriptions"
 SAVE_SUBSCRIPTION = """
-INSERT INTO subscriptions (mailbox_id, resource, provider_id, client_state, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO subscriptions (mailbox_id, resource, provider_id, client_state, created_at, expires_at,
+                           provider_data)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (mailbox_id, resource) DO UPDATE SET
     provider_id = EXCLUDED.provider_id, client_state = EXCLUDED.client_state,
-    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+    provider_data = EXCLUDED.provider_data
 """
 DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resource = $2"
 
@@ -98,6 +103,11 @@ DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resou
 def _snapshot_json(known: KnownItem) -> bytes:
     # bytea rather than jsonb: nothing queries inside it, so the server need not parse it.
     return orjson.dumps(item_to_json(known.snapshot)) if known.snapshot else b"null"
+
+
+def _series_of(known: KnownItem) -> str:
+    snapshot = known.snapshot
+    return snapshot.series_id if isinstance(snapshot, MeetingItem) else ""
 
 
 def _snapshot_from(raw: bytes) -> CapturedItem | None:
@@ -166,7 +176,15 @@ class PostgresSyncStore:
     async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
         if not item_ids:
             return {}
-        rows = await self._pool.fetch(KNOWN_ITEMS, mailbox_id, list(item_ids))
+        return self._known(await self._pool.fetch(KNOWN_ITEMS, mailbox_id, list(item_ids)))
+
+    async def known_in_series(self, mailbox_id: int, series_id: str) -> dict[str, KnownItem]:
+        if not series_id:
+            return {}
+        return self._known(await self._pool.fetch(KNOWN_IN_SERIES, mailbox_id, series_id))
+
+    @staticmethod
+    def _known(rows: Sequence[asyncpg.Record]) -> dict[str, KnownItem]:
         return {
             r["item_id"]: KnownItem(
                 item_id=r["item_id"],
@@ -208,6 +226,7 @@ class PostgresSyncStore:
                     [k.content_hash for k in remember],
                     [cursor.generation] * len(remember),
                     [_snapshot_json(k) for k in remember],
+                    [_series_of(k) for k in remember],
                 )
             if forget:
                 await conn.execute(FORGET_ITEMS, mailbox_id, list(forget))
@@ -246,6 +265,7 @@ class PostgresSyncStore:
             client_state=self._secrets.open(r["client_state"])["client_state"],
             created_at=r["created_at"],
             expires_at=r["expires_at"],
+            provider_data=r["provider_data"],
         )
 
     async def subscriptions(self, mailbox_id: int) -> list[StoredSubscription]:
@@ -263,6 +283,7 @@ class PostgresSyncStore:
             self._secrets.seal({"client_state": subscription.client_state}),
             subscription.created_at,
             subscription.expires_at,
+            subscription.provider_data,
         )
 
     async def delete_subscription(self, mailbox_id: int, resource: str) -> None:

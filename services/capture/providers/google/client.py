@@ -15,6 +15,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -87,6 +88,9 @@ class Services:
 
 
 RequestBuilder = Callable[[Services], Any]  # returns a googleapiclient HttpRequest
+# Admission of one request (the capture framework's per-mailbox `RequestGate.slot`); it may raise
+# instead of waiting (a paused mailbox), which propagates out of `call` unchanged.
+Slot = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class GoogleWorkspaceClient:
@@ -103,6 +107,7 @@ class GoogleWorkspaceClient:
         settings: GoogleApiSettings | None = None,
         *,
         quota: QuotaTracker | None = None,
+        executor: ThreadPoolExecutor | None = None,
     ) -> None:
         self.settings = settings or GoogleApiSettings()
         info = dict(key_info)
@@ -118,7 +123,11 @@ class GoogleWorkspaceClient:
         self._local = _ThreadServices()
         self._https: list[httplib2.Http] = []  # every thread's, closed by aclose()
         self._https_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="google-api")
+        # A shared executor (several connections, one pool) stays open: its owner shuts it down.
+        self._owns_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            self.settings.max_workers, thread_name_prefix="google-api"
+        )
 
     async def __aenter__(self) -> GoogleWorkspaceClient:
         return self
@@ -130,7 +139,8 @@ class GoogleWorkspaceClient:
 
     async def aclose(self) -> None:
         """Stop the worker threads, then close their connections (no thread uses them any more)."""
-        await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+        if self._owns_executor:
+            await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
         with self._https_lock:
             for http in self._https:
                 http.close()
@@ -169,13 +179,18 @@ class GoogleWorkspaceClient:
         request = request_builder(services)
         return request.execute(http=AuthorizedHttp(credentials, http=http), num_retries=0)
 
-    async def call(self, user: str, operation: Operation, request_builder: RequestBuilder) -> dict[str, Any]:
+    async def call(
+        self, user: str, operation: Operation, request_builder: RequestBuilder, *, slot: Slot | None = None
+    ) -> dict[str, Any]:
         """Run one API call for `user`; returns its JSON ({} for an empty 204), or raises
-        `GoogleApiError`. A throttled user fails fast while its backoff lasts."""
+        `GoogleApiError`. A throttled user fails fast while its backoff lasts. `slot` replaces the
+        client's own per-user concurrency limit (the caller then owns admission)."""
         api: Api = "gmail" if operation.value.startswith("gmail.") else "calendar"
         method = operation.value.split(".", 1)[1]
         credentials = self._credentials_for(user)
-        slots = self._slots.setdefault(user.lower(), asyncio.Semaphore(self.settings.per_user_concurrency))
+        slots = self._slots.get(user.lower())
+        if slots is None:
+            slots = self._slots[user.lower()] = asyncio.Semaphore(self.settings.per_user_concurrency)
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
@@ -183,7 +198,7 @@ class GoogleWorkspaceClient:
             if blocked > 0:
                 failure = GoogleFailure(ErrorClass.THROTTLED, None, "backoff", "user is backing off", blocked)
                 raise GoogleApiError(user, operation, failure)
-            async with slots:
+            async with slot() if slot is not None else slots:
                 pause = self.quota.delay_before(user, api, method)
                 if pause > 0:
                     await asyncio.sleep(pause)

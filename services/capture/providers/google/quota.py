@@ -122,5 +122,13 @@ class QuotaTracker:
     def note_success(self, user: str, api: Api) -> None:
         self._state(user, api).throttles = 0
 
+    def limit(self, api: Api) -> int:
+        """The documented per-user limit per minute (units for Gmail, requests for Calendar)."""
+        return GMAIL_UNITS_PER_USER_MINUTE if api == "gmail" else CALENDAR_REQUESTS_PER_USER_MINUTE
+
+    def usage(self) -> list[tuple[str, Api, int]]:
+        """(user, api, used in the last minute) for every user seen, for the metrics."""
+        return [(user, api, self._state(user, api).total) for user, api in list(self._users)]
+
     def blocked_for(self, user: str, api: Api) -> float:
         return max(0.0, self._state(user, api).blocked_until - self._clock())
