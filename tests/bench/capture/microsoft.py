@@ -40,7 +40,12 @@ class MicrosoftBench:
         }
 
     async def register(
-        self, admin: capture_pb2_grpc.CaptureAdminAsyncStub, emulators: dict[str, Any], mailboxes: list[str]
+        self,
+        admin: capture_pb2_grpc.CaptureAdminAsyncStub,
+        emulators: dict[str, Any],
+        mailboxes: list[str],
+        *,
+        capture_url: str,
     ) -> None:
         org = self._described(emulators)["organisations"][0]
         app = org["apps"][0]

@@ -53,8 +53,15 @@ class BenchProvider(Protocol):
         ...
 
     async def register(
-        self, admin: capture_pb2_grpc.CaptureAdminAsyncStub, emulators: dict[str, Any], mailboxes: list[str]
-    ) -> None: ...
+        self,
+        admin: capture_pb2_grpc.CaptureAdminAsyncStub,
+        emulators: dict[str, Any],
+        mailboxes: list[str],
+        *,
+        capture_url: str,
+    ) -> None:
+        """Register the connection and mailboxes; `capture_url` is where capture's webhooks are."""
+        ...
 
     async def raw_read(self, emulators: dict[str, Any], mailboxes: list[str], *, concurrency: int) -> int:
         """Page every mailbox's streams as capture would, doing nothing with the items; returns the
@@ -238,7 +245,9 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
                     own="driver",
                 )
                 started = time.monotonic()
-                await provider.register(admin, emulators, addresses)
+                await provider.register(
+                    admin, emulators, addresses, capture_url=f"http://127.0.0.1:{http_port}"
+                )
 
                 async def backfilled() -> bool:
                     return tail.count >= expected
