@@ -64,10 +64,14 @@ class StreamPlan:
 
     `scope` pins the chain to the parameters it was started with (e.g. the calendar window); when a
     connector returns a different scope than the stored cursor's, the engine restarts that chain.
+    `snapshots` says whether the connector needs the last full view of published items
+    (`KnownItem.snapshot`, to merge partial updates); without it capture stores only ids, versions
+    and content hashes, which is cheaper per item.
     """
 
     name: str
     scope: str = ""
+    snapshots: bool = True
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,7 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
         policy=env.policy,
         who=env.who,
         observed_at=observed,
+        snapshots=stream.snapshots,
     )
     if page.complete and cursor.full_round:
         await _sweep(env, ctx, stream, cursor, known, exclude=set(seen), into=plan)
@@ -240,6 +241,7 @@ async def _sweep(
         policy=env.policy,
         who=env.who,
         observed_at=env.clock(),
+        snapshots=stream.snapshots,
     )
     mentioned = set(_ids(changes))
     into.publish.extend(swept.publish)

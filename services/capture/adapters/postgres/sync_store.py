@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import asyncpg
 import orjson
@@ -103,6 +104,27 @@ DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resou
 def _snapshot_json(known: KnownItem) -> bytes:
     # bytea rather than jsonb: nothing queries inside it, so the server need not parse it.
     return orjson.dumps(item_to_json(known.snapshot)) if known.snapshot else b"null"
+
+
+_KINDS = {k: k.value for k in ItemKind}
+_DIRECTIONS = {d: d.value for d in Direction}
+
+
+def _item_columns(remember: Sequence[KnownItem], generation: int) -> list[list[Any]]:
+    """The columns of UPSERT_ITEMS, built in one pass (this runs for every captured item)."""
+    ids, streams, kinds, directions, occurred, modified, hashes, snapshots, series = ([] for _ in range(9))
+    for k in remember:
+        ids.append(k.item_id)
+        streams.append(k.stream)
+        kinds.append(_KINDS[k.kind])
+        directions.append(_DIRECTIONS[k.direction] if k.direction else None)
+        occurred.append(k.occurred_at)
+        modified.append(k.modified_at)
+        hashes.append(k.content_hash)
+        snapshots.append(_snapshot_json(k))
+        series.append(_series_of(k))
+    generations = [generation] * len(ids)
+    return [ids, streams, kinds, directions, occurred, modified, hashes, generations, snapshots, series]
 
 
 def _series_of(known: KnownItem) -> str:
@@ -214,20 +236,7 @@ class PostgresSyncStore:
     ) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             if remember:
-                await conn.execute(
-                    UPSERT_ITEMS,
-                    mailbox_id,
-                    [k.item_id for k in remember],
-                    [k.stream for k in remember],
-                    [k.kind.value for k in remember],
-                    [k.direction.value if k.direction else None for k in remember],
-                    [k.occurred_at for k in remember],
-                    [k.modified_at for k in remember],
-                    [k.content_hash for k in remember],
-                    [cursor.generation] * len(remember),
-                    [_snapshot_json(k) for k in remember],
-                    [_series_of(k) for k in remember],
-                )
+                await conn.execute(UPSERT_ITEMS, mailbox_id, *_item_columns(remember, cursor.generation))
             if forget:
                 await conn.execute(FORGET_ITEMS, mailbox_id, list(forget))
             await conn.execute(UPSERT_CURSOR, *_cursor_args(mailbox_id, stream, cursor))

@@ -145,7 +145,9 @@ class GoogleConnector:
     # --- streams ----------------------------------------------------------------------------------
 
     def streams(self, mailbox: MailboxRef, now: datetime) -> Sequence[StreamPlan]:
-        return [StreamPlan(GMAIL, "metadata"), StreamPlan(CALENDAR, "primary;singleEvents")]
+        # Gmail never merges partial items (every change is read whole), so it keeps no snapshots;
+        # Calendar needs them to publish a cancelled occurrence, of which Google sends only the id.
+        return [StreamPlan(GMAIL, "metadata", snapshots=False), StreamPlan(CALENDAR, "primary;singleEvents")]
 
     async def read_page(self, ctx: SyncContext, stream: StreamPlan, cursor: str | None) -> Page:
         if stream.name == GMAIL:

@@ -84,19 +84,21 @@ class QuotaTracker:
         """Units (Gmail) or requests (Calendar) spent by this user in the last minute."""
         return self._state(user, api).total
 
-    def record(self, user: str, api: Api, method: str) -> None:
-        """Count a call that reached Google (successful or not: Google charges both)."""
+    def record(self, user: str, api: Api, method: str, *, calls: int = 1) -> None:
+        """Count calls that reached Google (successful or not: Google charges both)."""
+        if calls <= 0:
+            return
         state = self._state(user, api)
-        units = cost(api, method)
+        units = cost(api, method) * calls
         state.spent.append((self._clock(), units))
         state.total += units
 
-    def delay_before(self, user: str, api: Api, method: str) -> float:
-        """Seconds to wait before this call fits: the user's backoff, or until the window has room."""
+    def delay_before(self, user: str, api: Api, method: str, *, calls: int = 1) -> float:
+        """Seconds to wait before these calls fit: the user's backoff, or until the window has room."""
         state = self._state(user, api)
         now = self._clock()
         wait = max(0.0, state.blocked_until - now)
-        excess = state.total + cost(api, method) - self._limits[api]
+        excess = state.total + cost(api, method) * calls - self._limits[api]
         if excess > 0:
             freed = 0
             for spent_at, units in state.spent:

@@ -8,13 +8,19 @@ framework's job. Errors surface as `GoogleApiError`; CURSOR_EXPIRED means "start
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from services.capture.providers.google.calendar import EventParseError, is_meeting, parse_event
-from services.capture.providers.google.client import GoogleApiError, GoogleWorkspaceClient, Services, Slot
+from services.capture.providers.google.client import (
+    GoogleApiError,
+    GoogleWorkspaceClient,
+    RequestBuilder,
+    Services,
+    Slot,
+)
 from services.capture.providers.google.cursors import CalendarCursor, GmailCursor
 from services.capture.providers.google.errors import ErrorClass, GoogleFailure, Operation
 from services.capture.providers.google.gmail import (
@@ -67,46 +73,24 @@ class CalendarChannel:
     expires_at: datetime | None
 
 
-async def _all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run concurrently; on the first failure cancel the rest and raise that failure itself."""
-    import asyncio
-
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
-async def _metadata(
-    client: GoogleWorkspaceClient, user: str, message_id: str, slot: Slot | None = None
-) -> dict[str, Any] | None:
-    """messages.get(format=metadata) of one message; None when it is gone already."""
+def _metadata(message_id: str) -> RequestBuilder:
+    """messages.get(format=metadata) of one message, with the headers capture reads."""
 
     def request(s: Services) -> Any:
-        return (
-            s.gmail.users()
-            .messages()
-            .get(userId="me", id=message_id, format="metadata", metadataHeaders=list(METADATA_HEADERS))
-        )
+        return s.messages.get(userId="me", id=message_id, format="metadata", metadataHeaders=_HEADERS)
 
-    try:
-        return await client.call(user, Operation.GMAIL_GET, request, slot=slot)
-    except GoogleApiError as exc:
-        if exc.error_class is ErrorClass.NOT_FOUND:
-            return None
-        raise
+    return request
+
+
+_HEADERS = list(METADATA_HEADERS)
 
 
 async def gmail_messages(
     client: GoogleWorkspaceClient, user: str, message_ids: Sequence[str], *, slot: Slot | None = None
 ) -> list[dict[str, Any] | None]:
-    """messages.get(format=metadata) of each id, concurrently (admission by `slot` or the client's
-    per-user limit); None for the ones that are gone."""
-    return await _all([_metadata(client, user, i, slot) for i in message_ids])
+    """messages.get(format=metadata) of each id (admission by `slot` or the client's per-user
+    limit); None for the ones that are gone."""
+    return await client.call_each(user, Operation.GMAIL_GET, [_metadata(i) for i in message_ids], slot=slot)
 
 
 async def gmail_full_page(
@@ -127,16 +111,12 @@ async def gmail_full_page(
         start, page = cursor.history_id, cursor.full_sync_page
     else:
         profile = await client.call(
-            user, Operation.GMAIL_PROFILE, lambda s: s.gmail.users().getProfile(userId="me"), slot=slot
+            user, Operation.GMAIL_PROFILE, lambda s: s.users.getProfile(userId="me"), slot=slot
         )
         start, page = int(profile["historyId"]), None
 
     def list_page(s: Services) -> Any:
-        return (
-            s.gmail.users()
-            .messages()
-            .list(userId="me", maxResults=page_size, pageToken=page, includeSpamTrash=False)
-        )
+        return s.messages.list(userId="me", maxResults=page_size, pageToken=page, includeSpamTrash=False)
 
     response = await client.call(user, Operation.GMAIL_LIST, list_page, slot=slot)
     references = response.get("messages", [])
@@ -192,16 +172,12 @@ async def gmail_history_page(
     response's `historyId`."""
 
     def history_page(s: Services) -> Any:
-        return (
-            s.gmail.users()
-            .history()
-            .list(
-                userId="me",
-                startHistoryId=str(cursor.history_id),
-                historyTypes=list(HISTORY_TYPES),
-                maxResults=page_size,
-                pageToken=cursor.history_page,
-            )
+        return s.history.list(
+            userId="me",
+            startHistoryId=str(cursor.history_id),
+            historyTypes=list(HISTORY_TYPES),
+            maxResults=page_size,
+            pageToken=cursor.history_page,
         )
 
     response = await client.call(user, Operation.GMAIL_HISTORY, history_page, slot=slot)
@@ -264,7 +240,7 @@ async def calendar_page(
     if page:
         arguments["pageToken"] = page
     response = await client.call(
-        user, Operation.CALENDAR_LIST, lambda s: s.calendar.events().list(**arguments), slot=slot
+        user, Operation.CALENDAR_LIST, lambda s: s.events.list(**arguments), slot=slot
     )
     items: list[MeetingChange] = []
     skipped = 0
@@ -315,14 +291,14 @@ async def gmail_watch(
     if label_ids:
         body["labelIds"] = list(label_ids)
     response = await client.call(
-        user, Operation.GMAIL_WATCH, lambda s: s.gmail.users().watch(userId="me", body=body), slot=slot
+        user, Operation.GMAIL_WATCH, lambda s: s.users.watch(userId="me", body=body), slot=slot
     )
     expires = datetime.fromtimestamp(int(response["expiration"]) / 1000, UTC)
     return GmailWatch(int(response["historyId"]), expires)
 
 
 async def gmail_stop(client: GoogleWorkspaceClient, user: str, *, slot: Slot | None = None) -> None:
-    await client.call(user, Operation.GMAIL_STOP, lambda s: s.gmail.users().stop(userId="me"), slot=slot)
+    await client.call(user, Operation.GMAIL_STOP, lambda s: s.users.stop(userId="me"), slot=slot)
 
 
 async def calendar_watch(
@@ -342,7 +318,7 @@ async def calendar_watch(
     response = await client.call(
         user,
         Operation.CALENDAR_WATCH,
-        lambda s: s.calendar.events().watch(calendarId="primary", body=body),
+        lambda s: s.events.watch(calendarId="primary", body=body),
         slot=slot,
     )
     expiration = response.get("expiration")
@@ -360,9 +336,7 @@ async def calendar_stop(
     """Stop a channel; one that is already gone counts as stopped."""
     body = {"id": channel.channel_id, "resourceId": channel.resource_id}
     try:
-        await client.call(
-            user, Operation.CALENDAR_STOP, lambda s: s.calendar.channels().stop(body=body), slot=slot
-        )
+        await client.call(user, Operation.CALENDAR_STOP, lambda s: s.channels.stop(body=body), slot=slot)
     except GoogleApiError as exc:
         if exc.error_class is not ErrorClass.NOT_FOUND:
             raise
