@@ -20,10 +20,12 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from google.oauth2 import service_account
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
+from googleapiclient.http import HttpRequest
 
 from services.capture.providers.google.errors import (
     ErrorClass,
@@ -95,6 +97,32 @@ class Services:
         self.history = self.users.history()
         self.events = calendar.events()
         self.channels = calendar.channels()
+        self._metadata_template: tuple[tuple[str, ...], HttpRequest] | None = None
+
+    def message_metadata(self, message_id: str, headers: list[str]) -> HttpRequest:
+        """messages.get(format=metadata, metadataHeaders=headers). The SDK builds the request once
+        (per thread and header list); each message then gets a copy with its own id in the path, which
+        skips the SDK's per-call parameter validation and URI-template expansion (a tenth of
+        capture's CPU per message)."""
+        cached = self._metadata_template
+        if cached is None or cached[0] != tuple(headers):
+            built = self.messages.get(
+                userId="me", id=_PLACEHOLDER, format="metadata", metadataHeaders=headers
+            )
+            cached = self._metadata_template = (tuple(headers), built)
+        template = cached[1]
+        return HttpRequest(
+            template.http,
+            template.postproc,
+            template.uri.replace(f"/messages/{_PLACEHOLDER}?", f"/messages/{quote(message_id, safe='')}?", 1),
+            method=template.method,
+            body=template.body,
+            headers=dict(template.headers),
+            methodId=template.methodId,
+        )
+
+
+_PLACEHOLDER = "gt-message-id"
 
 
 RequestBuilder = Callable[[Services], Any]  # returns a googleapiclient HttpRequest

@@ -77,7 +77,7 @@ def _metadata(message_id: str) -> RequestBuilder:
     """messages.get(format=metadata) of one message, with the headers capture reads."""
 
     def request(s: Services) -> Any:
-        return s.messages.get(userId="me", id=message_id, format="metadata", metadataHeaders=_HEADERS)
+        return s.message_metadata(message_id, _HEADERS)
 
     return request
 
