@@ -52,3 +52,18 @@ class Settings(ServiceSettings):
     microsoft_ca_bundle: str = ""  # PEM file to trust instead of the system store
     microsoft_page_size: int = 100  # Prefer: odata.maxpagesize
     microsoft_timeout_sec: float = 30.0
+
+    # Google Workspace. The token URI and API endpoints let the emulator stand in for Google (empty:
+    # the real Google; the token URI then comes from the service-account key).
+    google_token_uri: str = ""
+    google_gmail_endpoint: str = ""  # the SDK's api_endpoint for Gmail: an origin
+    google_calendar_endpoint: str = ""  # for Calendar it must end in /calendar/v3/
+    google_gmail_page_size: int = 100  # messages.list / history.list maxResults
+    google_calendar_page_size: int = 250  # events.list maxResults
+    google_mail_backfill_days: int = 90  # how far back a Gmail full sync reads (0: everything)
+    google_api_threads: int = 8  # worker threads running google-api-python-client, per connection
+    google_timeout_sec: float = 30.0
+    # Gmail push: the Pub/Sub topic users.watch publishes to (empty: no Gmail watch, polling only),
+    # and the token the Pub/Sub push subscription appends to its endpoint URL (?token=...).
+    google_pubsub_topic: str = ""
+    google_pubsub_token: SecretStr | None = None

@@ -64,10 +64,14 @@ class StreamPlan:
 
     `scope` pins the chain to the parameters it was started with (e.g. the calendar window); when a
     connector returns a different scope than the stored cursor's, the engine restarts that chain.
+    `snapshots` says whether the connector needs the last full view of published items
+    (`KnownItem.snapshot`, to merge partial updates); without it capture stores only ids, versions
+    and content hashes, which is cheaper per item.
     """
 
     name: str
     scope: str = ""
+    snapshots: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,10 @@ class KnownItems(Protocol):
     """What capture remembers of published items of this mailbox, for merging partial updates."""
 
     async def get(self, item_ids: Collection[str]) -> Mapping[str, KnownItem]: ...
+
+    async def in_series(self, series_id: str) -> Mapping[str, KnownItem]:
+        """Published occurrences of a recurring series (by the series id their snapshot carries)."""
+        ...
 
 
 class MailboxPaused(Exception):
@@ -120,10 +128,12 @@ class SyncContext:
 
 @dataclass(frozen=True)
 class SubscriptionGrant:
-    """A push subscription as the provider granted it."""
+    """A push subscription as the provider granted it. `provider_data` is whatever else the
+    connector needs later to renew or stop it (e.g. a Calendar channel's resourceId); stored as is."""
 
     provider_id: str
     expires_at: datetime
+    provider_data: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,7 @@ class StoredSubscription:
     client_state: str = field(repr=False)
     created_at: datetime
     expires_at: datetime
+    provider_data: str = ""
 
     @property
     def renew_at(self) -> datetime:

@@ -8,6 +8,11 @@ from pathlib import Path
 from plumbing.supervisor import ServiceProcess
 
 
+def google_port() -> int:
+    """The Google emulator's port under `make run` (capture's demo settings need it in advance)."""
+    return int(os.environ.get("GT_EMULATOR_GOOGLE_PORT", "8444"))
+
+
 def emulator_process(run_dir: Path, *, host: str, control_port: int, microsoft_port: int) -> ServiceProcess:
     """Every registered emulator with the small demo organisation; state (CA, description) in
     `<run_dir>/emulators`."""
@@ -26,11 +31,14 @@ def emulator_process(run_dir: Path, *, host: str, control_port: int, microsoft_p
             str(control_port),
             "--port",
             f"microsoft={microsoft_port}",
+            "--port",
+            f"google={google_port()}",
         ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         ready_url=f"http://{host}:{control_port}/healthz",
         endpoints={
             "Microsoft (Entra, Graph)": f"https://{host}:{microsoft_port}",
+            "Google (OAuth, Gmail, Calendar)": f"http://{host}:{google_port()}",
             "control API": f"http://{host}:{control_port}/microsoft/describe",
         },
     )

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from services.emulators.tls import TlsFiles
 
-EMULATOR_MODULES = ("services.emulators.microsoft.emulator",)
+EMULATOR_MODULES = ("services.emulators.microsoft.emulator", "services.emulators.google.runner")
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,18 @@ class KafkaActivityPublisher:
             return
         await self._producer.partitions_for(self._topic)  # metadata for the partitioner
         by_partition: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+        partitions: dict[tuple[str, str], tuple[bytes, int]] = {}  # a page is usually one rep
         for activity in activities:
-            key = record_key(activity.tenant_id, activity.rep_id)
-            # aiokafka's own choice for this key (the path `send()` takes).
-            partition = self._producer._partition(self._topic, None, None, None, key, None)
+            owner = (activity.tenant_id, activity.rep_id)
+            found = partitions.get(owner)
+            if found is None:
+                key = record_key(*owner)
+                # aiokafka's own choice for this key (the path `send()` takes).
+                found = partitions[owner] = (
+                    key,
+                    self._producer._partition(self._topic, None, None, None, key, None),
+                )
+            key, partition = found
             by_partition[partition].append((key, activity.SerializeToString()))
         deliveries: list[Awaitable[object]] = []
         for partition, records in by_partition.items():

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.activity.v1 import activity_pb2
@@ -36,6 +37,7 @@ _KIND = {
     ItemKind.MEETING: activity_pb2.ACTIVITY_KIND_MEETING,
 }
 # A retraction must sort after the version it retracts, even when the provider's clock runs ahead.
+Participants = RepeatedCompositeFieldContainer[activity_pb2.Participant]
 _RETRACTION_STEP = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -50,13 +52,15 @@ class MailboxIdentity:
     provider: activity_pb2.Provider.ValueType
 
 
-def _participant(
+def _add_participant(
+    into: Participants,
     p: Person,
     role: activity_pb2.ParticipantRole.ValueType,
     internal: DomainSet,
     response: Response | None = None,
-) -> activity_pb2.Participant:
-    return activity_pb2.Participant(
+) -> None:
+    # Built in place (`add`), not built and then copied in by `extend`: this runs per participant.
+    into.add(
         address=p.address,
         display_name=p.name,
         role=role,
@@ -65,8 +69,7 @@ def _participant(
     )
 
 
-def _email_participants(item: EmailItem, internal: DomainSet) -> list[activity_pb2.Participant]:
-    out: list[activity_pb2.Participant] = []
+def _email_participants(item: EmailItem, internal: DomainSet, into: Participants) -> None:
     seen: set[tuple[str, int]] = set()
     sender: tuple[Person, ...] = (item.sender,) if item.sender else ()
     roles = [
@@ -78,26 +81,19 @@ def _email_participants(item: EmailItem, internal: DomainSet) -> list[activity_p
         for p in people:
             if (p.address, role) not in seen:
                 seen.add((p.address, role))
-                out.append(_participant(p, role, internal))
-    return out
+                _add_participant(into, p, role, internal)
 
 
-def _meeting_participants(item: MeetingItem, internal: DomainSet) -> list[activity_pb2.Participant]:
-    out: list[activity_pb2.Participant] = []
+def _meeting_participants(item: MeetingItem, internal: DomainSet, into: Participants) -> None:
     seen: set[str] = set()
     if item.organizer:
         seen.add(item.organizer.address)
-        out.append(
-            _participant(item.organizer, _ROLE.PARTICIPANT_ROLE_ORGANIZER, internal, Response.ORGANIZER)
-        )
+        _add_participant(into, item.organizer, _ROLE.PARTICIPANT_ROLE_ORGANIZER, internal, Response.ORGANIZER)
     for attendee in item.attendees:
         if attendee.is_resource or attendee.person.address in seen:
             continue
         seen.add(attendee.person.address)
-        out.append(
-            _participant(attendee.person, _ROLE.PARTICIPANT_ROLE_ATTENDEE, internal, attendee.response)
-        )
-    return out
+        _add_participant(into, attendee.person, _ROLE.PARTICIPANT_ROLE_ATTENDEE, internal, attendee.response)
 
 
 def _set(ts: Timestamp, value: datetime) -> None:
@@ -140,7 +136,7 @@ def to_activity(
         )
         activity.provider_ids.internet_message_id = item.internet_message_id
         activity.provider_ids.conversation_id = item.conversation_id
-        activity.participants.extend(_email_participants(item, internal))
+        _email_participants(item, internal, activity.participants)
     else:
         activity.kind = activity_pb2.ACTIVITY_KIND_MEETING
         activity.provider_ids.ical_uid = item.ical_uid
@@ -148,7 +144,7 @@ def to_activity(
         _set(activity.end_at, item.end)
         activity.is_all_day = item.is_all_day
         activity.is_cancelled = item.is_cancelled
-        activity.participants.extend(_meeting_participants(item, internal))
+        _meeting_participants(item, internal, activity.participants)
     _set(activity.occurred_at, item.occurred_at)
     if level is CaptureLevel.SUBJECT and item.subject is not None:
         activity.subject = item.subject

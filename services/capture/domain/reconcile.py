@@ -56,7 +56,9 @@ def plan_page(
     policy: CapturePolicy,
     who: MailboxIdentity,
     observed_at: datetime,
+    snapshots: bool = True,
 ) -> PagePlan:
+    """`snapshots` False: what is remembered carries no snapshot (the stream never merges)."""
     plan = PagePlan()
     # Later changes to the same item in one page see the effect of earlier ones (replayed items).
     current: dict[str, KnownItem | None] = {}
@@ -99,7 +101,7 @@ def plan_page(
             modified_at=item.modified_at,
             content_hash=digest,
             direction=item.direction if isinstance(item, EmailItem) else None,
-            snapshot=_minimized(item, policy.level),
+            snapshot=_minimized(item, policy.level) if snapshots else None,
         )
     for item_id, state in current.items():
         if state is None:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.config import Settings
 from services.capture.ports import ProviderConnector
+from services.capture.providers.google.client import GoogleApiSettings
+from services.capture.providers.google.connector import GoogleConnector, GoogleTuning
 from services.capture.providers.microsoft.auth import MsalTokens
 from services.capture.providers.microsoft.connector import MicrosoftConnector
 from services.capture.providers.microsoft.graph import GraphClient
@@ -36,8 +38,32 @@ def build_microsoft(settings: Settings) -> ProviderConnector:
     )
 
 
+def build_google(settings: Settings) -> ProviderConnector:
+    api = GoogleApiSettings(
+        token_uri=settings.google_token_uri or None,
+        gmail_endpoint=settings.google_gmail_endpoint or None,
+        calendar_endpoint=settings.google_calendar_endpoint or None,
+        max_workers=settings.google_api_threads,
+        per_user_concurrency=settings.max_requests_per_mailbox,
+        http_timeout_sec=settings.google_timeout_sec,
+    )
+    token = settings.google_pubsub_token
+    return GoogleConnector(
+        api=api,
+        tuning=GoogleTuning(
+            gmail_page_size=settings.google_gmail_page_size,
+            calendar_page_size=settings.google_calendar_page_size,
+            mail_backfill_days=settings.google_mail_backfill_days,
+            public_base_url=settings.public_base_url,
+            pubsub_topic=settings.google_pubsub_topic,
+            pubsub_token=token.get_secret_value() if token else None,
+        ),
+    )
+
+
 BUILDERS: dict[activity_pb2.Provider.ValueType, Callable[[Settings], ProviderConnector]] = {
     activity_pb2.PROVIDER_MICROSOFT: build_microsoft,
+    activity_pb2.PROVIDER_GOOGLE: build_google,
 }
 
 

@@ -58,6 +58,10 @@ class SyncStore(Protocol):
 
     async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]: ...
 
+    async def known_in_series(self, mailbox_id: int, series_id: str) -> dict[str, KnownItem]:
+        """Published items whose snapshot belongs to the recurring series `series_id`."""
+        ...
+
     async def unseen_items(self, mailbox_id: int, stream: str, generation: int) -> list[str]:
         """Published items of `stream` last seen before `generation`."""
         ...

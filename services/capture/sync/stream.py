@@ -93,6 +93,12 @@ class _PageKnown:
             self._loaded.update(missing)
         return {i: self._rows[i] for i in item_ids if i in self._rows}
 
+    async def in_series(self, series_id: str) -> Mapping[str, KnownItem]:
+        found = await self._store.known_in_series(self._mailbox_id, series_id)
+        self._rows.update(found)
+        self._loaded.update(found)
+        return found
+
 
 def _ids(changes: Sequence[Change]) -> list[str]:
     return [c.item_id if isinstance(c, ItemGone) else c.item.item_id for c in changes]
@@ -178,6 +184,7 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
         policy=env.policy,
         who=env.who,
         observed_at=observed,
+        snapshots=stream.snapshots,
     )
     if page.complete and cursor.full_round:
         await _sweep(env, ctx, stream, cursor, known, exclude=set(seen), into=plan)
@@ -234,6 +241,7 @@ async def _sweep(
         policy=env.policy,
         who=env.who,
         observed_at=env.clock(),
+        snapshots=stream.snapshots,
     )
     mentioned = set(_ids(changes))
     into.publish.extend(swept.publish)

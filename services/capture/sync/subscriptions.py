@@ -150,7 +150,13 @@ class SubscriptionKeeper:
         if now >= sub.renew_at:
             grant = await self._connector.renew(ctx, sub, expires_at=now + self._tuning.subscription_lifetime)
             renewed = StoredSubscription(
-                self._mailbox_id, sub.resource, grant.provider_id, sub.client_state, now, grant.expires_at
+                self._mailbox_id,
+                sub.resource,
+                grant.provider_id,
+                sub.client_state,
+                now,
+                grant.expires_at,
+                grant.provider_data,
             )
             await self._save(renewed, replacing=sub)
             SUBSCRIPTION_CHANGES.labels("renewed").inc()
@@ -162,7 +168,13 @@ class SubscriptionKeeper:
         )
         await self._save(
             StoredSubscription(
-                self._mailbox_id, resource, grant.provider_id, client_state, ctx.now, grant.expires_at
+                self._mailbox_id,
+                resource,
+                grant.provider_id,
+                client_state,
+                ctx.now,
+                grant.expires_at,
+                grant.provider_data,
             ),
             replacing=replacing,
         )

@@ -259,3 +259,6 @@ class _NoKnown:
 
     async def get(self, item_ids: Collection[str]) -> Mapping[str, KnownItem]:
         return {}
+
+    async def in_series(self, series_id: str) -> Mapping[str, KnownItem]:
+        return {}

@@ -4,6 +4,7 @@ against the user's quota, in that order."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -121,6 +122,8 @@ class ApiRoutes:
         scopes = GMAIL_READ_SCOPES if api == "gmail" else CALENDAR_READ_SCOPES
 
         async def endpoint(request: Request) -> Response:
+            if self.world.latency_sec > 0:
+                await asyncio.sleep(self.world.latency_sec)
             body: Any = None
             if request.method == "POST":
                 raw = await request.body()

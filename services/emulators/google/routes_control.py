@@ -49,6 +49,7 @@ class ControlRoutes:
             Route(u + "/truth", self._wrap(self.truth)),
             Route(p + "/pubsub/subscriptions", self._wrap(self.subscribe), methods=["POST"]),
             Route(p + "/deliveries", self._wrap(self.deliveries)),
+            Route(p + "/stats", self._wrap(self.stats)),
         ]
 
     @staticmethod
@@ -176,6 +177,15 @@ class ControlRoutes:
 
     def subscribe(self, _: Request, body: dict[str, Any]) -> Any:
         self.world.add_push_subscription(str(body["topic"]), str(body["endpoint"]), name=body.get("name"))
+
+    def stats(self, _: Request, __: dict[str, Any]) -> Any:
+        with self.world.lock:
+            return {
+                "served": sum(self.world.served.values()),
+                "gmail_watches": len(self.world.push.gmail_watches),
+                "calendar_channels": len(self.world.push.channels),
+                "push_deliveries": len(self.world.push.deliveries),
+            }
 
     def deliveries(self, _: Request, __: dict[str, Any]) -> Any:
         with self.world.lock:

@@ -196,3 +196,31 @@ def _seed_calendar(world: GoogleWorld, rep: str, index: int, shape: SeedShape) -
 
 def _z(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def seed_bench(world: GoogleWorld, *, reps: int, items_per_rep: int) -> list[str]:
+    """`reps` mailboxes rep0001@... whose every item is customer activity (the benchmark counts
+    arrivals): three quarters mail (alternately received and sent), one quarter meetings."""
+    addresses = []
+    for n in range(1, reps + 1):
+        address = f"rep{n:04d}@{DOMAIN}"
+        world.add_user(address, f"Rep {n:04d}")
+        addresses.append(address)
+    meetings = max(1, items_per_rep // 4)
+    for index, rep in enumerate(addresses):
+        for m in range(items_per_rep - meetings):
+            customer = _customer(world, index + m)
+            when = _moment(world, SeedShape(days_back=28))
+            sender, to = (customer, rep) if m % 2 == 0 else (rep, customer)
+            world.send_mail(sender=sender, to=[to], subject=f"Deal {m}", sent_at=when)
+        for m in range(meetings):
+            customer = _customer(world, index + m)
+            start = _moment(world, SeedShape(days_back=28)) + timedelta(days=14)
+            world.create_event(
+                organizer=rep,
+                summary=f"Call {m}",
+                start=start,
+                end=start + timedelta(minutes=30),
+                attendees=[(rep, "accepted"), (customer, "accepted")],
+            )
+    return addresses

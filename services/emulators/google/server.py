@@ -40,7 +40,9 @@ class GoogleEmulator:
     def __init__(self, world: GoogleWorld, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.world = world
         self._host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says
+        # TCP, and accepted sockets inherit proto 0 otherwise: every answer would wait ~40 ms for an ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port: int = self._socket.getsockname()[1]

@@ -63,6 +63,7 @@ class GoogleWorld:
         # Authenticated API calls per (user, method), whether they succeeded or not.
         self.served: Counter[tuple[str, str]] = Counter()
         self._horizon_days = horizon_days
+        self.latency_sec = 0.0  # every API answer waits this long first (a network round trip)
         self._threads: dict[tuple[str, str], str] = {}
         self._last_update = 0.0
 

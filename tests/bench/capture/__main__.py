@@ -1,4 +1,5 @@
-"""`python -m tests.bench.capture [--provider microsoft] [--mailboxes 1000] [--items 200]`."""
+"""`python -m tests.bench.capture [--provider microsoft|google] [--mailboxes 1000] [--items 200]`
+(every provider when none is named)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import asyncio
 import logging
 import sys
 
+from tests.bench.capture.google import GoogleBench
 from tests.bench.capture.microsoft import MicrosoftBench
 from tests.bench.capture.run import BenchProvider, run
 
-PROVIDERS: dict[str, type[BenchProvider]] = {"microsoft": MicrosoftBench}
+PROVIDERS: dict[str, type[BenchProvider]] = {"microsoft": MicrosoftBench, "google": GoogleBench}
 
 
 def main() -> int:
@@ -25,7 +27,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     ok = True
-    for name in args.provider or ["microsoft"]:
+    for name in args.provider or list(PROVIDERS):
         ok &= asyncio.run(
             run(
                 PROVIDERS[name](),

@@ -6,13 +6,15 @@ import asyncio
 import ssl
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
+import orjson
 
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.domain.window import calendar_window
 from services.capture.providers.microsoft.parse import MESSAGE_SELECT
+from tests.bench.capture.rawhttp import RawHttp
 
 TENANT = "bench"
 DOMAIN = "contoso.example"
@@ -21,6 +23,10 @@ PAGE_SIZE = 100
 
 class MicrosoftBench:
     name = "microsoft"
+    ceiling = (
+        "a minimal HTTPS/1.1 client paging the same delta chains (mail per folder, calendarView), "
+        "same page size and concurrency, JSON parsed and counted, nothing else"
+    )
 
     def mailboxes(self, count: int) -> list[str]:
         return [f"rep{i:04d}@{DOMAIN}" for i in range(1, count + 1)]
@@ -40,7 +46,12 @@ class MicrosoftBench:
         }
 
     async def register(
-        self, admin: capture_pb2_grpc.CaptureAdminAsyncStub, emulators: dict[str, Any], mailboxes: list[str]
+        self,
+        admin: capture_pb2_grpc.CaptureAdminAsyncStub,
+        emulators: dict[str, Any],
+        mailboxes: list[str],
+        *,
+        capture_url: str,
     ) -> None:
         org = self._described(emulators)["organisations"][0]
         app = org["apps"][0]
@@ -73,20 +84,26 @@ class MicrosoftBench:
         org = ms["organisations"][0]
         app = org["apps"][0]
         verify = ssl.create_default_context(cafile=ms["ca_bundle"])
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=128)
-        async with httpx.AsyncClient(verify=verify, timeout=60, limits=limits, trust_env=False) as client:
-            token_response = await client.post(
-                f"{ms['authority_base']}/{org['tenant_id']}/oauth2/v2.0/token",
-                data={
+        client = RawHttp(ssl_context=verify, max_connections=256)
+        try:
+            form = urlencode(
+                {
                     "grant_type": "client_credentials",
                     "client_id": app["client_id"],
                     "client_secret": app["client_secret"],
                     "scope": "https://graph.microsoft.com/.default",
-                },
+                }
             )
-            token_response.raise_for_status()
+            token = orjson.loads(
+                await client.request(
+                    "POST",
+                    f"{ms['authority_base']}/{org['tenant_id']}/oauth2/v2.0/token",
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                    form.encode(),
+                )
+            )
             headers = {
-                "Authorization": f"Bearer {token_response.json()['access_token']}",
+                "Authorization": f"Bearer {token['access_token']}",
                 "Prefer": f'odata.maxpagesize={PAGE_SIZE}, IdType="ImmutableId", outlook.timezone="UTC"',
             }
             window = calendar_window(datetime.now(UTC), days_back=30, days_ahead=90, step_days=7)
@@ -102,6 +119,8 @@ class MicrosoftBench:
             # The same admission as capture's backfill lane: `concurrency` pages in flight.
             pages = asyncio.Semaphore(concurrency)
             counts = await asyncio.gather(*(_page_chain(client, url, headers, pages) for url in chains))
+        finally:
+            await client.close()
         return sum(counts)
 
     async def add_item(self, control_url: str, mailbox: str) -> None:
@@ -117,16 +136,12 @@ class MicrosoftBench:
             return int((await client.get("/stats")).json()["subscriptions"])
 
 
-async def _page_chain(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], pages: asyncio.Semaphore
-) -> int:
+async def _page_chain(client: RawHttp, url: str, headers: dict[str, str], pages: asyncio.Semaphore) -> int:
     count = 0
     next_url: str | None = url
     while next_url is not None:
         async with pages:
-            response = await client.get(next_url, headers=headers)
-        response.raise_for_status()
-        body = response.json()
+            body = orjson.loads(await client.get(next_url, headers))
         count += len(body["value"])
         next_url = body.get("@odata.nextLink")
     return count

@@ -2,8 +2,9 @@
 
 Three processes share the machine: the provider emulator, the capture service (its own process, so
 its RSS is its own), and this driver (raw client, Kafka tail, admin calls). Figures:
-- ceiling: the emulator's serving rate, measured by a raw httpx client that pages the same mailboxes
-  the same way (same page size, same concurrency) and does nothing else;
+- ceiling: the emulator's serving rate, measured by a raw client (a minimal keep-alive HTTP/1.1
+  client and orjson, `rawhttp.py`) that reads the same mailboxes the same way (same requests, page
+  size and concurrency) and does nothing else;
 - backfill: items per second from registering the mailboxes until every item is on Kafka;
 - webhook latency: a change made in the emulator (which notifies capture at once) until its activity
   is on Kafka, sequential samples after the backfill;
@@ -45,6 +46,7 @@ class BenchProvider(Protocol):
     """What the benchmark needs from one provider."""
 
     name: str
+    ceiling: str  # what the raw client does, printed with the figures
 
     def mailboxes(self, count: int) -> list[str]: ...
 
@@ -53,8 +55,15 @@ class BenchProvider(Protocol):
         ...
 
     async def register(
-        self, admin: capture_pb2_grpc.CaptureAdminAsyncStub, emulators: dict[str, Any], mailboxes: list[str]
-    ) -> None: ...
+        self,
+        admin: capture_pb2_grpc.CaptureAdminAsyncStub,
+        emulators: dict[str, Any],
+        mailboxes: list[str],
+        *,
+        capture_url: str,
+    ) -> None:
+        """Register the connection and mailboxes; `capture_url` is where capture's webhooks are."""
+        ...
 
     async def raw_read(self, emulators: dict[str, Any], mailboxes: list[str], *, concurrency: int) -> int:
         """Page every mailbox's streams as capture would, doing nothing with the items; returns the
@@ -238,7 +247,9 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
                     own="driver",
                 )
                 started = time.monotonic()
-                await provider.register(admin, emulators, addresses)
+                await provider.register(
+                    admin, emulators, addresses, capture_url=f"http://127.0.0.1:{http_port}"
+                )
 
                 async def backfilled() -> bool:
                     return tail.count >= expected
@@ -272,8 +283,11 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
             f"{mailboxes} mailboxes x {items} items ({expected} items in scope), page size and concurrency "
             f"({concurrency} pages in flight) the same for the raw client and capture"
         )
+        report.note(f"ceiling: {provider.ceiling}")
         report.note(
-            "the ceiling is a raw httpx client paging the same delta chains and parsing JSON, nothing else"
+            "the ceiling is measured before capture starts, so the emulator had the machine to itself then "
+            "(apart from the idle broker and database); during the backfill it shares it with capture, "
+            "the broker and PostgreSQL"
         )
         report.note(
             f"{len(latencies)} sequential notification samples after the backfill; capture polls every 600 s"

@@ -102,7 +102,7 @@ class _Server(uvicorn.Server):
 async def push_receiver() -> AsyncIterator[PushReceiver]:
     receiver = PushReceiver()
     app = Starlette(routes=[Route("/{path:path}", receiver._record, methods=["POST"])])
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY by asyncio
     sock.bind(("127.0.0.1", 0))
     receiver.port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))

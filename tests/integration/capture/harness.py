@@ -216,6 +216,8 @@ def expected_ids(
     }
 
 
-async def statuses(admin: capture_pb2_grpc.CaptureAdminAsyncStub) -> dict[str, capture_pb2.MailboxStatus]:
-    response = await admin.GetSyncStatus(capture_pb2.GetSyncStatusRequest(tenant_id=TENANT))
+async def statuses(
+    admin: capture_pb2_grpc.CaptureAdminAsyncStub, tenant: str = TENANT
+) -> dict[str, capture_pb2.MailboxStatus]:
+    response = await admin.GetSyncStatus(capture_pb2.GetSyncStatusRequest(tenant_id=tenant))
     return {s.mailbox: s for s in response.mailboxes}

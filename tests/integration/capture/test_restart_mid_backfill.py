@@ -88,10 +88,10 @@ async def grpc_serving(port: int) -> bool:
         return False
 
 
-async def scoring_rows(database_url: str) -> list[asyncpg.Record]:
+async def scoring_rows(database_url: str, tenant: str = TENANT) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(database_url)
     try:
-        return await conn.fetch("SELECT id, is_deletion FROM scoring.activities WHERE tenant_id = $1", TENANT)
+        return await conn.fetch("SELECT id, is_deletion FROM scoring.activities WHERE tenant_id = $1", tenant)
     finally:
         await conn.close()
 

@@ -242,3 +242,25 @@ def test_history_plan(
 def test_history_plan_keeps_the_deciding_record_id() -> None:
     plan = plan_history([added(10, "m1", ["INBOX"]), labelled(17, "m1", ["SPAM"], ["SPAM"], added_=True)])
     assert [(c.action, c.history_id) for c in plan] == [(HistoryAction.REMOVE, 17)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("Ana Reyes <ana.reyes@acme.example>, bob@x.example", id="plain list"),
+        pytest.param('"Reyes, Ana" <ana@x.example>, c@d.example', id="quoted comma"),
+        pytest.param("=?utf-8?q?M=C3=BCller?= <max@acme.example>", id="encoded word"),
+        pytest.param("a@b.example,  , c@d.example", id="empty member"),
+        pytest.param("Undisclosed recipients:;", id="group"),
+        pytest.param("x (comment) <y@z.example>", id="comment"),
+        pytest.param("<only@angle.example>", id="angle only"),
+    ],
+)
+def test_the_fast_address_path_reads_what_getaddresses_reads(header: str) -> None:
+    from email.utils import getaddresses
+
+    from services.capture.providers.google.gmail import _addresses
+
+    assert [p for p in _addresses([header]) if "@" in p[1]] == [
+        p for p in getaddresses([header]) if "@" in p[1]
+    ]

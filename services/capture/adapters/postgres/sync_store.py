@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import asyncpg
 import orjson
@@ -21,6 +22,7 @@ from services.capture.domain.items import (
     Direction,
     ItemKind,
     KnownItem,
+    MeetingItem,
     item_from_json,
     item_to_json,
 )
@@ -43,16 +45,18 @@ TENANT_POLICY = "SELECT * FROM capture_policies WHERE tenant_id = $1"
 REP_EXCLUSIONS = "SELECT * FROM rep_exclusions WHERE tenant_id = $1 AND rep_id = $2"
 CURSORS = "SELECT * FROM cursors WHERE mailbox_id = $1"
 KNOWN_ITEMS = "SELECT * FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
+KNOWN_IN_SERIES = "SELECT * FROM items WHERE mailbox_id = $1 AND series_id = $2"
 UNSEEN_ITEMS = "SELECT item_id FROM items WHERE mailbox_id = $1 AND stream = $2 AND generation < $3"
 UPSERT_ITEMS = """
 INSERT INTO items (mailbox_id, item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
-                   generation, snapshot)
+                   generation, snapshot, series_id)
 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[])
+                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[], $11::text[])
 ON CONFLICT (mailbox_id, item_id) DO UPDATE SET
     stream = EXCLUDED.stream, kind = EXCLUDED.kind, direction = EXCLUDED.direction,
     occurred_at = EXCLUDED.occurred_at, modified_at = EXCLUDED.modified_at,
-    content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot
+    content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot,
+    series_id = EXCLUDED.series_id
 """
 FORGET_ITEMS = "DELETE FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
 UPSERT_CURSOR = """
@@ -86,11 +90,13 @@ ON CONFLICT (mailbox_id) DO UPDATE SET
 SUBSCRIPTIONS = "SELECT * FROM subscriptions WHERE mailbox_id = $1"
 ALL_SUBSCRIPTIONS = "SELECT * FROM subscriptions"
 SAVE_SUBSCRIPTION = """
-INSERT INTO subscriptions (mailbox_id, resource, provider_id, client_state, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO subscriptions (mailbox_id, resource, provider_id, client_state, created_at, expires_at,
+                           provider_data)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (mailbox_id, resource) DO UPDATE SET
     provider_id = EXCLUDED.provider_id, client_state = EXCLUDED.client_state,
-    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+    provider_data = EXCLUDED.provider_data
 """
 DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resource = $2"
 
@@ -98,6 +104,32 @@ DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resou
 def _snapshot_json(known: KnownItem) -> bytes:
     # bytea rather than jsonb: nothing queries inside it, so the server need not parse it.
     return orjson.dumps(item_to_json(known.snapshot)) if known.snapshot else b"null"
+
+
+_KINDS = {k: k.value for k in ItemKind}
+_DIRECTIONS = {d: d.value for d in Direction}
+
+
+def _item_columns(remember: Sequence[KnownItem], generation: int) -> list[list[Any]]:
+    """The columns of UPSERT_ITEMS, built in one pass (this runs for every captured item)."""
+    ids, streams, kinds, directions, occurred, modified, hashes, snapshots, series = ([] for _ in range(9))
+    for k in remember:
+        ids.append(k.item_id)
+        streams.append(k.stream)
+        kinds.append(_KINDS[k.kind])
+        directions.append(_DIRECTIONS[k.direction] if k.direction else None)
+        occurred.append(k.occurred_at)
+        modified.append(k.modified_at)
+        hashes.append(k.content_hash)
+        snapshots.append(_snapshot_json(k))
+        series.append(_series_of(k))
+    generations = [generation] * len(ids)
+    return [ids, streams, kinds, directions, occurred, modified, hashes, generations, snapshots, series]
+
+
+def _series_of(known: KnownItem) -> str:
+    snapshot = known.snapshot
+    return snapshot.series_id if isinstance(snapshot, MeetingItem) else ""
 
 
 def _snapshot_from(raw: bytes) -> CapturedItem | None:
@@ -166,7 +198,15 @@ class PostgresSyncStore:
     async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
         if not item_ids:
             return {}
-        rows = await self._pool.fetch(KNOWN_ITEMS, mailbox_id, list(item_ids))
+        return self._known(await self._pool.fetch(KNOWN_ITEMS, mailbox_id, list(item_ids)))
+
+    async def known_in_series(self, mailbox_id: int, series_id: str) -> dict[str, KnownItem]:
+        if not series_id:
+            return {}
+        return self._known(await self._pool.fetch(KNOWN_IN_SERIES, mailbox_id, series_id))
+
+    @staticmethod
+    def _known(rows: Sequence[asyncpg.Record]) -> dict[str, KnownItem]:
         return {
             r["item_id"]: KnownItem(
                 item_id=r["item_id"],
@@ -196,19 +236,7 @@ class PostgresSyncStore:
     ) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             if remember:
-                await conn.execute(
-                    UPSERT_ITEMS,
-                    mailbox_id,
-                    [k.item_id for k in remember],
-                    [k.stream for k in remember],
-                    [k.kind.value for k in remember],
-                    [k.direction.value if k.direction else None for k in remember],
-                    [k.occurred_at for k in remember],
-                    [k.modified_at for k in remember],
-                    [k.content_hash for k in remember],
-                    [cursor.generation] * len(remember),
-                    [_snapshot_json(k) for k in remember],
-                )
+                await conn.execute(UPSERT_ITEMS, mailbox_id, *_item_columns(remember, cursor.generation))
             if forget:
                 await conn.execute(FORGET_ITEMS, mailbox_id, list(forget))
             await conn.execute(UPSERT_CURSOR, *_cursor_args(mailbox_id, stream, cursor))
@@ -246,6 +274,7 @@ class PostgresSyncStore:
             client_state=self._secrets.open(r["client_state"])["client_state"],
             created_at=r["created_at"],
             expires_at=r["expires_at"],
+            provider_data=r["provider_data"],
         )
 
     async def subscriptions(self, mailbox_id: int) -> list[StoredSubscription]:
@@ -263,6 +292,7 @@ class PostgresSyncStore:
             self._secrets.seal({"client_state": subscription.client_state}),
             subscription.created_at,
             subscription.expires_at,
+            subscription.provider_data,
         )
 
     async def delete_subscription(self, mailbox_id: int, resource: str) -> None:

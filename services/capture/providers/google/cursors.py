@@ -17,17 +17,22 @@ class CursorDecodeError(ValueError):
 @dataclass(frozen=True)
 class GmailCursor:
     """`history_id` is the incremental checkpoint, or, while `full_sync_page` is set, the profile
-    historyId a full sync started from (history.list resumes there once the full sync completes)."""
+    historyId a full sync started from (history.list resumes there once the full sync completes).
+    `history_page` continues a history walk from `history_id` that stopped between pages."""
 
     history_id: int
     full_sync_page: str | None = None
+    history_page: str | None = None
 
     @property
     def in_full_sync(self) -> bool:
         return self.full_sync_page is not None
 
     def encode(self) -> str:
-        return json.dumps({"v": 1, "h": self.history_id, "p": self.full_sync_page}, separators=(",", ":"))
+        data: dict[str, object] = {"v": 1, "h": self.history_id, "p": self.full_sync_page}
+        if self.history_page is not None:
+            data["hp"] = self.history_page
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str) -> GmailCursor:
@@ -35,8 +40,12 @@ class GmailCursor:
             data = json.loads(text)
             if data.get("v") != 1:
                 raise ValueError("unknown version")
-            page = data.get("p")
-            return cls(int(data["h"]), str(page) if page is not None else None)
+            page, history_page = data.get("p"), data.get("hp")
+            return cls(
+                int(data["h"]),
+                str(page) if page is not None else None,
+                str(history_page) if history_page is not None else None,
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CursorDecodeError(f"not a Gmail cursor: {text[:80]!r}") from exc
 

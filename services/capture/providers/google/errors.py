@@ -6,6 +6,7 @@ types onto it without doing any I/O.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 from collections.abc import Mapping
@@ -149,6 +150,8 @@ def classify_exception(operation: Operation, exc: BaseException) -> GoogleFailur
         if code in _OAUTH_AUTH_ERRORS or not code:
             return GoogleFailure(ErrorClass.UNAUTHORIZED, None, code or "refresh_failed", description)
         return GoogleFailure(ErrorClass.PERMANENT, None, code, description)
-    if isinstance(exc, auth_exceptions.TransportError | httplib2.HttpLib2Error | OSError):
+    if isinstance(
+        exc, auth_exceptions.TransportError | httplib2.HttpLib2Error | http.client.HTTPException | OSError
+    ):
         return GoogleFailure(ErrorClass.TRANSIENT, None, type(exc).__name__, str(exc))
     return GoogleFailure(ErrorClass.PERMANENT, None, type(exc).__name__, str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,10 +53,35 @@ def _decoded(text: str) -> str:
         return text
 
 
+# `Name <address>` or a bare address, with nothing that needs RFC 5322's full grammar.
+_SIMPLE_ADDRESS = re.compile(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<angle>[^<>\s]+)>|(?P<bare>[^<>\s]+))\s*")
+_NEEDS_FULL_GRAMMAR = frozenset('"(\\:;')
+
+
+def _addresses(values: Sequence[str]) -> Iterable[tuple[str, str]]:
+    """(display name, address) pairs, as `email.utils.getaddresses` gives them. Most headers are a
+    plain comma-separated list, read here with one regular expression; anything with quoting,
+    comments or groups goes to `getaddresses` (several times slower, and this runs per message)."""
+    for value in values:
+        if not _NEEDS_FULL_GRAMMAR.isdisjoint(value):
+            yield from getaddresses([value])
+            continue
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            match = _SIMPLE_ADDRESS.fullmatch(part)
+            if match is None:
+                yield from getaddresses([part])
+            elif match["angle"]:
+                yield match["name"] or "", match["angle"]
+            else:
+                yield "", match["bare"]
+
+
 def parse_addresses(values: Sequence[str], role: Role) -> list[Participant]:
     """Addresses of one header (repeated headers allowed), display names decoded, duplicates dropped."""
     participants: dict[str, Participant] = {}
-    for name, address in getaddresses(list(values)):
+    for name, address in _addresses(values):
         address = address.strip().lower()
         if "@" not in address or address in participants:
             continue

@@ -84,19 +84,21 @@ class QuotaTracker:
         """Units (Gmail) or requests (Calendar) spent by this user in the last minute."""
         return self._state(user, api).total
 
-    def record(self, user: str, api: Api, method: str) -> None:
-        """Count a call that reached Google (successful or not: Google charges both)."""
+    def record(self, user: str, api: Api, method: str, *, calls: int = 1) -> None:
+        """Count calls that reached Google (successful or not: Google charges both)."""
+        if calls <= 0:
+            return
         state = self._state(user, api)
-        units = cost(api, method)
+        units = cost(api, method) * calls
         state.spent.append((self._clock(), units))
         state.total += units
 
-    def delay_before(self, user: str, api: Api, method: str) -> float:
-        """Seconds to wait before this call fits: the user's backoff, or until the window has room."""
+    def delay_before(self, user: str, api: Api, method: str, *, calls: int = 1) -> float:
+        """Seconds to wait before these calls fit: the user's backoff, or until the window has room."""
         state = self._state(user, api)
         now = self._clock()
         wait = max(0.0, state.blocked_until - now)
-        excess = state.total + cost(api, method) - self._limits[api]
+        excess = state.total + cost(api, method) * calls - self._limits[api]
         if excess > 0:
             freed = 0
             for spent_at, units in state.spent:
@@ -121,6 +123,14 @@ class QuotaTracker:
 
     def note_success(self, user: str, api: Api) -> None:
         self._state(user, api).throttles = 0
+
+    def limit(self, api: Api) -> int:
+        """The documented per-user limit per minute (units for Gmail, requests for Calendar)."""
+        return GMAIL_UNITS_PER_USER_MINUTE if api == "gmail" else CALENDAR_REQUESTS_PER_USER_MINUTE
+
+    def usage(self) -> list[tuple[str, Api, int]]:
+        """(user, api, used in the last minute) for every user seen, for the metrics."""
+        return [(user, api, self._state(user, api).total) for user, api in list(self._users)]
 
     def blocked_for(self, user: str, api: Api) -> float:
         return max(0.0, self._state(user, api).blocked_until - self._clock())

@@ -8,13 +8,19 @@ framework's job. Errors surface as `GoogleApiError`; CURSOR_EXPIRED means "start
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from services.capture.providers.google.calendar import EventParseError, is_meeting, parse_event
-from services.capture.providers.google.client import GoogleApiError, GoogleWorkspaceClient, Services
+from services.capture.providers.google.client import (
+    GoogleApiError,
+    GoogleWorkspaceClient,
+    RequestBuilder,
+    Services,
+    Slot,
+)
 from services.capture.providers.google.cursors import CalendarCursor, GmailCursor
 from services.capture.providers.google.errors import ErrorClass, GoogleFailure, Operation
 from services.capture.providers.google.gmail import (
@@ -67,36 +73,71 @@ class CalendarChannel:
     expires_at: datetime | None
 
 
-async def _all(awaitables: Sequence[Awaitable[T]]) -> list[T]:
-    """Run concurrently; on the first failure cancel the rest and raise that failure itself."""
-    import asyncio
-
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
-async def _metadata(client: GoogleWorkspaceClient, user: str, message_id: str) -> dict[str, Any] | None:
-    """messages.get(format=metadata) of one message; None when it is gone already."""
+def _metadata(message_id: str) -> RequestBuilder:
+    """messages.get(format=metadata) of one message, with the headers capture reads."""
 
     def request(s: Services) -> Any:
-        return (
-            s.gmail.users()
-            .messages()
-            .get(userId="me", id=message_id, format="metadata", metadataHeaders=list(METADATA_HEADERS))
-        )
+        return s.message_metadata(message_id, _HEADERS)
 
-    try:
-        return await client.call(user, Operation.GMAIL_GET, request)
-    except GoogleApiError as exc:
-        if exc.error_class is ErrorClass.NOT_FOUND:
-            return None
-        raise
+    return request
+
+
+_HEADERS = list(METADATA_HEADERS)
+
+
+async def gmail_messages(
+    client: GoogleWorkspaceClient, user: str, message_ids: Sequence[str], *, slot: Slot | None = None
+) -> list[dict[str, Any] | None]:
+    """messages.get(format=metadata) of each id (admission by `slot` or the client's per-user
+    limit); None for the ones that are gone."""
+    return await client.call_each(user, Operation.GMAIL_GET, [_metadata(i) for i in message_ids], slot=slot)
+
+
+async def gmail_full_page(
+    client: GoogleWorkspaceClient,
+    user: str,
+    cursor: GmailCursor | None,
+    *,
+    page_size: int = 500,
+    not_before: datetime | None = None,
+    slot: Slot | None = None,
+) -> GmailBatch:
+    """One page of the full sync: the first (from the profile's historyId, taken before listing, so
+    that history.list from it afterwards misses nothing that changed during the walk) when `cursor`
+    is None or not inside a full sync, else the page it points at. `not_before` bounds the walk (a
+    resync after an expired historyId need not reread years of mail): listing is newest first, so
+    the walk ends at the first page that reaches older mail."""
+    if cursor is not None and cursor.in_full_sync:
+        start, page = cursor.history_id, cursor.full_sync_page
+    else:
+        profile = await client.call(
+            user, Operation.GMAIL_PROFILE, lambda s: s.users.getProfile(userId="me"), slot=slot
+        )
+        start, page = int(profile["historyId"]), None
+
+    def list_page(s: Services) -> Any:
+        return s.messages.list(userId="me", maxResults=page_size, pageToken=page, includeSpamTrash=False)
+
+    response = await client.call(user, Operation.GMAIL_LIST, list_page, slot=slot)
+    references = response.get("messages", [])
+    resources = await gmail_messages(client, user, [str(r["id"]) for r in references], slot=slot)
+    bound_ms = int(not_before.timestamp() * 1000) if not_before is not None else None
+    items: list[MailChange] = []
+    skipped, reached_bound = 0, False
+    for resource in resources:
+        if resource is None:
+            continue  # deleted since listing; history from `start` reports it
+        if bound_ms is not None and int(resource.get("internalDate", "0")) < bound_ms:
+            reached_bound = True
+            continue
+        parsed = parse_message(resource)
+        if isinstance(parsed, MailItem):
+            items.append(parsed)
+        else:
+            skipped += 1
+    next_page = response.get("nextPageToken")
+    done = not next_page or reached_bound
+    return GmailBatch(tuple(items), skipped, GmailCursor(start, None if done else str(next_page)), done)
 
 
 async def gmail_full_sync(
@@ -107,152 +148,133 @@ async def gmail_full_sync(
     page_size: int = 500,
     not_before: datetime | None = None,
 ) -> AsyncGenerator[GmailBatch, None]:
-    """Every message (newest first), from the profile's historyId taken before listing, so that
-    history.list from it afterwards misses nothing that changed during the walk. `not_before` bounds
-    the walk (a resync after an expired historyId need not reread years of mail)."""
-    if resume is not None and resume.in_full_sync:
-        start, page = resume.history_id, resume.full_sync_page
-    else:
-        profile = await client.call(
-            user, Operation.GMAIL_PROFILE, lambda s: s.gmail.users().getProfile(userId="me")
-        )
-        start, page = int(profile["historyId"]), None
-    bound_ms = int(not_before.timestamp() * 1000) if not_before is not None else None
+    """Every message (newest first), page by page: `gmail_full_page` until the walk completes."""
+    cursor = resume
     while True:
-
-        def list_page(s: Services, token: str | None = page) -> Any:
-            return (
-                s.gmail.users()
-                .messages()
-                .list(userId="me", maxResults=page_size, pageToken=token, includeSpamTrash=False)
-            )
-
-        response = await client.call(user, Operation.GMAIL_LIST, list_page)
-        references = response.get("messages", [])
-        resources = await _all([_metadata(client, user, str(r["id"])) for r in references])
-        items: list[MailChange] = []
-        skipped, reached_bound = 0, False
-        for resource in resources:
-            if resource is None:
-                continue  # deleted since listing; history from `start` reports it
-            if bound_ms is not None and int(resource.get("internalDate", "0")) < bound_ms:
-                reached_bound = True
-                continue
-            parsed = parse_message(resource)
-            if isinstance(parsed, MailItem):
-                items.append(parsed)
-            else:
-                skipped += 1
-        next_page = response.get("nextPageToken")
-        done = not next_page or reached_bound
-        cursor = GmailCursor(start, None if done else str(next_page))
-        yield GmailBatch(tuple(items), skipped, cursor, done)
-        if done:
+        batch = await gmail_full_page(client, user, cursor, page_size=page_size, not_before=not_before)
+        yield batch
+        if batch.complete:
             return
-        page = str(next_page)
+        cursor = batch.cursor
+
+
+async def gmail_history_page(
+    client: GoogleWorkspaceClient,
+    user: str,
+    cursor: GmailCursor,
+    *,
+    page_size: int = 500,
+    slot: Slot | None = None,
+) -> GmailBatch:
+    """One page of changes since `cursor.history_id` (at `cursor.history_page`). Manual paging:
+    `list_next` breaks on the repeated historyTypes parameter. Mid-walk, the cursor keeps the start
+    and the next page token, so a restart re-reads no more than one page; at the end it is the
+    response's `historyId`."""
+
+    def history_page(s: Services) -> Any:
+        return s.history.list(
+            userId="me",
+            startHistoryId=str(cursor.history_id),
+            historyTypes=list(HISTORY_TYPES),
+            maxResults=page_size,
+            pageToken=cursor.history_page,
+        )
+
+    response = await client.call(user, Operation.GMAIL_HISTORY, history_page, slot=slot)
+    plan = plan_history(response.get("history", []))
+    fetches = [change for change in plan if change.action is HistoryAction.FETCH]
+    fetched = await gmail_messages(client, user, [change.message_id for change in fetches], slot=slot)
+    by_id = {change.message_id: resource for change, resource in zip(fetches, fetched, strict=True)}
+    items: list[MailChange] = []
+    skipped = 0
+    for change in plan:
+        if change.action is HistoryAction.REMOVE:
+            reason = change.reason or RemovalReason.DELETED
+            items.append(MailRemoval(change.message_id, reason, change.history_id))
+            continue
+        resource = by_id[change.message_id]
+        if resource is None:
+            items.append(MailRemoval(change.message_id, RemovalReason.DELETED, change.history_id))
+            continue
+        parsed = parse_message(resource)
+        if parsed is None:
+            skipped += 1
+        else:
+            items.append(parsed)
+    next_page = response.get("nextPageToken")
+    if next_page:
+        following = GmailCursor(cursor.history_id, history_page=str(next_page))
+        return GmailBatch(tuple(items), skipped, following, False)
+    return GmailBatch(tuple(items), skipped, GmailCursor(int(response["historyId"])), True)
 
 
 async def gmail_history(
     client: GoogleWorkspaceClient, user: str, *, start_history_id: int, page_size: int = 500
 ) -> AsyncGenerator[GmailBatch, None]:
-    """Changes since `start_history_id`, page by page (manual paging: `list_next` breaks on the
-    repeated historyTypes parameter). Mid-walk cursors are the last record id of the page, so a
-    restart re-reads no more than one page."""
-    page: str | None = None
-    checkpoint = start_history_id
+    """Changes since `start_history_id`, page by page: `gmail_history_page` until the end."""
+    cursor = GmailCursor(start_history_id)
     while True:
+        batch = await gmail_history_page(client, user, cursor, page_size=page_size)
+        yield batch
+        if batch.complete:
+            return
+        cursor = batch.cursor
 
-        def history_page(s: Services, token: str | None = page) -> Any:
-            return (
-                s.gmail.users()
-                .history()
-                .list(
-                    userId="me",
-                    startHistoryId=str(start_history_id),
-                    historyTypes=list(HISTORY_TYPES),
-                    maxResults=page_size,
-                    pageToken=token,
-                )
-            )
 
-        response = await client.call(user, Operation.GMAIL_HISTORY, history_page)
-        records = response.get("history", [])
-        plan = plan_history(records)
-        fetches = [change for change in plan if change.action is HistoryAction.FETCH]
-        fetched = await _all([_metadata(client, user, change.message_id) for change in fetches])
-        by_id = {change.message_id: resource for change, resource in zip(fetches, fetched, strict=True)}
-        items: list[MailChange] = []
-        skipped = 0
-        for change in plan:
-            if change.action is HistoryAction.REMOVE:
-                reason = change.reason or RemovalReason.DELETED
-                items.append(MailRemoval(change.message_id, reason, change.history_id))
-                continue
-            resource = by_id[change.message_id]
-            if resource is None:
-                items.append(MailRemoval(change.message_id, RemovalReason.DELETED, change.history_id))
-                continue
-            parsed = parse_message(resource)
-            if parsed is None:
-                skipped += 1
-            else:
-                items.append(parsed)
-        next_page = response.get("nextPageToken")
-        if next_page:
-            if records:
-                checkpoint = max(checkpoint, max(int(r["id"]) for r in records))
-            yield GmailBatch(tuple(items), skipped, GmailCursor(checkpoint), False)
-            page = str(next_page)
+async def calendar_page(
+    client: GoogleWorkspaceClient,
+    user: str,
+    cursor: CalendarCursor | None,
+    *,
+    page_size: int = 250,
+    slot: Slot | None = None,
+) -> CalendarBatch:
+    """One page of the primary calendar, occurrences expanded (singleEvents), without a time window
+    so that the sync token can continue it. With no sync token this is the full sync; pages may be
+    empty while a nextPageToken is present, and the nextSyncToken comes on the last page only."""
+    sync_token = cursor.sync_token if cursor else None
+    page = cursor.page_token if cursor else None
+    arguments: dict[str, Any] = {"calendarId": "primary", "singleEvents": True, "maxResults": page_size}
+    if sync_token:
+        arguments["syncToken"] = sync_token
+    if page:
+        arguments["pageToken"] = page
+    response = await client.call(
+        user, Operation.CALENDAR_LIST, lambda s: s.events.list(**arguments), slot=slot
+    )
+    items: list[MeetingChange] = []
+    skipped = 0
+    for resource in response.get("items", []):
+        try:
+            parsed = parse_event(resource)
+        except (EventParseError, KeyError) as exc:
+            _log.warning("unreadable calendar event skipped", extra={"user": user, "error": str(exc)})
+            skipped += 1
             continue
-        yield GmailBatch(tuple(items), skipped, GmailCursor(int(response["historyId"])), True)
-        return
+        if isinstance(parsed, MeetingItem) and not is_meeting(parsed):
+            skipped += 1
+            continue
+        items.append(parsed)
+    next_page = response.get("nextPageToken")
+    if next_page:
+        return CalendarBatch(tuple(items), skipped, CalendarCursor(sync_token, str(next_page)), False)
+    next_sync = response.get("nextSyncToken")
+    if not next_sync:
+        failure = GoogleFailure(ErrorClass.PERMANENT, 200, "noSyncToken", "last page had no nextSyncToken")
+        raise GoogleApiError(user, Operation.CALENDAR_LIST, failure)
+    return CalendarBatch(tuple(items), skipped, CalendarCursor(str(next_sync)), True)
 
 
 async def calendar_sync(
     client: GoogleWorkspaceClient, user: str, *, cursor: CalendarCursor | None = None, page_size: int = 250
 ) -> AsyncGenerator[CalendarBatch, None]:
-    """The primary calendar, occurrences expanded (singleEvents), without a time window so that the
-    sync token can continue it. With no sync token this is the full sync; pages may be empty while
-    a nextPageToken is present, and the nextSyncToken comes on the last page only."""
-    sync_token = cursor.sync_token if cursor else None
-    page = cursor.page_token if cursor else None
+    """The calendar page by page: `calendar_page` until the sync token."""
     while True:
-        arguments: dict[str, Any] = {"calendarId": "primary", "singleEvents": True, "maxResults": page_size}
-        if sync_token:
-            arguments["syncToken"] = sync_token
-        if page:
-            arguments["pageToken"] = page
-
-        def events_page(s: Services, kw: dict[str, Any] = arguments) -> Any:
-            return s.calendar.events().list(**kw)
-
-        response = await client.call(user, Operation.CALENDAR_LIST, events_page)
-        items: list[MeetingChange] = []
-        skipped = 0
-        for resource in response.get("items", []):
-            try:
-                parsed = parse_event(resource)
-            except (EventParseError, KeyError) as exc:
-                _log.warning("unreadable calendar event skipped", extra={"user": user, "error": str(exc)})
-                skipped += 1
-                continue
-            if isinstance(parsed, MeetingItem) and not is_meeting(parsed):
-                skipped += 1
-                continue
-            items.append(parsed)
-        next_page = response.get("nextPageToken")
-        if next_page:
-            yield CalendarBatch(tuple(items), skipped, CalendarCursor(sync_token, str(next_page)), False)
-            page = str(next_page)
-            continue
-        next_sync = response.get("nextSyncToken")
-        if not next_sync:
-            failure = GoogleFailure(
-                ErrorClass.PERMANENT, 200, "noSyncToken", "last page had no nextSyncToken"
-            )
-            raise GoogleApiError(user, Operation.CALENDAR_LIST, failure)
-        yield CalendarBatch(tuple(items), skipped, CalendarCursor(str(next_sync)), True)
-        return
+        batch = await calendar_page(client, user, cursor, page_size=page_size)
+        yield batch
+        if batch.complete:
+            return
+        cursor = batch.cursor
 
 
 async def gmail_watch(
@@ -262,20 +284,21 @@ async def gmail_watch(
     topic: str,
     label_ids: Sequence[str] = (),
     exclude: bool = False,
+    slot: Slot | None = None,
 ) -> GmailWatch:
     """Start (or renew: calling again replaces the watch) Pub/Sub push for the mailbox."""
     body: dict[str, Any] = {"topicName": topic, "labelFilterBehavior": "exclude" if exclude else "include"}
     if label_ids:
         body["labelIds"] = list(label_ids)
     response = await client.call(
-        user, Operation.GMAIL_WATCH, lambda s: s.gmail.users().watch(userId="me", body=body)
+        user, Operation.GMAIL_WATCH, lambda s: s.users.watch(userId="me", body=body), slot=slot
     )
     expires = datetime.fromtimestamp(int(response["expiration"]) / 1000, UTC)
     return GmailWatch(int(response["historyId"]), expires)
 
 
-async def gmail_stop(client: GoogleWorkspaceClient, user: str) -> None:
-    await client.call(user, Operation.GMAIL_STOP, lambda s: s.gmail.users().stop(userId="me"))
+async def gmail_stop(client: GoogleWorkspaceClient, user: str, *, slot: Slot | None = None) -> None:
+    await client.call(user, Operation.GMAIL_STOP, lambda s: s.users.stop(userId="me"), slot=slot)
 
 
 async def calendar_watch(
@@ -286,13 +309,17 @@ async def calendar_watch(
     address: str,
     token: str,
     ttl_sec: int | None = None,
+    slot: Slot | None = None,
 ) -> CalendarChannel:
     """Open a web-hook channel on the primary calendar (a new id each time: channels never renew)."""
     body: dict[str, Any] = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
     if ttl_sec is not None:
         body["params"] = {"ttl": str(ttl_sec)}
     response = await client.call(
-        user, Operation.CALENDAR_WATCH, lambda s: s.calendar.events().watch(calendarId="primary", body=body)
+        user,
+        Operation.CALENDAR_WATCH,
+        lambda s: s.events.watch(calendarId="primary", body=body),
+        slot=slot,
     )
     expiration = response.get("expiration")
     return CalendarChannel(
@@ -303,11 +330,13 @@ async def calendar_watch(
     )
 
 
-async def calendar_stop(client: GoogleWorkspaceClient, user: str, channel: CalendarChannel) -> None:
+async def calendar_stop(
+    client: GoogleWorkspaceClient, user: str, channel: CalendarChannel, *, slot: Slot | None = None
+) -> None:
     """Stop a channel; one that is already gone counts as stopped."""
     body = {"id": channel.channel_id, "resourceId": channel.resource_id}
     try:
-        await client.call(user, Operation.CALENDAR_STOP, lambda s: s.calendar.channels().stop(body=body))
+        await client.call(user, Operation.CALENDAR_STOP, lambda s: s.channels.stop(body=body), slot=slot)
     except GoogleApiError as exc:
         if exc.error_class is not ErrorClass.NOT_FOUND:
             raise

@@ -1,0 +1,64 @@
+"""The Google emulator as one of `python -m services.emulators`' emulators (`make run`, the benchmark).
+
+Profiles: `demo` is the seeded Acme organisation (four reps, their managers and customers); `bench`
+is `--mailboxes` reps with `--items` customer items each; `empty` has the staff only. The service
+account's key file (its token_uri pointing here) is written to `<state-dir>/google-key.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from starlette.routing import BaseRoute
+
+from services.emulators.google.routes_control import ControlRoutes
+from services.emulators.google.seed import DOMAIN, SeedShape, seed_bench, seed_organisation
+from services.emulators.google.server import GoogleEmulator
+from services.emulators.google.world import GoogleWorld
+from services.emulators.registry import EmulatorOptions, register
+
+# The Pub/Sub topic users.watch publishes to in the demo and the benchmark.
+PUBSUB_TOPIC = "projects/groundtruth-emulator/topics/gmail-push"
+
+
+class GoogleRunnerEmulator:
+    name = "google"
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        world = GoogleWorld(DOMAIN, seed=options.seed)
+        if options.profile == "bench":
+            self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
+        elif options.profile == "demo":
+            self.reps = seed_organisation(world, SeedShape())
+        else:
+            self.reps = []
+        self.emulator = GoogleEmulator(world, host=options.host, port=options.ports.get("google", 0))
+        self._key_path = options.state_dir / "google-key.json"
+
+    async def start(self) -> None:
+        await self.emulator.start()
+        self._key_path.parent.mkdir(parents=True, exist_ok=True)
+        self._key_path.write_text(json.dumps(self.emulator.key_file()))
+        self._key_path.chmod(0o600)
+
+    async def stop(self) -> None:
+        await self.emulator.stop()
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "base_url": self.emulator.base_url,
+            "token_uri": self.emulator.token_uri,
+            "gmail_endpoint": self.emulator.base_url,
+            "calendar_endpoint": self.emulator.calendar_endpoint,
+            "key_file": str(Path(self._key_path).resolve()),
+            "domain": DOMAIN,
+            "pubsub_topic": PUBSUB_TOPIC,
+            "reps": self.reps if len(self.reps) <= 20 else len(self.reps),
+        }
+
+    def control_routes(self) -> list[BaseRoute]:
+        return ControlRoutes(self.emulator.world, lambda: self.emulator.base_url).routes()
+
+
+register("google", GoogleRunnerEmulator)
