@@ -8,22 +8,25 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
-from plumbing.db.pool import create_pool, is_transient_db_error
+from plumbing.db.pool import Pool, create_pool, is_transient_db_error
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import broker_reachable, create_producer
-from services.scoring.adapters.activity_consumer import ActivityProcessor
+from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
+from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.config import Settings
-from services.scoring.domain.activities import StoredActivity
+from services.scoring.domain.instants import datetime_to_us
+from services.scoring.ingest import Decoded, IngestService
 
 _log = logging.getLogger(__name__)
 SCHEMA = "scoring"
@@ -37,8 +40,18 @@ CONSUMER_STALL_SEC = 120.0
 class RunningScoring:
     grpc_port: int
     http_port: int
-    consumer: BatchConsumer[StoredActivity]
+    consumer: BatchConsumer[Decoded]
     consumer_task: asyncio.Task[None]
+
+
+def now_us() -> int:
+    return datetime_to_us(datetime.now(UTC))
+
+
+def build_processor(pool: Pool, *, rematch_horizon_days: int = 90) -> ScoringEventProcessor:
+    """The consumer's processor: both input topics, applied through the PostgreSQL store."""
+    ingest = IngestService(PgIngestStore(pool), now_us=now_us, rematch_horizon_days=rematch_horizon_days)
+    return ScoringEventProcessor(ingest)
 
 
 async def run_migrations(settings: Settings) -> list[int]:
@@ -65,7 +78,7 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
 
         config = ConsumerConfig(
             group_id=settings.consumer_group,
-            topics=(settings.topics.activity_captured,),
+            topics=(settings.topics.activity_captured, settings.topics.crm_events),
             max_batch_size=settings.max_batch_size,
             max_batch_time_ms=settings.max_batch_time_ms,
             session_timeout_ms=settings.kafka_session_timeout_ms,
@@ -73,10 +86,10 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         kafka_consumer = create_consumer(settings.kafka_bootstrap_servers, config, client_id="scoring")
         await kafka_consumer.start()
         stack.push_async_callback(kafka_consumer.stop)
-        consumer: BatchConsumer[StoredActivity] = BatchConsumer(
+        consumer: BatchConsumer[Decoded] = BatchConsumer(
             consumer=kafka_consumer,
             config=config,
-            processor=ActivityProcessor(pool),
+            processor=build_processor(pool, rematch_horizon_days=settings.rematch_horizon_days),
             dead_letters=DeadLetterPublisher(
                 producer, topic=settings.topics.deadletter, consumer_group=settings.consumer_group
             ),
@@ -113,13 +126,13 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         )
 
 
-async def _consumer_alive(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> bool:
+async def _consumer_alive(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> bool:
     if task.done():
         return False
     return consumer.healthy and time.monotonic() - consumer.last_poll_monotonic < CONSUMER_STALL_SEC
 
 
-async def _stop_consumer(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> None:
+async def _stop_consumer(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> None:
     consumer.stop()
     try:
         await asyncio.wait_for(task, timeout=30)
