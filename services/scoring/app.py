@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,9 +48,11 @@ def now_us() -> int:
     return datetime_to_us(datetime.now(UTC))
 
 
-def build_processor(pool: Pool, *, rematch_horizon_days: int = 90) -> ScoringEventProcessor:
+def build_processor(
+    pool: Pool, *, rematch_horizon_days: int = 90, clock: Callable[[], int] = now_us
+) -> ScoringEventProcessor:
     """The consumer's processor: both input topics, applied through the PostgreSQL store."""
-    ingest = IngestService(PgIngestStore(pool), now_us=now_us, rematch_horizon_days=rematch_horizon_days)
+    ingest = IngestService(PgIngestStore(pool), now_us=clock, rematch_horizon_days=rematch_horizon_days)
     return ScoringEventProcessor(ingest)
 
 

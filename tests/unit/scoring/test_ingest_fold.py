@@ -21,7 +21,7 @@ from tests.unit.scoring.world import NOW, decoded_history
 HISTORY = decoded_history()
 
 
-async def _deliver(batches: Sequence[Sequence[Decoded]]) -> MemoryState:
+async def deliver_in_memory(batches: Sequence[Sequence[Decoded]]) -> MemoryState:
     store = MemoryStore()
     service = IngestService(store, now_us=lambda: datetime_to_us(NOW))
     for batch in batches:
@@ -30,7 +30,7 @@ async def _deliver(batches: Sequence[Sequence[Decoded]]) -> MemoryState:
 
 
 def deliver(batches: Sequence[Sequence[Decoded]]) -> MemoryState:
-    return asyncio.run(_deliver(batches))
+    return asyncio.run(deliver_in_memory(batches))
 
 
 def one_by_one(events: Sequence[Decoded]) -> MemoryState:

@@ -94,7 +94,7 @@ def decode(event: crm_pb2.CrmEvent | activity_pb2.Activity) -> Decoded:
     return decode_crm_event(event)
 
 
-def decoded_history() -> list[Decoded]:
+def merged_history() -> list[crm_pb2.CrmEvent | activity_pb2.Activity]:
     """Both tenants' histories interleaved: the same ids must never meet across tenants."""
     first, second = history("t1"), history("t2")[::3]
     merged: list[crm_pb2.CrmEvent | activity_pb2.Activity] = []
@@ -102,4 +102,8 @@ def decoded_history() -> list[Decoded]:
         merged.append(event)
         if i % 3 == 0 and i // 3 < len(second):
             merged.append(second[i // 3])
-    return [decode(e) for e in merged]
+    return merged
+
+
+def decoded_history() -> list[Decoded]:
+    return [decode(e) for e in merged_history()]
