@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from google.protobuf.message import DecodeError
 
@@ -48,11 +48,14 @@ def decode_record(record: Record) -> Decoded:
 class ScoringEventProcessor:
     """`BatchProcessor` for both input topics: one transaction per batch through `IngestService`."""
 
-    def __init__(self, ingest: IngestService) -> None:
+    def __init__(self, ingest: IngestService, *, after_commit: Callable[[], None] | None = None) -> None:
         self._ingest = ingest
+        self._after_commit = after_commit
 
     def decode(self, record: Record) -> Decoded:
         return decode_record(record)
 
     async def process(self, batch: Sequence[Decoded]) -> None:
         await self._ingest.apply(batch)
+        if self._after_commit is not None:
+            self._after_commit()

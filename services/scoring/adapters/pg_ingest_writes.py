@@ -290,8 +290,9 @@ async def _write_reps(conn: Connection, plan: WritePlan) -> None:
     if plan.dirty_reps:
         dirty = sorted(r for r in plan.dirty_reps if r[1])
         await conn.execute(
-            "INSERT INTO dirty_reps (tenant_id, rep_id) SELECT * FROM unnest($1::text[], $2::text[]) "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO dirty_reps (tenant_id, rep_id, mark) "
+            "SELECT t, r, nextval('dirty_marks') FROM unnest($1::text[], $2::text[]) AS k(t, r) "
+            "ON CONFLICT (tenant_id, rep_id) DO UPDATE SET mark = EXCLUDED.mark",
             [r[0] for r in dirty],
             [r[1] for r in dirty],
         )

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from services.scoring.domain.activities import ActivityRow
+from services.scoring.domain.duplicates import name_key
 from services.scoring.domain.instants import datetime_to_us, us_to_datetime
 from services.scoring.domain.matching import decode_links, encode_links, match_from_links
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
@@ -15,7 +16,7 @@ from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
 RECORD_COLUMNS = (
     "tenant_id", "object_type", "crm_id", "version_us", "version_event", "deleted", "owner_rep_id",
     "name", "fields", "modified_at", "created_at", "domains", "email", "account_crm_id", "stage",
-    "amount", "currency", "close_date", "is_closed", "is_won", "next_step", "contact_roles",
+    "amount", "currency", "close_date", "is_closed", "is_won", "next_step", "contact_roles", "name_key",
 )  # fmt: skip
 
 ACTIVITY_STATE_COLUMNS = (
@@ -32,6 +33,7 @@ def record_row(r: CrmRecord) -> tuple[Any, ...]:
         list(r.domains), r.email, r.account_crm_id, r.stage, r.amount, r.currency, r.close_date,
         r.is_closed, r.is_won, r.next_step,
         json.dumps([[c.contact_crm_id, c.role, c.is_primary] for c in r.contact_roles]),
+        name_key(r.name),
     )  # fmt: skip
 
 

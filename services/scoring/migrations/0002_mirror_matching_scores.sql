@@ -54,6 +54,7 @@ CREATE TABLE crm_records (
     is_won         boolean     NOT NULL,
     next_step      text        NOT NULL,
     contact_roles  jsonb       NOT NULL,
+    name_key       text        NOT NULL,  -- see domain/duplicates.py: probable duplicates share it
     PRIMARY KEY (tenant_id, object_type, crm_id)
 );
 CREATE INDEX crm_contacts_by_email ON crm_records (tenant_id, email)
@@ -117,6 +118,7 @@ CREATE TABLE manual_logs (
     PRIMARY KEY (tenant_id, crm_activity_id)
 );
 CREATE INDEX manual_logs_by_rep ON manual_logs (tenant_id, rep_id, logged_at);
+CREATE INDEX manual_logs_by_record ON manual_logs (tenant_id, related_crm_id);
 
 CREATE TABLE forecasts (
     tenant_id        text        NOT NULL,
@@ -178,11 +180,14 @@ CREATE TABLE reps (
     PRIMARY KEY (tenant_id, rep_id)
 );
 
--- Reps whose inputs changed since their last score, and tenants to rescore entirely.
+-- Reps whose inputs changed since their last score, and tenants to rescore entirely. Each change
+-- takes a new mark; a rescore deletes only the marks it read, so a change committed while it ran
+-- keeps its mark and is scored by the next pass.
+CREATE SEQUENCE dirty_marks;
 CREATE TABLE dirty_reps (
-    tenant_id text        NOT NULL,
-    rep_id    text        NOT NULL,
-    marked_at timestamptz NOT NULL DEFAULT now(),
+    tenant_id text   NOT NULL,
+    rep_id    text   NOT NULL,
+    mark      bigint NOT NULL,
     PRIMARY KEY (tenant_id, rep_id)
 );
 CREATE TABLE rescore_requests (

@@ -1,0 +1,108 @@
+"""Recomputes scores: changed reps shortly after their data changes, whole tenants once a day.
+
+A pass reads the dirty marks first, then the data, so a change committed during the pass keeps its
+mark (see `dirty_reps`) and is scored by the next one. A full pass also refreshes team health and
+diagnostics. Scores that did not change are not written again, so nothing is republished.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from prometheus_client import Counter, Histogram
+
+from plumbing.db.pool import Pool
+from services.scoring.adapters.pg_score_inputs import load_rep_inputs
+from services.scoring.adapters.pg_scores import (
+    clear_dirty,
+    read_dirty,
+    record_full_rescore,
+    save_scores,
+    stored_hashes,
+    tenants_due,
+)
+from services.scoring.adapters.pg_settings import load_settings
+from services.scoring.domain.rep_score import score_rep
+from services.scoring.tenant_views import refresh_diagnostics, refresh_team_health
+
+_log = logging.getLogger(__name__)
+RESCORED = Counter("gt_scoring_reps_rescored_total", "Reps whose scores were recomputed", ["kind"])
+RESCORE_SECONDS = Histogram("gt_scoring_rescore_seconds", "Duration of one tenant rescore", ["kind"])
+
+
+@dataclass(frozen=True)
+class RescoreOutcome:
+    tenant_id: str
+    full: bool
+    reps_scored: int
+    scores_changed: int
+    duration_ms: int
+
+
+class RescoreService:
+    """Safe to run in several replicas at once: every write is idempotent and keyed by rep."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        *,
+        now: Callable[[], datetime],
+        full_rescore_min_interval: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._pool = pool
+        self._now = now
+        self._full_interval = full_rescore_min_interval
+
+    def today(self) -> date:
+        return self._now().date()
+
+    async def rescore_tenant(self, tenant_id: str, *, full: bool = True) -> RescoreOutcome:
+        started = time.perf_counter()
+        as_of, computed_at = self.today(), self._now()
+        async with self._pool.acquire() as conn:
+            settings = await load_settings(conn, tenant_id)
+            requested_at = await conn.fetchval(
+                "SELECT requested_at FROM rescore_requests WHERE tenant_id = $1", tenant_id
+            )
+            marks = await read_dirty(conn, tenant_id)
+            inputs = await load_rep_inputs(conn, settings, as_of=as_of, reps=None if full else marks.reps)
+            results = [score_rep(i, settings) for i in inputs]
+            previous = await stored_hashes(conn, tenant_id, None if full else marks.reps)
+            changed = [r for r in results if previous.get(r.rep_id) != r.content_hash()]
+            async with conn.transaction():
+                await save_scores(conn, changed, computed_at=computed_at)
+                await clear_dirty(conn, tenant_id, marks)
+                if full:
+                    await record_full_rescore(conn, tenant_id, as_of, requested_at)
+            if full:
+                await refresh_team_health(conn, settings, inputs, as_of)
+                await refresh_diagnostics(
+                    conn, settings, list(zip(inputs, results, strict=True)), as_of, computed_at
+                )
+        kind = "full" if full else "changed"
+        duration = time.perf_counter() - started
+        RESCORED.labels(kind).inc(len(results))
+        RESCORE_SECONDS.labels(kind).observe(duration)
+        outcome = RescoreOutcome(tenant_id, full, len(results), len(changed), int(duration * 1000))
+        _log.info("tenant rescored", extra={**outcome.__dict__})
+        return outcome
+
+    async def run_due(self) -> list[RescoreOutcome]:
+        """One pass over every tenant with something to rescore."""
+        async with self._pool.acquire() as conn:
+            full, dirty = await tenants_due(conn, self.today())
+            recent = {
+                r["tenant_id"]
+                for r in await conn.fetch(
+                    "SELECT tenant_id FROM tenant_rescores WHERE last_full_at > $1",
+                    self._now() - self._full_interval,
+                )
+            }
+        outcomes = [await self.rescore_tenant(t, full=True) for t in sorted(full)]
+        # Team health and diagnostics follow changes too, at most every `full_rescore_min_interval`.
+        outcomes += [await self.rescore_tenant(t, full=t not in recent) for t in sorted(dirty)]
+        return outcomes
