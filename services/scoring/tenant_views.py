@@ -156,7 +156,9 @@ async def refresh_diagnostics(
     stages = await open_by_stage(conn, settings.tenant_id)
     histories = await stage_histories(conn, settings.tenant_id) if settings.stages else []
     unknown = await unknown_addresses(conn, settings, as_of - timedelta(days=settings.window_days - 1))
-    found = rep_diagnostics(scored)
+    members_anywhere = {m for t in settings.teams for m in t.member_rep_ids}
+    managers_only = frozenset(t.manager_rep_id for t in settings.teams) - members_anywhere
+    found = rep_diagnostics(scored, managers_only)
     for team in teams:
         members = set(team.member_rep_ids)
         facts = TeamFacts(

@@ -192,12 +192,28 @@ async def duplicate_groups(conn: Connection | Pool, tenant_id: str) -> list[Dupl
         r["account_crm_id"]: float(r["amount"])
         for r in await conn.fetch(OPEN_PIPELINE_BY_ACCOUNT, tenant_id, sorted(a for a in accounts if a))
     }
-    result = []
+    # The same records can be duplicates for several reasons (same domain and same name): one group.
+    merged: dict[tuple[str, tuple[str, ...]], DuplicateGroup] = {}
     for group in grouped.values():
-        involved = {r.crm_id if r.object_type.value == "account" else r.account_crm_id for r in group.records}
-        amount = sum(pipeline.get(a, 0.0) for a in involved)
-        result.append(DuplicateGroup(group.object_type, group.key, group.reason, group.records, amount))
-    return sorted(result, key=lambda g: (-g.open_pipeline, -len(g.records), g.key))
+        members = (group.object_type, tuple(r.crm_id for r in group.records))
+        known = merged.get(members)
+        if known is None:
+            involved = {
+                r.crm_id if r.object_type.value == "account" else r.account_crm_id for r in group.records
+            }
+            amount = sum(pipeline.get(a, 0.0) for a in involved)
+            merged[members] = DuplicateGroup(
+                group.object_type, group.key, group.reason, group.records, amount
+            )
+        else:
+            merged[members] = DuplicateGroup(
+                known.object_type,
+                known.key,
+                f"{known.reason}, {group.reason}",
+                known.records,
+                known.open_pipeline,
+            )
+    return sorted(merged.values(), key=lambda g: (-g.open_pipeline, -len(g.records), g.key))
 
 
 def day_start(day: date) -> datetime:

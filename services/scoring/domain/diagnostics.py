@@ -61,7 +61,11 @@ class TeamFacts:
     unknown_contacts: Sequence[tuple[str, int]] = ()  # (address, interactions), most first
 
 
-def rep_diagnostics(results: Sequence[tuple[RepInputs, RepScoreResult]]) -> list[Diagnostic]:
+def rep_diagnostics(
+    results: Sequence[tuple[RepInputs, RepScoreResult]], managers_only: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """Per-rep capture problems. A manager who is in no team as a member may well have no customer
+    mail, so a missing mailbox is only reported for members."""
     found = []
     for inputs, result in results:
         capture = result.capture
@@ -89,7 +93,11 @@ def rep_diagnostics(results: Sequence[tuple[RepInputs, RepScoreResult]]) -> list
                     ),
                 )
             )
-        elif capture.status is CaptureStatus.MISSING and inputs.window.crm_use_days > 0:
+        elif (
+            capture.status is CaptureStatus.MISSING
+            and inputs.window.crm_use_days > 0
+            and inputs.rep_id not in managers_only
+        ):
             found.append(
                 Diagnostic(
                     inputs.tenant_id,
