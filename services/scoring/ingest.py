@@ -135,6 +135,7 @@ class IngestService:
         }
         assign_feed(activity_changes, firsts)
         plan.activities = activity_changes.rows
+        plan.new_activity_ids = activity_changes.new_ids
         plan.rematched = activity_changes.rematched
         plan.addresses_removed = activity_changes.addresses_removed
         plan.addresses_added = activity_changes.addresses_added

@@ -33,6 +33,7 @@ class WritePlan:
     manual_logs: list[StoredManualLog] = field(default_factory=list)
     forecasts: list[StoredForecast] = field(default_factory=list)
     activities: list[ActivityRow] = field(default_factory=list)  # new versions, full rows
+    new_activity_ids: set[str] = field(default_factory=set)  # of those, the ones not stored before
     rematched: list[ActivityRow] = field(default_factory=list)  # same version, new match or feed position
     addresses_removed: list[AddressEntry] = field(default_factory=list)
     addresses_added: list[AddressEntry] = field(default_factory=list)
@@ -90,10 +91,12 @@ class IngestTransaction(Protocol):
     async def lookup_records(
         self, emails: Collection[TenantKey], domains: Collection[TenantKey]
     ) -> list[CrmRecord]:
-        """Live contacts with these addresses and live accounts with these domains."""
+        """Live contacts with these addresses and live accounts with these domains (for matching:
+        their free-form fields may be left out)."""
 
     async def account_records(self, accounts: Collection[TenantKey]) -> AccountRecords:
-        """Accounts with these ids (deleted ones as tombstones) and the live opportunities on them."""
+        """Accounts with these ids (deleted ones as tombstones) and the live opportunities on them
+        (for matching: their free-form fields may be left out)."""
 
     async def allocate_feed(self, tenant_id: str, count: int) -> int:
         """Reserve `count` feed positions; returns the first. Positions are gapless and committed in order."""

@@ -26,6 +26,7 @@ from services.scoring.adapters.pg_scores import (
     tenants_due,
 )
 from services.scoring.adapters.pg_settings import load_settings
+from services.scoring.adapters.pg_statistics import refresh_stale_statistics
 from services.scoring.domain.rep_score import score_rep
 from services.scoring.tenant_views import refresh_diagnostics, refresh_team_health
 
@@ -64,6 +65,8 @@ class RescoreService:
         started = time.perf_counter()
         as_of, computed_at = self.today(), self._now()
         async with self._pool.acquire() as conn:
+            if full:
+                await refresh_stale_statistics(conn)
             settings = await load_settings(conn, tenant_id)
             requested_at = await conn.fetchval(
                 "SELECT requested_at FROM rescore_requests WHERE tenant_id = $1", tenant_id

@@ -35,6 +35,10 @@ from services.scoring.domain.records import CrmRecord, ObjectType, RecordKey
 from services.scoring.ports import AccountRecords, WritePlan
 
 _TENANT_PAIRS = "unnest($1::text[], $2::text[]) AS k(tenant_id, value)"
+KEYED_LOOKUPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+# Ends each per-key subquery: OFFSET 0 keeps PostgreSQL from flattening it into a join, so it runs
+# once per key as an index lookup whatever the (possibly stale) statistics say.
+_PER_KEY = "OFFSET 0"
 
 
 def tenant_lock_key(tenant_id: str) -> int:
@@ -81,8 +85,8 @@ class PgIngestTransaction:
         if not reps:
             return {}
         rows = await self._conn.fetch(
-            f"SELECT e.tenant_id, e.rep_id, e.erased_at FROM {_TENANT_PAIRS} "
-            "JOIN erasures e ON e.tenant_id = k.tenant_id AND e.rep_id = k.value",
+            f"SELECT e.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM erasures x "
+            f"WHERE x.tenant_id = k.tenant_id AND x.rep_id = k.value {_PER_KEY}) e",
             *_pairs(reps),
         )
         return {(r["tenant_id"], r["rep_id"]): datetime_to_us(r["erased_at"]) for r in rows}
@@ -91,8 +95,9 @@ class PgIngestTransaction:
         if not events:
             return set()
         rows = await self._conn.fetch(
-            f"SELECT k.tenant_id, k.value FROM {_TENANT_PAIRS} WHERE NOT EXISTS "
-            "(SELECT 1 FROM processed_events p WHERE p.tenant_id = k.tenant_id AND p.event_id = k.value)",
+            f"SELECT k.tenant_id, k.value FROM {_TENANT_PAIRS} LEFT JOIN LATERAL (SELECT true AS seen "
+            f"FROM processed_events p WHERE p.tenant_id = k.tenant_id AND p.event_id = k.value {_PER_KEY}) x "
+            "ON true WHERE x.seen IS NULL",
             *_pairs(events),
         )
         return {(r["tenant_id"], r["value"]) for r in rows}
@@ -102,8 +107,9 @@ class PgIngestTransaction:
             return {}
         ordered = sorted(keys)
         rows = await self._conn.fetch(
-            "SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, o, c) "
-            "JOIN crm_records r ON r.tenant_id = k.t AND r.object_type = k.o AND r.crm_id = k.c",
+            "SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, o, c) CROSS JOIN LATERAL "
+            "(SELECT * FROM crm_records x WHERE x.tenant_id = k.t AND x.object_type = k.o AND x.crm_id = k.c "
+            f"{_PER_KEY}) r",
             [k[0] for k in ordered],
             [k[1].value for k in ordered],
             [k[2] for k in ordered],
@@ -115,8 +121,8 @@ class PgIngestTransaction:
         if not keys:
             return {}
         rows = await self._conn.fetch(
-            f"SELECT m.* FROM {_TENANT_PAIRS} "
-            "JOIN manual_logs m ON m.tenant_id = k.tenant_id AND m.crm_activity_id = k.value",
+            f"SELECT m.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM manual_logs x "
+            f"WHERE x.tenant_id = k.tenant_id AND x.crm_activity_id = k.value {_PER_KEY}) m",
             *_pairs(keys),
         )
         return {(r["tenant_id"], r["crm_activity_id"]): _manual_log(r) for r in rows}
@@ -128,8 +134,9 @@ class PgIngestTransaction:
             return {}
         ordered = sorted(keys)
         rows = await self._conn.fetch(
-            "SELECT f.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, r, p) "
-            "JOIN forecasts f ON f.tenant_id = k.t AND f.rep_id = k.r AND f.period = k.p",
+            "SELECT f.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, r, p) CROSS JOIN LATERAL "
+            "(SELECT * FROM forecasts x WHERE x.tenant_id = k.t AND x.rep_id = k.r AND x.period = k.p "
+            f"{_PER_KEY}) f",
             [k[0] for k in ordered],
             [k[1] for k in ordered],
             [k[2] for k in ordered],
@@ -142,7 +149,9 @@ class PgIngestTransaction:
             return {}
         columns = ACTIVITY_STATE_COLUMNS + (", payload" if with_payload else "")
         rows = await self._conn.fetch(
-            f"SELECT {columns} FROM activities WHERE id = ANY($1::text[])", list(ids)
+            "SELECT a.* FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"(SELECT {columns} FROM activities x WHERE x.id = k.id {_PER_KEY}) a",
+            list(ids),
         )
         return {
             r["id"]: activity_state_from_row(r, payload=r["payload"] if with_payload else None) for r in rows
@@ -156,9 +165,9 @@ class PgIngestTransaction:
         if emails:
             tenants, values = _pairs(emails)
             rows = await self._conn.fetch(
-                "SELECT a.activity_id FROM unnest($1::text[], $2::text[]) AS k(t, key) "
-                "JOIN activity_addresses a ON a.tenant_id = k.t AND a.address_key = k.key "
-                "WHERE a.occurred_at >= $3",
+                "SELECT a.activity_id FROM unnest($1::text[], $2::text[]) AS k(t, key) CROSS JOIN LATERAL "
+                "(SELECT activity_id FROM activity_addresses x WHERE x.tenant_id = k.t "
+                f"AND x.address_key = k.key AND x.occurred_at >= $3 {_PER_KEY}) a",
                 tenants,
                 [reversed_address(v) for v in values],
                 since,
@@ -170,9 +179,9 @@ class PgIngestTransaction:
             # collation they sort between that prefix and the same with "@" replaced by "A".
             rows = await self._conn.fetch(
                 "SELECT a.activity_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, low, high) "
-                "JOIN activity_addresses a ON a.tenant_id = k.t "
-                "AND a.address_key >= k.low AND a.address_key < k.high "
-                "WHERE a.occurred_at >= $4",
+                "CROSS JOIN LATERAL (SELECT activity_id FROM activity_addresses x WHERE x.tenant_id = k.t "
+                "AND x.address_key >= k.low AND x.address_key < k.high AND x.occurred_at >= $4 "
+                f"{_PER_KEY}) a",
                 tenants,
                 [reversed_address(v) + "@" for v in values],
                 [reversed_address(v) + "A" for v in values],
@@ -187,9 +196,9 @@ class PgIngestTransaction:
         ordered = sorted(targets)
         rows = await self._conn.fetch(
             "SELECT a.id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(t, account, rep) "
-            "JOIN activities a ON a.tenant_id = k.t AND a.account_crm_id = k.account "
-            "AND (k.rep = '' OR a.rep_id = k.rep) "
-            "WHERE a.account_crm_id <> '' AND a.occurred_at >= $4",
+            "CROSS JOIN LATERAL (SELECT id FROM activities x WHERE x.tenant_id = k.t "
+            "AND x.account_crm_id = k.account AND (k.rep = '' OR x.rep_id = k.rep) "
+            f"AND x.account_crm_id <> '' AND x.occurred_at >= $4 {_PER_KEY}) a",
             [k[0] for k in ordered],
             [k[1] for k in ordered],
             [k[2] for k in ordered],
@@ -203,20 +212,24 @@ class PgIngestTransaction:
         found: list[CrmRecord] = []
         if emails:
             rows = await self._conn.fetch(
-                f"SELECT r.* FROM {_TENANT_PAIRS} JOIN crm_records r ON r.tenant_id = k.tenant_id "
-                "AND r.email = k.value AND r.object_type = 'contact' AND NOT r.deleted",
+                f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+                "WHERE x.tenant_id = k.tenant_id AND x.email = k.value AND x.object_type = 'contact' "
+                f"AND NOT x.deleted {_PER_KEY}) r",
                 *_pairs(emails),
             )
-            found += [record_from_row(r) for r in rows]
+            found += [record_from_row(r, with_fields=False) for r in rows]
         if domains:
             rows = await self._conn.fetch(
-                f"SELECT DISTINCT r.* FROM {_TENANT_PAIRS} "
-                "JOIN account_domains d ON d.tenant_id = k.tenant_id AND d.domain = k.value "
-                "JOIN crm_records r ON r.tenant_id = d.tenant_id AND r.object_type = 'account' "
-                "AND r.crm_id = d.account_crm_id AND NOT r.deleted",
+                "SELECT r.* FROM (SELECT DISTINCT d.tenant_id, d.account_crm_id "
+                f"FROM {_TENANT_PAIRS} CROSS JOIN LATERAL "
+                "(SELECT tenant_id, account_crm_id FROM account_domains x "
+                f"WHERE x.tenant_id = k.tenant_id AND x.domain = k.value {_PER_KEY}) d) a "
+                "CROSS JOIN LATERAL (SELECT * FROM crm_records y WHERE y.tenant_id = a.tenant_id "
+                "AND y.object_type = 'account' AND y.crm_id = a.account_crm_id AND NOT y.deleted "
+                f"{_PER_KEY}) r",
                 *_pairs(domains),
             )
-            found += [record_from_row(r) for r in rows]
+            found += [record_from_row(r, with_fields=False) for r in rows]
         return found
 
     async def account_records(self, accounts: Collection[TenantKey]) -> AccountRecords:
@@ -224,22 +237,24 @@ class PgIngestTransaction:
             return AccountRecords([], {})
         tenants, ids = _pairs(accounts)
         rows = await self._conn.fetch(
-            f"SELECT r.* FROM {_TENANT_PAIRS} JOIN crm_records r ON r.tenant_id = k.tenant_id "
-            "AND r.object_type = 'account' AND r.crm_id = k.value "
-            "UNION ALL "
-            f"SELECT r.* FROM {_TENANT_PAIRS} JOIN crm_records r ON r.tenant_id = k.tenant_id "
-            "AND r.object_type = 'opportunity' AND r.account_crm_id = k.value AND NOT r.deleted",
+            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+            "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'account' AND x.crm_id = k.value "
+            f"{_PER_KEY}) r UNION ALL "
+            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+            "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'opportunity' "
+            f"AND x.account_crm_id = k.value AND NOT x.deleted {_PER_KEY}) r",
             tenants,
             ids,
         )
-        records = [record_from_row(r) for r in rows]
+        records = [record_from_row(r, with_fields=False) for r in rows]
         opportunities = [(r.tenant_id, r.crm_id) for r in records if r.object_type is ObjectType.OPPORTUNITY]
         last: dict[tuple[str, str], int] = {}
         if opportunities:
             latest = await self._conn.fetch(
-                f"SELECT d.tenant_id, d.opportunity_crm_id, max(d.day) AS day FROM {_TENANT_PAIRS} "
-                "JOIN opportunity_days d ON d.tenant_id = k.tenant_id AND d.opportunity_crm_id = k.value "
-                "WHERE d.activities > 0 GROUP BY 1, 2",
+                f"SELECT k.tenant_id, k.value AS opportunity_crm_id, d.day FROM {_TENANT_PAIRS} "
+                "CROSS JOIN LATERAL (SELECT max(x.day) AS day FROM opportunity_days x "
+                "WHERE x.tenant_id = k.tenant_id AND x.opportunity_crm_id = k.value AND x.activities > 0) d "
+                "WHERE d.day IS NOT NULL",
                 *_pairs(opportunities),
             )
             last = {(r["tenant_id"], r["opportunity_crm_id"]): day_start_us(r["day"]) for r in latest}
@@ -268,6 +283,10 @@ class PgIngestStore:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgIngestTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():
+            # Every read here starts from the batch's keys and looks them up in an index. Tables grow
+            # from empty, so their statistics lag; without this the planner picks hash or merge joins
+            # that scan whole tables (seconds per batch once they hold millions of rows).
+            await conn.execute(KEYED_LOOKUPS_ONLY)
             yield PgIngestTransaction(conn)
 
 

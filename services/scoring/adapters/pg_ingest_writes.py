@@ -6,17 +6,28 @@ each; small sets go as arrays. Times travel as microseconds and become timestamp
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+
 from plumbing.db.pool import Connection
-from services.scoring.adapters.pg_rows import RECORD_COLUMNS, activity_stage_row, record_row
+from services.scoring.adapters.pg_rows import (
+    ACTIVITY_COLUMNS,
+    RECORD_COLUMNS,
+    activity_row,
+    activity_stage_row,
+    record_row,
+)
 from services.scoring.domain.aggregates import DAY_COLUMNS
 from services.scoring.domain.instants import date_of_day_number, us_to_datetime
 from services.scoring.domain.matching import encode_links
 from services.scoring.domain.records import ObjectType
 from services.scoring.ports import WritePlan
 
+_log = logging.getLogger(__name__)
 _US = "timestamptz 'epoch' + {} * interval '1 microsecond'"
 
 STAGING = """
@@ -211,10 +222,24 @@ async def _write_configs_logs_forecasts(conn: Connection, plan: WritePlan) -> No
 
 
 async def _write_activities(conn: Connection, plan: WritePlan) -> None:
-    if plan.activities:
+    new = [r for r in plan.activities if r.id in plan.new_activity_ids]
+    changed = [r for r in plan.activities if r.id not in plan.new_activity_ids]
+    if new:
+        # Under the tenant lock the planner saw these ids absent, so they go straight in with COPY.
+        # Should that ever be wrong, the savepoint falls back to the upsert and nothing is lost.
+        try:
+            async with conn.transaction():
+                now = datetime.now(UTC)
+                await conn.copy_records_to_table(
+                    "activities", records=[activity_row(r, now) for r in new], columns=ACTIVITY_COLUMNS
+                )
+        except asyncpg.UniqueViolationError:
+            _log.warning("activities already stored; upserting instead", extra={"count": len(new)})
+            changed += new
+    if changed:
         await conn.copy_records_to_table(
             "stage_activities",
-            records=[activity_stage_row(r) for r in plan.activities],
+            records=[activity_stage_row(r) for r in changed],
             columns=STAGE_ACTIVITY_COLUMNS,
         )
         await conn.execute(UPSERT_ACTIVITIES)
@@ -240,14 +265,21 @@ async def _write_activities(conn: Connection, plan: WritePlan) -> None:
             [e[2] for e in removed],
         )
     if plan.addresses_added:
-        await conn.copy_records_to_table(
-            "stage_addresses",
-            records=[
-                (t, address[::-1], activity, rep, us)
-                for t, address, activity, rep, us in plan.addresses_added
-            ],
-        )
-        await conn.execute(INSERT_ADDRESSES)
+        # Added only for activities whose addresses changed, after removing the old ones, under the
+        # tenant lock: they cannot exist yet, so COPY them straight in (savepoint as a safety net).
+        keyed = [(t, a[::-1], activity, rep, us) for t, a, activity, rep, us in plan.addresses_added]
+        try:
+            async with conn.transaction():
+                await conn.copy_records_to_table(
+                    "activity_addresses",
+                    records=[
+                        (t, key, activity, rep, us_to_datetime(us)) for t, key, activity, rep, us in keyed
+                    ],
+                )
+        except asyncpg.UniqueViolationError:
+            _log.warning("activity addresses already stored; inserting the missing ones")
+            await conn.copy_records_to_table("stage_addresses", records=keyed)
+            await conn.execute(INSERT_ADDRESSES)
 
 
 async def _write_counters(conn: Connection, plan: WritePlan) -> None:

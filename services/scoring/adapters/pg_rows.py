@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -37,7 +38,8 @@ def record_row(r: CrmRecord) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def record_from_row(row: asyncpg.Record) -> CrmRecord:
+def record_from_row(row: asyncpg.Record, *, with_fields: bool = True) -> CrmRecord:
+    """`with_fields=False` skips the free-form fields (matching never reads them; parsing is costly)."""
     return CrmRecord(
         tenant_id=row["tenant_id"],
         object_type=ObjectType(row["object_type"]),
@@ -46,7 +48,7 @@ def record_from_row(row: asyncpg.Record) -> CrmRecord:
         deleted=row["deleted"],
         owner_rep_id=row["owner_rep_id"],
         name=row["name"],
-        fields=json.loads(row["fields"]),
+        fields=json.loads(row["fields"]) if with_fields else {},
         modified_us=datetime_to_us(row["modified_at"]),
         created_us=datetime_to_us(row["created_at"]) if row["created_at"] else 0,
         domains=tuple(row["domains"]),
@@ -92,4 +94,22 @@ def activity_stage_row(r: ActivityRow) -> tuple[Any, ...]:
         r.is_cancelled, r.is_deletion, r.counts_as_meeting, r.is_external, list(r.addresses),
         list(match.contact_ids), match.account_id, match.opportunity_id, encode_links(match.links),
         r.feed_sequence, r.payload,
+    )  # fmt: skip
+
+
+ACTIVITY_COLUMNS = (
+    "id", "tenant_id", "rep_id", "kind", "provider", "occurred_at", "source_modified_at", "event_id",
+    "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "contact_crm_ids",
+    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload", "stored_at",
+)  # fmt: skip
+
+
+def activity_row(r: ActivityRow, stored_at: datetime) -> tuple[Any, ...]:
+    """A row of the activities table itself, for COPY."""
+    match = r.match
+    return (
+        r.id, r.tenant_id, r.rep_id, r.kind, r.provider, us_to_datetime(r.occurred_us),
+        us_to_datetime(r.version[0]), r.version[1], r.is_cancelled, r.is_deletion, r.counts_as_meeting,
+        r.is_external, list(r.addresses), list(match.contact_ids), match.account_id, match.opportunity_id,
+        encode_links(match.links), r.feed_sequence, r.payload, stored_at,
     )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
@@ -57,9 +58,11 @@ class Relays:
         self._batch_size = batch_size
         self._interval = interval_sec
         self._wake = asyncio.Event()
+        self._last_nudge = 0.0
 
     def nudge(self) -> None:
         self._wake.set()
+        self._last_nudge = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -68,10 +71,15 @@ class Relays:
             except Exception as exc:  # the broker or database is away: try again later
                 _log.warning("relay failed, retrying", extra={"error": repr(exc)})
                 busy = 0
-            if busy:
+            ingesting = time.monotonic() - self._last_nudge < self._interval
+            if busy and not ingesting:
                 continue
+            # While batches keep committing, one page per interval: the topics lag a little (the feed
+            # itself is served from PostgreSQL at once) and ingest keeps the CPU.
             self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            waiters = [asyncio.ensure_future(stop.wait())]
+            if not ingesting:
+                waiters.append(asyncio.ensure_future(self._wake.wait()))
             await asyncio.wait(waiters, timeout=self._interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError
 
 from groundtruth.activity.v1 import activity_pb2
-from services.scoring.domain.instants import timestamp_us
 from services.scoring.domain.matching import Match
 from services.scoring.domain.records import Version
 
@@ -77,7 +76,7 @@ def decode_activity(payload: bytes) -> CapturedActivity:
 
 
 def captured_from_proto(activity: activity_pb2.Activity, payload: bytes) -> CapturedActivity:
-    occurred_us = timestamp_us(activity.occurred_at)
+    # Hot path (every captured record): unset timestamps read as zero, so no HasField calls.
     mailbox = activity.mailbox.lower()
     external: list[str] = []
     declined = False
@@ -87,22 +86,23 @@ def captured_from_proto(activity: activity_pb2.Activity, payload: bytes) -> Capt
             declined = participant.response_status == _DECLINED
         elif not participant.is_internal and address and address not in external:
             external.append(address)
-    modified = activity.source_modified_at
+    kind = activity.kind
+    occurred, modified, observed = activity.occurred_at, activity.source_modified_at, activity.observed_at
     return CapturedActivity(
-        id=activity.id,
-        event_id=activity.event_id or activity.id,
-        tenant_id=activity.tenant_id,
-        rep_id=activity.rep_id,
-        kind=activity.kind,
-        provider=activity.provider,
-        occurred_us=occurred_us,
-        modified_us=timestamp_us(modified) if activity.HasField("source_modified_at") else 0,
-        observed_us=timestamp_us(activity.observed_at) if activity.HasField("observed_at") else 0,
-        is_cancelled=activity.is_cancelled,
-        is_deletion=activity.is_deletion,
-        counts_as_meeting=activity.kind == MEETING and not activity.is_all_day and not declined,
-        external_addresses=tuple(external),
-        payload=payload,
+        activity.id,
+        activity.event_id or activity.id,
+        activity.tenant_id,
+        activity.rep_id,
+        kind,
+        activity.provider,
+        occurred.seconds * 1_000_000 + occurred.nanos // 1000,
+        modified.seconds * 1_000_000 + modified.nanos // 1000,
+        observed.seconds * 1_000_000 + observed.nanos // 1000,
+        activity.is_cancelled,
+        activity.is_deletion,
+        kind == MEETING and not activity.is_all_day and not declined,
+        tuple(external),
+        payload,
     )
 
 
@@ -135,6 +135,14 @@ class ActivityRow:
     @property
     def is_live(self) -> bool:
         return not self.is_cancelled and not self.is_deletion
+
+    def with_feed_sequence(self, position: int) -> ActivityRow:
+        """A copy at another feed position (positional: `dataclasses.replace` is slow on hot paths)."""
+        return ActivityRow(
+            self.id, self.tenant_id, self.rep_id, self.kind, self.provider, self.occurred_us, self.version,
+            self.is_cancelled, self.is_deletion, self.counts_as_meeting, self.is_external, self.match,
+            self.addresses, position, self.payload,
+        )  # fmt: skip
 
     @property
     def counts_as_external_activity(self) -> bool:

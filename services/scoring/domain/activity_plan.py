@@ -30,6 +30,7 @@ class ActivityWork:
 @dataclass
 class ActivityChanges:
     rows: list[ActivityRow] = field(default_factory=list)  # new versions (full rows)
+    new_ids: set[str] = field(default_factory=set)  # of those, activities not stored before
     rematched: list[ActivityRow] = field(default_factory=list)  # same version, new match or feed position
     addresses_removed: list[AddressEntry] = field(default_factory=list)
     addresses_added: list[AddressEntry] = field(default_factory=list)
@@ -110,14 +111,16 @@ def _plan_new_version(
         is_cancelled=captured.is_cancelled,
         is_deletion=captured.is_deletion,
         counts_as_meeting=captured.counts_as_meeting,
-        is_external=any(email_domain(a) not in internal for a in addresses),
+        is_external=_any_external(addresses, internal),
         match=match,
         addresses=addresses,
         feed_sequence=_feed_position(match, stored, changed=True),
         payload=captured.payload,
     )
     changes.rows.append(row)
-    if stored is not None:
+    if stored is None:
+        changes.new_ids.add(row.id)
+    else:
         add_activity(changes.deltas, stored, -1)
     add_activity(changes.deltas, row, +1)
     if stored is None or (stored.addresses, stored.rep_id, stored.occurred_us) != (
@@ -149,6 +152,12 @@ def _plan_rematch(
     add_activity(changes.deltas, row, +1)
 
 
+def _any_external(addresses: tuple[str, ...], internal: frozenset[str]) -> bool:
+    if not internal:  # capture already marked internal participants; nothing more to exclude
+        return bool(addresses)
+    return any(email_domain(a) not in internal for a in addresses)
+
+
 def _address_entries(row: ActivityRow) -> list[AddressEntry]:
     return [(row.tenant_id, a, row.id, row.rep_id, row.occurred_us) for a in row.addresses]
 
@@ -164,5 +173,5 @@ def assign_feed(changes: ActivityChanges, first_positions: Mapping[str, int]) ->
     next_position = dict(first_positions)
     for tenant, _, _, is_new, index in waiting:
         rows = changes.rows if is_new else changes.rematched
-        rows[index] = replace(rows[index], feed_sequence=next_position[tenant])
+        rows[index] = rows[index].with_feed_sequence(next_position[tenant])
         next_position[tenant] += 1

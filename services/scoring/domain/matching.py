@@ -9,7 +9,7 @@ active. Each link carries its own confidence and reason; the match's confidence 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.scoring.domain.instants import day_of
@@ -110,6 +110,21 @@ class Candidates:
     accounts_by_id: Mapping[str, CrmRecord]
     opportunities_by_account: Mapping[str, tuple[OpportunityCandidate, ...]]
     deleted_account_ids: frozenset[str] = frozenset()
+    _links: dict[tuple[str, str, int], MatchLink] = field(default_factory=dict)
+
+    def contact_link(self, address: str, contact: CrmRecord, sharing: int) -> MatchLink:
+        """The link to a contact found by `address` (`sharing` contacts have it), built once per batch."""
+        key = (address, contact.crm_id, sharing)
+        link = self._links.get(key)
+        if link is None:
+            if sharing == 1:
+                reason = f"contact {contact.name or address} has exactly this address ({address})"
+                link = MatchLink(ObjectType.CONTACT, contact.crm_id, 1.0, reason)
+            else:
+                reason = f"{sharing} contacts share the address {address} (probable duplicates)"
+                link = MatchLink(ObjectType.CONTACT, contact.crm_id, 0.7, reason)
+            self._links[key] = link
+        return link
 
     @classmethod
     def from_records(
@@ -163,7 +178,10 @@ def match_activity(
     free_mail_domains: frozenset[str],
     previous: Match | None = None,
 ) -> Match:
-    external = [a for a in addresses if email_domain(a) not in internal_domains]
+    if internal_domains:
+        external = [a for a in addresses if email_domain(a) not in internal_domains]
+    else:
+        external = list(addresses)
     contact_links: list[MatchLink] = []
     contacts: list[CrmRecord] = []
     for address in external:
@@ -172,14 +190,12 @@ def match_activity(
             if any(c.crm_id == contact.crm_id for c in contacts):
                 continue
             contacts.append(contact)
-            if len(found) == 1:
-                reason = f"contact {contact.name or address} has exactly this address ({address})"
-                contact_links.append(MatchLink(ObjectType.CONTACT, contact.crm_id, 1.0, reason))
-            else:
-                reason = f"{len(found)} contacts share the address {address} (probable duplicates)"
-                contact_links.append(MatchLink(ObjectType.CONTACT, contact.crm_id, 0.7, reason))
-    contact_ids = tuple(sorted(c.crm_id for c in contacts))
-    links = tuple(sorted(contact_links, key=lambda link: link.crm_id))
+            contact_links.append(candidates.contact_link(address, contact, len(found)))
+    if len(contacts) > 1:
+        contacts.sort(key=_by_id)
+        contact_links.sort(key=lambda link: link.crm_id)
+    contact_ids = tuple(c.crm_id for c in contacts)
+    links = tuple(contact_links)
     day = day_of(occurred_us)
     account_link = _account(external, contacts, candidates, free_mail_domains)
     if account_link is None:

@@ -9,7 +9,13 @@ from datetime import date, timedelta
 from services.scoring.domain.capture_health import CaptureHealth, capture_health
 from services.scoring.domain.classification import Verdict, classify
 from services.scoring.domain.score_inputs import RepInputs
-from services.scoring.domain.scores import ScoreInput, adoption_inputs, data_quality_inputs, weigh
+from services.scoring.domain.scores import (
+    ScoreInput,
+    adoption_inputs,
+    adoption_score,
+    data_quality_inputs,
+    weigh,
+)
 from services.scoring.domain.tenant_settings import TenantSettings
 
 
@@ -62,7 +68,7 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     )
     trend = []
     for index, (monday, totals) in enumerate(inputs.weeks):
-        weekly, _ = weigh(adoption_inputs(totals, settings, None), settings)
+        weekly = adoption_score(totals, settings)
         current = index == len(inputs.weeks) - 1
         quality = data_quality if current else inputs.past_data_quality.get(monday)
         trend.append(WeeklyPoint(monday, weekly, quality))

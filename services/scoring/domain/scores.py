@@ -9,7 +9,7 @@ proportion to their weights, so the effective weights shown always add up to 100
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from services.scoring.domain.score_inputs import ActivityTotals, PipelineTotals
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -57,8 +57,39 @@ def weigh(inputs: Sequence[ScoreInput], settings: TenantSettings) -> tuple[float
         attainment = min(item.value / item.target, 1.0) if item.target > 0 else 1.0
         contribution = weight * attainment
         score += contribution
-        weighed.append(replace(item, weight=round(weight, 2), contribution=round(contribution, 2)))
+        weighed.append(
+            ScoreInput(
+                item.name, item.value, item.target, round(weight, 2), round(contribution, 2), item.unit,
+                item.explanation, item.numerator, item.denominator, item.applicable,
+            )
+        )  # fmt: skip
     return round(score, 1), weighed
+
+
+def adoption_score(t: ActivityTotals, settings: TenantSettings) -> float:
+    """The adoption score alone (no explanations): the same number `weigh(adoption_inputs(...))`
+    gives, cheap enough for the weekly trend points of every rep."""
+    th, weights = settings.threshold, settings.weights
+    parts = [
+        ("crm_login_days", round(_per_week(t.login_days, t.days), 2), th("target_login_days_per_week")),
+        ("crm_write_days", round(_per_week(t.write_days, t.days), 2), th("target_write_days_per_week")),
+    ]
+    if not settings.uses_write_back and t.meetings:
+        rate = round(min(t.logged_meetings / t.meetings, 1.0), 4)
+        parts.append(("manual_logging_rate", rate, th("target_manual_logging_rate")))
+    if t.logs_entered:
+        timely = round(min(t.logs_within_24h / t.logs_entered, 1.0), 4)
+        not_bulk = round(min((t.logs_entered - t.bulk_logs) / t.logs_entered, 1.0), 4)
+        parts.append(("logged_within_24h", timely, th("target_logged_within_24h")))
+        parts.append(("not_bulk_logged", not_bulk, th("target_not_bulk_logged")))
+    total = sum(weights[name] for name, _, _ in parts)
+    if total <= 0:
+        return 0.0
+    score = 0.0
+    for name, value, target in parts:
+        attainment = min(value / target, 1.0) if target > 0 else 1.0
+        score += 100.0 * weights[name] / total * attainment
+    return round(score, 1)
 
 
 def _per_week(days: int, total_days: int) -> float:

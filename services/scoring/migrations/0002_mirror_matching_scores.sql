@@ -13,6 +13,10 @@ ALTER TABLE activities
     ADD COLUMN match_links        text     NOT NULL DEFAULT '',  -- see domain/matching.py encode_links
     ADD COLUMN feed_sequence      bigint   NOT NULL DEFAULT 0;  -- 0: never in the feed
 
+-- Listing a rep's activities needs only (rep, time); the id is a tie-breaker sorted after the scan.
+DROP INDEX activities_by_rep_and_time;
+CREATE INDEX activities_by_rep_and_time ON activities (tenant_id, rep_id, occurred_at);
+
 -- The write-back feed: positions are unique per tenant and assigned under the tenant's lock.
 CREATE UNIQUE INDEX activities_feed ON activities (tenant_id, feed_sequence) WHERE feed_sequence > 0;
 -- Re-matching when an account or one of its deals changes, the agenda's last interactions.

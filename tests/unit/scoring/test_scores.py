@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.scoring.domain.rep_score import score_rep
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
-from services.scoring.domain.scores import adoption_inputs, data_quality_inputs, weigh
+from services.scoring.domain.scores import adoption_inputs, adoption_score, data_quality_inputs, weigh
 from services.scoring.domain.tenant_settings import TenantSettings
 
 AS_OF = date(2026, 11, 27)  # a Friday
@@ -183,3 +185,26 @@ def test_content_hash_ignores_nothing_a_reader_sees() -> None:
         score_rep(dana(), SETTINGS).content_hash()
         != score_rep(dana(unknown_contacts=4), SETTINGS).content_hash()
     )
+
+
+@given(
+    totals=st.builds(
+        ActivityTotals,
+        days=st.integers(1, 28),
+        login_days=st.integers(0, 28),
+        write_days=st.integers(0, 28),
+        meetings=st.integers(0, 50),
+        logged_meetings=st.integers(0, 60),
+        logs_entered=st.integers(0, 40),
+        logs_within_24h=st.integers(0, 40),
+        logs_late_48h=st.integers(0, 20),
+        logs_catch_up_in_bursts=st.integers(0, 20),
+    ),
+    write_back=st.booleans(),
+)
+def test_the_fast_weekly_adoption_score_equals_the_explained_one(
+    totals: ActivityTotals, write_back: bool
+) -> None:
+    settings = replace(SETTINGS, uses_write_back=write_back)
+    explained, _ = weigh(adoption_inputs(totals, settings, None), settings)
+    assert adoption_score(totals, settings) == explained
