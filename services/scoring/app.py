@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
@@ -103,7 +103,9 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             batch_size=settings.relay_batch_size,
             interval_sec=settings.relay_interval_sec,
         )
-        rescore = RescoreService(pool, now=now)
+        rescore = RescoreService(
+            pool, now=now, dedupe_retention=timedelta(days=settings.dedupe_retention_days)
+        )
         background = [
             asyncio.create_task(relays.run(stopping), name="scoring-relays"),
             asyncio.create_task(

@@ -19,6 +19,7 @@ from plumbing.db.pool import Pool
 from services.scoring.adapters.pg_score_inputs import load_rep_inputs
 from services.scoring.adapters.pg_scores import (
     clear_dirty,
+    prune_dedupe_keys,
     read_dirty,
     record_full_rescore,
     save_scores,
@@ -53,10 +54,12 @@ class RescoreService:
         *,
         now: Callable[[], datetime],
         full_rescore_min_interval: timedelta = timedelta(minutes=15),
+        dedupe_retention: timedelta = timedelta(days=35),
     ) -> None:
         self._pool = pool
         self._now = now
         self._full_interval = full_rescore_min_interval
+        self._dedupe_retention = dedupe_retention
 
     def today(self) -> date:
         return self._now().date()
@@ -80,7 +83,7 @@ class RescoreService:
                 await save_scores(conn, changed, computed_at=computed_at)
                 await clear_dirty(conn, tenant_id, marks)
                 if full:
-                    await record_full_rescore(conn, tenant_id, as_of, requested_at)
+                    await record_full_rescore(conn, tenant_id, as_of, computed_at, requested_at)
             if full:
                 await refresh_team_health(conn, settings, inputs, as_of)
                 await refresh_diagnostics(
@@ -108,4 +111,6 @@ class RescoreService:
         outcomes = [await self.rescore_tenant(t, full=True) for t in sorted(full)]
         # Team health and diagnostics follow changes too, at most every `full_rescore_min_interval`.
         outcomes += [await self.rescore_tenant(t, full=t not in recent) for t in sorted(dirty)]
+        async with self._pool.acquire() as conn:
+            await prune_dedupe_keys(conn, older_than=self._now() - self._dedupe_retention)
         return outcomes

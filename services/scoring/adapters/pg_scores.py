@@ -100,13 +100,14 @@ async def save_scores(conn: Connection, results: Sequence[RepScoreResult], *, co
 
 
 async def record_full_rescore(
-    conn: Connection, tenant_id: str, day: date, requested_at: datetime | None
+    conn: Connection, tenant_id: str, day: date, at: datetime, requested_at: datetime | None
 ) -> None:
     await conn.execute(
-        "INSERT INTO tenant_rescores VALUES ($1, $2, now()) ON CONFLICT (tenant_id) "
-        "DO UPDATE SET last_full_day = EXCLUDED.last_full_day, last_full_at = now()",
+        "INSERT INTO tenant_rescores VALUES ($1, $2, $3) ON CONFLICT (tenant_id) "
+        "DO UPDATE SET last_full_day = EXCLUDED.last_full_day, last_full_at = EXCLUDED.last_full_at",
         tenant_id,
         day,
+        at,
     )
     if requested_at is not None:
         await conn.execute(
@@ -129,3 +130,14 @@ async def tenants_due(conn: Connection, today: date) -> tuple[dict[str, datetime
         full.setdefault(r["tenant_id"], None)
     dirty = {r["tenant_id"] for r in await conn.fetch("SELECT DISTINCT tenant_id FROM dirty_reps")}
     return full, dirty - set(full)
+
+
+async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: int = 50_000) -> int:
+    """Forget CRM event dedupe keys older than any record the input topics can still deliver."""
+    status = await conn.execute(
+        "DELETE FROM processed_events WHERE ctid IN "
+        "(SELECT ctid FROM processed_events WHERE processed_at < $1 LIMIT $2)",
+        older_than,
+        limit,
+    )
+    return int(status.rsplit(" ", 1)[-1])

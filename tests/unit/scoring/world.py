@@ -22,6 +22,7 @@ from services.scoring.synthetic import events as ev
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(days=20)
+HISTORY_END = NOW - timedelta(hours=2)
 SENT = activity_pb2.ACTIVITY_KIND_EMAIL_SENT
 RECEIVED = activity_pb2.ACTIVITY_KIND_EMAIL_RECEIVED
 MEETING = activity_pb2.ACTIVITY_KIND_MEETING
