@@ -69,6 +69,9 @@ class ConsumerConfig:
     session_timeout_ms: int = 10_000
     retry_backoff_initial_sec: float = 0.2
     retry_backoff_max_sec: float = 10.0
+    # How much the client may prefetch: per partition, and per fetch response across partitions.
+    max_partition_fetch_bytes: int = 4 * 1024 * 1024
+    fetch_max_bytes: int = 32 * 1024 * 1024
 
 
 def create_consumer(bootstrap_servers: str, config: ConsumerConfig, *, client_id: str) -> AIOKafkaConsumer:
@@ -79,8 +82,8 @@ def create_consumer(bootstrap_servers: str, config: ConsumerConfig, *, client_id
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_partition_fetch_bytes=4 * 1024 * 1024,
-        fetch_max_bytes=32 * 1024 * 1024,
+        max_partition_fetch_bytes=config.max_partition_fetch_bytes,
+        fetch_max_bytes=config.fetch_max_bytes,
         session_timeout_ms=config.session_timeout_ms,
         heartbeat_interval_ms=max(100, config.session_timeout_ms // 10),
         max_poll_interval_ms=300_000,

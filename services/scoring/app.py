@@ -120,6 +120,10 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             max_batch_size=settings.max_batch_size,
             max_batch_time_ms=settings.max_batch_time_ms,
             session_timeout_ms=settings.kafka_session_timeout_ms,
+            # 24 partitions: a small prefetch per partition still keeps several batches ready, and
+            # bounds the memory a backlog can take.
+            max_partition_fetch_bytes=512 * 1024,
+            fetch_max_bytes=8 * 1024 * 1024,
         )
         kafka_consumer = create_consumer(settings.kafka_bootstrap_servers, config, client_id="scoring")
         await kafka_consumer.start()

@@ -28,11 +28,12 @@ from services.scoring.adapters.pg_scores import (
 )
 from services.scoring.adapters.pg_settings import load_settings
 from services.scoring.adapters.pg_statistics import refresh_stale_statistics
-from services.scoring.domain.rep_score import score_rep
+from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.tenant_views import refresh_diagnostics, refresh_team_health
 
 _log = logging.getLogger(__name__)
 RESCORED = Counter("gt_scoring_reps_rescored_total", "Reps whose scores were recomputed", ["kind"])
+SCORE_CHUNK = 1000
 RESCORE_SECONDS = Histogram("gt_scoring_rescore_seconds", "Duration of one tenant rescore", ["kind"])
 
 
@@ -76,11 +77,18 @@ class RescoreService:
             )
             marks = await read_dirty(conn, tenant_id)
             inputs = await load_rep_inputs(conn, settings, as_of=as_of, reps=None if full else marks.reps)
-            results = [score_rep(i, settings) for i in inputs]
             previous = await stored_hashes(conn, tenant_id, None if full else marks.reps)
-            changed = [r for r in results if previous.get(r.rep_id) != r.content_hash()]
+            results: list[RepScoreResult] = []
+            changed_count = 0
             async with conn.transaction():
-                await save_scores(conn, changed, computed_at=computed_at)
+                # In chunks, keeping only slim results: a 10,000-rep tenant fits in little memory.
+                for start in range(0, len(inputs), SCORE_CHUNK):
+                    scored = [score_rep(i, settings) for i in inputs[start : start + SCORE_CHUNK]]
+                    hashes = {r.rep_id: r.content_hash() for r in scored}
+                    changed = [r for r in scored if previous.get(r.rep_id) != hashes[r.rep_id]]
+                    await save_scores(conn, changed, computed_at=computed_at, hashes=hashes)
+                    changed_count += len(changed)
+                    results += [r.slim() for r in scored]
                 await clear_dirty(conn, tenant_id, marks)
                 if full:
                     await record_full_rescore(conn, tenant_id, as_of, computed_at, requested_at)
@@ -93,7 +101,7 @@ class RescoreService:
         duration = time.perf_counter() - started
         RESCORED.labels(kind).inc(len(results))
         RESCORE_SECONDS.labels(kind).observe(duration)
-        outcome = RescoreOutcome(tenant_id, full, len(results), len(changed), int(duration * 1000))
+        outcome = RescoreOutcome(tenant_id, full, len(results), changed_count, int(duration * 1000))
         _log.info("tenant rescored", extra={**outcome.__dict__})
         return outcome
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Connection
@@ -34,6 +35,7 @@ from services.scoring.domain.team_health import (
 )
 from services.scoring.domain.tenant_settings import Team, TenantSettings
 
+T = TypeVar("T")
 PIPELINE_METRICS = ("required_field_completeness", "pipeline_without_activity_7d")
 TENANT = ""
 
@@ -159,24 +161,25 @@ async def refresh_diagnostics(
     members_anywhere = {m for t in settings.teams for m in t.member_rep_ids}
     managers_only = frozenset(t.manager_rep_id for t in settings.teams) - members_anywhere
     found = rep_diagnostics(scored, managers_only)
+    # Index everything by rep once: a tenant has thousands of teams.
+    gaps_by_rep = _by_rep((rep, (field, o, e)) for rep, field, o, e in gaps)
+    stages_by_rep = _by_rep((rep, (stage, n)) for rep, stage, n in stages)
+    histories_by_rep = _by_rep((rep, (current, lost, seen)) for rep, current, lost, seen in histories)
+    unknown_by_rep = _by_rep((rep, (address, n)) for rep, address, n in unknown)
     for team in teams:
-        members = set(team.member_rep_ids)
+        members = sorted(set(team.member_rep_ids))
         facts = TeamFacts(
             team=team,
-            fields=_friction(team.team_id, [(f, o, e) for rep, f, o, e in gaps if rep in members]),
-            open_by_stage=_sum_by_key((stage, n) for rep, stage, n in stages if rep in members),
-            skipped_by_stage=_skips(
-                settings, [(cur, lost, seen) for rep, cur, lost, seen in histories if rep in members]
-            ),
+            fields=_friction(team.team_id, [g for m in members for g in gaps_by_rep.get(m, ())]),
+            open_by_stage=_sum_by_key(s for m in members for s in stages_by_rep.get(m, ())),
+            skipped_by_stage=_skips(settings, [h for m in members for h in histories_by_rep.get(m, ())]),
             unknown_contacts=sorted(
-                _sum_by_key((address, n) for rep, address, n in unknown if rep in members).items(),
+                _sum_by_key(u for m in members for u in unknown_by_rep.get(m, ())).items(),
                 key=lambda item: (-item[1], item[0]),
             ),
         )
         manager = by_rep.get(team.manager_rep_id, (None, None))[0]
-        found += team_diagnostics(
-            settings, facts, [by_rep[m] for m in sorted(members) if m in by_rep], manager
-        )
+        found += team_diagnostics(settings, facts, [by_rep[m] for m in members if m in by_rep], manager)
     groups = await duplicate_groups(conn, settings.tenant_id)
     found += duplicate_diagnostic(
         settings.tenant_id,
@@ -200,6 +203,13 @@ async def refresh_diagnostics(
             ],
         )
     return len(found)
+
+
+def _by_rep(rows: Iterable[tuple[str, T]]) -> dict[str, list[T]]:
+    grouped: dict[str, list[T]] = {}
+    for rep, row in rows:
+        grouped.setdefault(rep, []).append(row)
+    return grouped
 
 
 def _sum_by_key(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:

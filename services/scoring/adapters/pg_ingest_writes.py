@@ -121,6 +121,11 @@ async def write_plan(conn: Connection, plan: WritePlan) -> None:
 
 
 async def _write_records(conn: Connection, plan: WritePlan) -> None:
+    # Every version shows a stage the deal was in, even one older than the stored version.
+    if plan.stage_visits:
+        await _insert_triples(
+            conn, "opportunity_stages (tenant_id, opportunity_crm_id, stage)", sorted(plan.stage_visits)
+        )
     if not plan.records:
         return
     await conn.copy_records_to_table(
@@ -138,10 +143,6 @@ async def _write_records(conn: Connection, plan: WritePlan) -> None:
         domains = [(r.tenant_id, d, r.crm_id) for r in accounts if not r.deleted for d in r.domains]
         if domains:
             await _insert_triples(conn, "account_domains (tenant_id, domain, account_crm_id)", domains)
-    if plan.stage_visits:
-        await _insert_triples(
-            conn, "opportunity_stages (tenant_id, opportunity_crm_id, stage)", sorted(plan.stage_visits)
-        )
 
 
 async def _insert_triples(conn: Connection, target: str, rows: Sequence[tuple[str, str, str]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -64,10 +64,19 @@ async def stored_hashes(conn: Connection, tenant_id: str, reps: Collection[str] 
     return {r["rep_id"]: bytes(r["content_hash"]) for r in rows}
 
 
-async def save_scores(conn: Connection, results: Sequence[RepScoreResult], *, computed_at: datetime) -> None:
-    """Store changed scores (their publication to gt.scores.v1 follows) and this week's snapshot."""
+async def save_scores(
+    conn: Connection,
+    results: Sequence[RepScoreResult],
+    *,
+    computed_at: datetime,
+    hashes: Mapping[str, bytes] | None = None,
+) -> None:
+    """Store changed scores (their publication to gt.scores.v1 follows) and this week's snapshot.
+
+    `hashes` are the results' content hashes by rep, when the caller computed them already."""
     if not results:
         return
+    known = hashes or {}
     await conn.execute(STAGING)
     await conn.copy_records_to_table(
         "stage_scores",
@@ -79,11 +88,13 @@ async def save_scores(conn: Connection, results: Sequence[RepScoreResult], *, co
                 r.adoption,
                 r.data_quality,
                 CLASSIFICATIONS[r.verdict.classification],
-                r.content_hash(),
-                rep_score_proto(r, computed_at=computed_at).SerializeToString(deterministic=True),
+                digest,
+                rep_score_proto(r, computed_at=computed_at, content_hash=digest).SerializeToString(
+                    deterministic=True
+                ),
                 computed_at,
             )
-            for r in results
+            for r, digest in ((r, known.get(r.rep_id) or r.content_hash()) for r in results)
         ],
     )
     await conn.execute(UPSERT_SCORES)

@@ -45,11 +45,14 @@ def score_input_proto(item: ScoreInput) -> scoring_pb2.ScoreInput:
     )
 
 
-def rep_score_proto(result: RepScoreResult, *, computed_at: datetime) -> scoring_pb2.RepScore:
+def rep_score_proto(
+    result: RepScoreResult, *, computed_at: datetime, content_hash: bytes | None = None
+) -> scoring_pb2.RepScore:
     computed = timestamp(computed_at)
     capture = result.capture
+    digest = content_hash if content_hash is not None else result.content_hash()
     return scoring_pb2.RepScore(
-        event_id=f"{result.tenant_id}:{result.rep_id}:{result.content_hash().hex()}",
+        event_id=f"{result.tenant_id}:{result.rep_id}:{digest.hex()}",
         tenant_id=result.tenant_id,
         rep_id=result.rep_id,
         occurred_at=computed,

@@ -42,8 +42,29 @@ class RepScoreResult:
     capture: CaptureHealth
 
     def content_hash(self) -> bytes:
-        """Changes exactly when something a reader sees changes (the computation time excluded)."""
-        return hashlib.blake2b(repr(self).encode(), digest_size=16).digest()
+        """Changes when any figure, class, reason or trend point a reader sees changes. Explanations are
+        sentences built from those figures, so they are not hashed again (and the computation time
+        is not part of the content)."""
+        capture = self.capture
+        parts: list[object] = [
+            self.tenant_id, self.rep_id, self.team_id, self.window_start, self.window_end, self.adoption,
+            self.data_quality, self.verdict.classification, self.verdict.reasons, capture.status,
+            capture.last_activity_date, round(capture.usual_items_per_business_day, 2),
+            capture.silent_business_days,
+        ]  # fmt: skip
+        parts += [(p.week_start, p.adoption, p.data_quality) for p in self.trend]
+        parts += [
+            (i.name, i.value, i.target, i.weight, i.contribution, i.numerator, i.denominator, i.applicable)
+            for i in (*self.adoption_inputs, *self.data_quality_inputs)
+        ]
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+    def slim(self) -> RepScoreResult:
+        """The same result without its explained inputs (what team views need, in far less memory)."""
+        return RepScoreResult(
+            self.tenant_id, self.rep_id, self.team_id, self.window_start, self.window_end, self.adoption, (),
+            self.data_quality, (), self.verdict, self.trend, self.capture,
+        )  # fmt: skip
 
 
 def window_of(as_of: date, settings: TenantSettings) -> tuple[date, date]:

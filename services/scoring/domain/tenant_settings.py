@@ -127,25 +127,31 @@ class TenantSettings:
     thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_THRESHOLDS)
     uses_write_back: bool = False
     window_days: int = DEFAULT_WINDOW_DAYS
+    team_index: Mapping[str, str] = field(default_factory=dict)  # see `index_teams`
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]
 
     def team_of(self, rep_id: str) -> str:
-        """The first team (in configuration order) the rep belongs to or manages; "" when none."""
-        for team in self.teams:
-            if rep_id in team.member_rep_ids:
-                return team.team_id
-        for team in self.teams:
-            if rep_id == team.manager_rep_id:
-                return team.team_id
-        return ""
+        """The first team (in configuration order) the rep belongs to, else manages; "" when none."""
+        return self.team_index.get(rep_id, "")
 
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.team_id == team_id), None)
 
     def is_internal_address(self, address: str) -> bool:
         return address.rpartition("@")[2] in self.internal_domains
+
+
+def index_teams(teams: tuple[Team, ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for team in teams:
+        for rep in team.member_rep_ids:
+            index.setdefault(rep, team.team_id)
+    for team in teams:
+        if team.manager_rep_id:
+            index.setdefault(team.manager_rep_id, team.team_id)
+    return index
 
 
 def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
@@ -171,6 +177,7 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
 def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) -> TenantSettings:
     if config is None:
         return TenantSettings(tenant_id=tenant_id)
+    teams = tuple(Team(t.team_id, t.name, t.manager_rep_id, tuple(t.member_rep_ids)) for t in config.teams)
     return TenantSettings(
         tenant_id=tenant_id,
         version=config.version,
@@ -179,7 +186,8 @@ def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) ->
         required_opportunity_fields=tuple(config.required_opportunity_fields),
         stages=tuple(config.stages),
         go_live=parse_iso_date(config.go_live_date),
-        teams=tuple(Team(t.team_id, t.name, t.manager_rep_id, tuple(t.member_rep_ids)) for t in config.teams),
+        teams=teams,
+        team_index=index_teams(teams),
         weights=MappingProxyType({**DEFAULT_WEIGHTS, **config.score_weights}),
         thresholds=MappingProxyType({**DEFAULT_THRESHOLDS, **config.thresholds}),
         uses_write_back=config.uses_write_back,

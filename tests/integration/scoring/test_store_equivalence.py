@@ -39,6 +39,12 @@ async def test_the_whole_history_one_by_one_gives_the_reference_state(scoring_po
         assert len(tenant_positions) == len(set(tenant_positions))
 
 
+async def test_the_whole_history_reversed_one_by_one_gives_the_reference_state(scoring_pool: Pool) -> None:
+    # Every older version then arrives alone, after the newer one: nothing it carries may be lost.
+    await deliver_to_postgres(scoring_pool, [[e] for e in reversed(HISTORY)])
+    assert await comparable_state(scoring_pool) == (await one_by_one(HISTORY)).comparable(with_feed=False)
+
+
 async def test_concurrent_batches_of_one_tenant_never_interleave_feed_positions(scoring_pool: Pool) -> None:
     await deliver_to_postgres(scoring_pool, [])
     service = IngestService(PgIngestStore(scoring_pool), now_us=lambda: datetime_to_us(NOW))
