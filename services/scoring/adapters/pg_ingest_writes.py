@@ -314,8 +314,8 @@ async def _write_reps(conn: Connection, plan: WritePlan) -> None:
         seen = sorted(plan.reps_seen.items())
         await conn.execute(
             "INSERT INTO reps SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) "
-            "ON CONFLICT (tenant_id, rep_id) DO UPDATE "
-            "SET first_seen_day = LEAST(reps.first_seen_day, EXCLUDED.first_seen_day)",
+            "ON CONFLICT (tenant_id, rep_id) DO UPDATE SET first_seen_day = EXCLUDED.first_seen_day "
+            "WHERE EXCLUDED.first_seen_day < reps.first_seen_day",
             [r[0] for r, _ in seen],
             [r[1] for r, _ in seen],
             [date_of_day_number(day) for _, day in seen],
