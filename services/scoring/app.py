@@ -25,6 +25,7 @@ from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
+from services.scoring.adapters.pg_statistics import refresh_stale_statistics
 from services.scoring.adapters.relays import Relays
 from services.scoring.config import Settings
 from services.scoring.domain.instants import datetime_to_us
@@ -189,6 +190,15 @@ async def _every(
             then()
         except Exception as exc:
             _log.warning("periodic work failed", extra={"error": repr(exc)})
+
+
+async def _refresh_statistics(pool: Pool) -> None:
+    async with pool.acquire() as conn:
+        await refresh_stale_statistics(conn)
+
+
+def _nothing() -> None:
+    return None
 
 
 async def _stop_background(stopping: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

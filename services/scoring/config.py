@@ -24,5 +24,7 @@ class Settings(ServiceSettings):
     # How often the write-back feed and changed scores are relayed to Kafka when idle.
     relay_interval_sec: float = 1.0
     relay_batch_size: int = 2000
+    # How often tables that grew a lot get fresh planner statistics (autovacuum lags during backfills).
+    statistics_interval_sec: float = 60.0
     # CRM event dedupe keys are kept this long (longer than the input topics' 14-day retention).
     dedupe_retention_days: int = 35

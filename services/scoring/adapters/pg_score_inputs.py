@@ -7,9 +7,8 @@ weeks) in one pass; Python never sees individual days, so a 10,000-rep tenant co
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import asyncpg
 
@@ -66,15 +65,17 @@ def _buckets(as_of: date, settings: TenantSettings) -> list[_Bucket]:
     return [window, ghost, *weeks]
 
 
+_TOTALS_FIELDS = tuple(f.name for f in fields(ActivityTotals) if f.name != "days")
+_COLUMNS_OF: dict[str, tuple[str, ...]] = {}
+
+
 def _totals(row: asyncpg.Record | None, bucket: _Bucket) -> ActivityTotals:
     if row is None:
         return ActivityTotals(days=bucket.days)
-    p = bucket.prefix
-    values: dict[str, Any] = {
-        name: int(row[f"{p}{name}"])
-        for name in ("login_days", "write_days", "crm_use_days", "logs_catch_up_in_bursts", *_SUMS)
-    }
-    return ActivityTotals(days=bucket.days, **values)
+    columns = _COLUMNS_OF.get(bucket.prefix)
+    if columns is None:
+        columns = _COLUMNS_OF[bucket.prefix] = tuple(bucket.prefix + name for name in _TOTALS_FIELDS)
+    return ActivityTotals(bucket.days, *(int(row[c]) for c in columns))
 
 
 PIPELINE = """
