@@ -10,7 +10,7 @@ GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -68,6 +68,10 @@ lint: install
 fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Ingest of >= 1M events against same-run ceilings, a 10,000-rep rescore and peak RSS (.bench/scoring.json).
+bench-scoring: install
+	$(BIN)/python -m tests.bench.scoring_bench $(BENCH_ARGS)
 
 typecheck: install
 	$(BIN)/mypy

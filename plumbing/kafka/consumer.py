@@ -5,7 +5,9 @@ Rules it enforces for every consumer in the platform:
 - a record that can never be processed goes to the dead-letter topic and does not block its partition;
 - a transient failure (database or broker down) retries the same batch with backoff, forever;
 - a non-transient failure is narrowed down by processing the batch one record at a time, so only the
-  records that fail on their own are dead-lettered.
+  records that fail on their own are dead-lettered;
+- batches are applied and committed strictly in order; while one is being applied, the next one is
+  already fetched and decoded (decoding is pure), so fetching and decoding overlap the database.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class ConsumerConfig:
     session_timeout_ms: int = 10_000
     retry_backoff_initial_sec: float = 0.2
     retry_backoff_max_sec: float = 10.0
+    # How much the client may prefetch: per partition, and per fetch response across partitions.
+    max_partition_fetch_bytes: int = 4 * 1024 * 1024
+    fetch_max_bytes: int = 32 * 1024 * 1024
 
 
 def create_consumer(bootstrap_servers: str, config: ConsumerConfig, *, client_id: str) -> AIOKafkaConsumer:
@@ -77,12 +82,18 @@ def create_consumer(bootstrap_servers: str, config: ConsumerConfig, *, client_id
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_partition_fetch_bytes=4 * 1024 * 1024,
-        fetch_max_bytes=32 * 1024 * 1024,
+        max_partition_fetch_bytes=config.max_partition_fetch_bytes,
+        fetch_max_bytes=config.fetch_max_bytes,
         session_timeout_ms=config.session_timeout_ms,
         heartbeat_interval_ms=max(100, config.session_timeout_ms // 10),
         max_poll_interval_ms=300_000,
     )
+
+
+@dataclass(frozen=True)
+class _Decoded(Generic[TDecoded]):
+    values: list[tuple[Record, TDecoded]]
+    poison: list[DeadLetter]
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -120,6 +131,7 @@ class BatchConsumer(Generic[TDecoded]):
         self._is_transient = is_transient
         self._stopping = asyncio.Event()
         self._batch_lock = asyncio.Lock()
+        self._listener = _WaitForBatch(self._batch_lock)
         self.last_poll_monotonic = time.monotonic()
         self.healthy = True
 
@@ -128,44 +140,73 @@ class BatchConsumer(Generic[TDecoded]):
         self._stopping.set()
 
     async def run(self) -> None:
-        self._consumer.subscribe(list(self._config.topics), listener=_WaitForBatch(self._batch_lock))
-        while not self._stopping.is_set():
-            records = await self._collect()
-            self.last_poll_monotonic = time.monotonic()
-            if not records:
-                continue
-            async with self._batch_lock:
-                started = time.perf_counter()
-                await self._apply(records)
-                await self._commit(records)
-                BATCH_SECONDS.labels(self._config.group_id).observe(time.perf_counter() - started)
-                BATCHES.labels(self._config.group_id).inc()
+        self._consumer.subscribe(list(self._config.topics), listener=self._listener)
+        in_flight: asyncio.Task[None] | None = None
+        try:
+            while not self._stopping.is_set():
+                records = await self._collect(in_flight)
+                self.last_poll_monotonic = time.monotonic()
+                decoded = self._decode(records) if records else None
+                if in_flight is not None:
+                    await in_flight
+                    in_flight = None
+                if decoded is not None:
+                    # Fetched before a rebalance, some may now belong to another member: applying them
+                    # anyway is harmless (idempotent), and their offset commit is refused and logged.
+                    in_flight = asyncio.create_task(self._apply_and_commit(records, decoded))
+        finally:
+            if in_flight is not None:
+                await in_flight
 
-    async def _collect(self) -> list[Record]:
-        """Gather records until the batch is full or its time is up."""
+    async def _apply_and_commit(self, records: list[Record], decoded: _Decoded[TDecoded]) -> None:
+        async with self._batch_lock:
+            started = time.perf_counter()
+            await self._apply(decoded)
+            await self._commit(records)
+            BATCH_SECONDS.labels(self._config.group_id).observe(time.perf_counter() - started)
+            BATCHES.labels(self._config.group_id).inc()
+
+    async def _collect(self, in_flight: asyncio.Task[None] | None = None) -> list[Record]:
+        """Gather records until the batch is full or its time is up.
+
+        While the previous batch is still being applied, its time is not up: the next batch keeps
+        filling, so a slow database makes batches larger instead of transactions more numerous.
+        """
         deadline = time.monotonic() + self._config.max_batch_time_ms / 1000
         records: list[Record] = []
         while len(records) < self._config.max_batch_size and not self._stopping.is_set():
+            busy = in_flight is not None and not in_flight.done()
             remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            if remaining_ms == 0 and records and not busy:
+                break
             fetched = await self._consumer.getmany(
-                timeout_ms=remaining_ms, max_records=self._config.max_batch_size - len(records)
+                timeout_ms=max(remaining_ms, 5) if busy else remaining_ms,
+                max_records=self._config.max_batch_size - len(records),
             )
             for partition_records in fetched.values():
                 records.extend(partition_records)
-            if remaining_ms == 0 or (not fetched and records):
+            if not busy and (remaining_ms == 0 or (not fetched and records)):
                 break
         return records
 
-    async def _apply(self, records: list[Record]) -> None:
+    def _decode(self, records: list[Record]) -> _Decoded[TDecoded]:
         group = self._config.group_id
         decoded: list[tuple[Record, TDecoded]] = []
         poison: list[DeadLetter] = []
+        per_topic: dict[str, int] = {}
         for record in records:
-            RECORDS.labels(group, record.topic).inc()
+            per_topic[record.topic] = per_topic.get(record.topic, 0) + 1
             try:
                 decoded.append((record, self._processor.decode(record)))
             except InvalidMessage as exc:
                 poison.append(DeadLetter(record, exc.reason))
+        for topic, count in per_topic.items():
+            RECORDS.labels(group, topic).inc(count)
+        return _Decoded(decoded, poison)
+
+    async def _apply(self, batch: _Decoded[TDecoded]) -> None:
+        group = self._config.group_id
+        decoded, poison = batch.values, list(batch.poison)
         if decoded:
             try:
                 await self._process_with_retry([value for _, value in decoded])

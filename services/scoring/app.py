@@ -1,4 +1,4 @@
-"""Wiring for the scoring service: migrations, pool, consumer, query gRPC, health."""
+"""Wiring for the scoring service: migrations, pool, consumer, rescoring, relays, gRPC, health."""
 
 from __future__ import annotations
 
@@ -6,29 +6,39 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
-from plumbing.db.pool import create_pool, is_transient_db_error
+from plumbing.db.pool import Pool, create_pool, is_transient_db_error
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import broker_reachable, create_producer
-from services.scoring.adapters.activity_consumer import ActivityProcessor
+from services.scoring.adapters.event_consumer import ScoringEventProcessor
+from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
+from services.scoring.adapters.pg_ingest_store import PgIngestStore
+from services.scoring.adapters.pg_statistics import refresh_stale_statistics
+from services.scoring.adapters.relays import Relays
 from services.scoring.config import Settings
-from services.scoring.domain.activities import StoredActivity
+from services.scoring.domain.instants import datetime_to_us
+from services.scoring.ingest import Decoded, IngestService
+from services.scoring.rescore import RescoreService
 
 _log = logging.getLogger(__name__)
 SCHEMA = "scoring"
 MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAMES = [scoring_pb2.DESCRIPTOR.services_by_name["ScoringQuery"].full_name]
+SERVICE_NAMES = [
+    scoring_pb2.DESCRIPTOR.services_by_name["ScoringQuery"].full_name,
+    scoring_pb2.DESCRIPTOR.services_by_name["ScoringAdmin"].full_name,
+]
 # The consumer is live while it polls; a loop stuck longer than this fails liveness.
 CONSUMER_STALL_SEC = 120.0
 
@@ -37,8 +47,30 @@ CONSUMER_STALL_SEC = 120.0
 class RunningScoring:
     grpc_port: int
     http_port: int
-    consumer: BatchConsumer[StoredActivity]
+    consumer: BatchConsumer[Decoded]
     consumer_task: asyncio.Task[None]
+    rescore: RescoreService
+    relays: Relays
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_us() -> int:
+    return datetime_to_us(now())
+
+
+def build_processor(
+    pool: Pool,
+    *,
+    rematch_horizon_days: int = 90,
+    clock: Callable[[], int] = now_us,
+    after_commit: Callable[[], None] | None = None,
+) -> ScoringEventProcessor:
+    """The consumer's processor: both input topics, applied through the PostgreSQL store."""
+    ingest = IngestService(PgIngestStore(pool), now_us=clock, rematch_horizon_days=rematch_horizon_days)
+    return ScoringEventProcessor(ingest, after_commit=after_commit)
 
 
 async def run_migrations(settings: Settings) -> list[int]:
@@ -63,20 +95,46 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         await producer.start()
         stack.push_async_callback(producer.stop)
 
+        stopping = asyncio.Event()
+        relays = Relays(
+            pool,
+            producer,
+            matched_topic=settings.topics.activity_matched,
+            scores_topic=settings.topics.scores,
+            batch_size=settings.relay_batch_size,
+            interval_sec=settings.relay_interval_sec,
+        )
+        rescore = RescoreService(
+            pool, now=now, dedupe_retention=timedelta(days=settings.dedupe_retention_days)
+        )
+        background = [
+            asyncio.create_task(relays.run(stopping), name="scoring-relays"),
+            asyncio.create_task(
+                _every(settings.rescore_interval_sec, rescore.run_due, relays.nudge, stopping)
+            ),
+        ]
+        stack.push_async_callback(_stop_background, stopping, background)
+
         config = ConsumerConfig(
             group_id=settings.consumer_group,
-            topics=(settings.topics.activity_captured,),
+            topics=(settings.topics.activity_captured, settings.topics.crm_events),
             max_batch_size=settings.max_batch_size,
             max_batch_time_ms=settings.max_batch_time_ms,
             session_timeout_ms=settings.kafka_session_timeout_ms,
+            # 24 partitions: a small prefetch per partition still keeps several batches ready, and
+            # bounds the memory a backlog can take.
+            max_partition_fetch_bytes=512 * 1024,
+            fetch_max_bytes=8 * 1024 * 1024,
         )
         kafka_consumer = create_consumer(settings.kafka_bootstrap_servers, config, client_id="scoring")
         await kafka_consumer.start()
         stack.push_async_callback(kafka_consumer.stop)
-        consumer: BatchConsumer[StoredActivity] = BatchConsumer(
+        consumer: BatchConsumer[Decoded] = BatchConsumer(
             consumer=kafka_consumer,
             config=config,
-            processor=ActivityProcessor(pool),
+            processor=build_processor(
+                pool, rematch_horizon_days=settings.rematch_horizon_days, after_commit=relays.nudge
+            ),
             dead_letters=DeadLetterPublisher(
                 producer, topic=settings.topics.deadletter, consumer_group=settings.consumer_group
             ),
@@ -90,12 +148,15 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         readiness.add("kafka", lambda: broker_reachable(producer))
         readiness.add("consumer", lambda: _consumer_alive(consumer, consumer_task))
 
-        # RPCs not implemented yet answer UNIMPLEMENTED (the generated base class) until scoring lands them.
-        servicer = ScoringQueryServicer(pool)  # type: ignore[abstract]
+        query = ScoringQueryServicer(pool, today=lambda: now().date())
+        admin = ScoringAdminServicer(pool, relays=relays, rescore=rescore)
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,
-            registrars=[lambda s: scoring_pb2_grpc.add_ScoringQueryServicer_to_server(servicer, s)],
+            registrars=[
+                lambda s: scoring_pb2_grpc.add_ScoringQueryServicer_to_server(query, s),
+                lambda s: scoring_pb2_grpc.add_ScoringAdminServicer_to_server(admin, s),
+            ],
             service_names=SERVICE_NAMES,
         )
         stack.push_async_callback(grpc_server.stop)
@@ -110,16 +171,50 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             http_port=settings.http_port,
             consumer=consumer,
             consumer_task=consumer_task,
+            rescore=rescore,
+            relays=relays,
         )
 
 
-async def _consumer_alive(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> bool:
+async def _every(
+    interval_sec: float, work: Callable[[], Awaitable[object]], then: Callable[[], None], stop: asyncio.Event
+) -> None:
+    """Run `work` every `interval_sec` until `stop`; a failure is logged and retried next time."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_sec)
+        if stop.is_set():
+            return
+        try:
+            await work()
+            then()
+        except Exception as exc:
+            _log.warning("periodic work failed", extra={"error": repr(exc)})
+
+
+async def _refresh_statistics(pool: Pool) -> None:
+    async with pool.acquire() as conn:
+        await refresh_stale_statistics(conn)
+
+
+def _nothing() -> None:
+    return None
+
+
+async def _stop_background(stopping: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    stopping.set()
+    _, pending = await asyncio.wait(tasks, timeout=30)
+    for task in pending:
+        task.cancel()
+
+
+async def _consumer_alive(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> bool:
     if task.done():
         return False
     return consumer.healthy and time.monotonic() - consumer.last_poll_monotonic < CONSUMER_STALL_SEC
 
 
-async def _stop_consumer(consumer: BatchConsumer[StoredActivity], task: asyncio.Task[None]) -> None:
+async def _stop_consumer(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> None:
     consumer.stop()
     try:
         await asyncio.wait_for(task, timeout=30)

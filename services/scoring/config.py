@@ -14,6 +14,17 @@ class Settings(ServiceSettings):
     grpc_port: int = 50052
     http_port: int = 8082
     consumer_group: str = "scoring"
-    max_batch_size: int = 2000
+    max_batch_size: int = 5000
     max_batch_time_ms: int = 200
     db_pool_size: int = 10
+    # Activity older than this is not re-matched when CRM records change (bounds the work).
+    rematch_horizon_days: int = 90
+    # How often changed reps are rescored, and how many reps one rescore pass takes at most.
+    rescore_interval_sec: float = 30.0
+    # How often the write-back feed and changed scores are relayed to Kafka when idle.
+    relay_interval_sec: float = 1.0
+    relay_batch_size: int = 2000
+    # How often tables that grew a lot get fresh planner statistics (autovacuum lags during backfills).
+    statistics_interval_sec: float = 60.0
+    # CRM event dedupe keys are kept this long (longer than the input topics' 14-day retention).
+    dedupe_retention_days: int = 35

@@ -11,9 +11,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from plumbing.db.pool import create_pool
 from plumbing.kafka.producer import create_producer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
-from services.scoring.adapters.activity_consumer import ActivityProcessor
-from services.scoring.app import run_migrations, running_scoring
-from services.scoring.domain.activities import StoredActivity
+from services.scoring.app import build_processor, run_migrations, running_scoring
+from services.scoring.ingest import Decoded
 from tests.conftest import eventually
 from tests.factories import make_activity
 from tests.integration.conftest import Isolated
@@ -49,8 +48,8 @@ async def test_restart_before_offset_commit_leaves_one_row_per_activity(isolated
     )
     await doomed.start()
     try:
-        processor = ActivityProcessor(pool)
-        decoded: list[StoredActivity] = []
+        processor = build_processor(pool)
+        decoded: list[Decoded] = []
         while len(decoded) < len(activities):
             fetched = await doomed.getmany(timeout_ms=5000)
             assert fetched, "records never arrived"

@@ -1,20 +1,24 @@
-"""Captured activities as scoring stores them."""
+"""Captured activities: validation of what capture publishes, and the row scoring keeps per activity."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.message import DecodeError
 
 from groundtruth.activity.v1 import activity_pb2
+from services.scoring.domain.matching import Match
+from services.scoring.domain.records import Version
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EMAIL_SENT = activity_pb2.ACTIVITY_KIND_EMAIL_SENT
+EMAIL_RECEIVED = activity_pb2.ACTIVITY_KIND_EMAIL_RECEIVED
+MEETING = activity_pb2.ACTIVITY_KIND_MEETING
+_DECLINED = activity_pb2.RESPONSE_STATUS_DECLINED
 
 
-def to_datetime(ts: Timestamp) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC)
+class InvalidActivity(ValueError):
+    """The record can never be stored; the message says why."""
 
 
 def activity_problems(activity: activity_pb2.Activity) -> list[str]:
@@ -32,47 +36,127 @@ def activity_problems(activity: activity_pb2.Activity) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
-class StoredActivity:
-    """One row of `scoring.activities`: the latest version of an activity."""
+@dataclass(frozen=True, slots=True)
+class CapturedActivity:
+    """One observed version of an activity, as decoded from gt.activity.captured.v1.
+
+    `payload` is the record's bytes as capture published them; they are stored and served as is.
+    """
+
+    id: str
+    event_id: str
+    tenant_id: str
+    rep_id: str
+    kind: int
+    provider: int
+    occurred_us: int
+    modified_us: int
+    observed_us: int
+    is_cancelled: bool
+    is_deletion: bool
+    counts_as_meeting: bool
+    external_addresses: tuple[str, ...]
+    payload: bytes
+
+    @property
+    def version(self) -> Version:
+        return (self.modified_us, self.event_id)
+
+
+def decode_activity(payload: bytes) -> CapturedActivity:
+    """Parse and validate one serialized Activity; raises `InvalidActivity`."""
+    try:
+        activity = activity_pb2.Activity.FromString(payload)
+    except DecodeError as exc:
+        raise InvalidActivity(f"not a protobuf Activity: {exc}") from exc
+    problems = activity_problems(activity)
+    if problems:
+        raise InvalidActivity("invalid Activity: " + "; ".join(problems))
+    return captured_from_proto(activity, payload)
+
+
+def captured_from_proto(activity: activity_pb2.Activity, payload: bytes) -> CapturedActivity:
+    # Hot path (every captured record): unset timestamps read as zero, so no HasField calls.
+    mailbox = activity.mailbox.lower()
+    external: list[str] = []
+    declined = False
+    for participant in activity.participants:
+        address = participant.address.lower()
+        if address == mailbox:
+            declined = participant.response_status == _DECLINED
+        elif not participant.is_internal and address and address not in external:
+            external.append(address)
+    kind = activity.kind
+    occurred, modified, observed = activity.occurred_at, activity.source_modified_at, activity.observed_at
+    return CapturedActivity(
+        activity.id,
+        activity.event_id or activity.id,
+        activity.tenant_id,
+        activity.rep_id,
+        kind,
+        activity.provider,
+        occurred.seconds * 1_000_000 + occurred.nanos // 1000,
+        modified.seconds * 1_000_000 + modified.nanos // 1000,
+        observed.seconds * 1_000_000 + observed.nanos // 1000,
+        activity.is_cancelled,
+        activity.is_deletion,
+        kind == MEETING and not activity.is_all_day and not declined,
+        tuple(external),
+        payload,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRow:
+    """What scoring keeps per activity: its latest version, its match and its feed position.
+
+    `payload` is None when the row was loaded only to compare states. `addresses` are the external
+    participants' addresses: the store indexes them (and their domains) so that a CRM record that
+    changes what they match re-matches the activity. `feed_sequence` is 0 while the activity has
+    never been in the write-back feed.
+    """
 
     id: str
     tenant_id: str
     rep_id: str
     kind: int
     provider: int
-    occurred_at: datetime
-    source_modified_at: datetime
+    occurred_us: int
+    version: Version
     is_cancelled: bool
     is_deletion: bool
-    payload: bytes
+    counts_as_meeting: bool
+    is_external: bool
+    match: Match
+    addresses: tuple[str, ...]
+    feed_sequence: int
+    payload: bytes | None
 
-    @classmethod
-    def from_proto(cls, activity: activity_pb2.Activity) -> StoredActivity:
-        modified = activity.source_modified_at if activity.HasField("source_modified_at") else None
-        return cls(
-            id=activity.id,
-            tenant_id=activity.tenant_id,
-            rep_id=activity.rep_id,
-            kind=activity.kind,
-            provider=activity.provider,
-            occurred_at=to_datetime(activity.occurred_at),
-            source_modified_at=to_datetime(modified) if modified else _EPOCH,
-            is_cancelled=activity.is_cancelled,
-            is_deletion=activity.is_deletion,
-            payload=activity.SerializeToString(deterministic=True),
-        )
+    @property
+    def is_live(self) -> bool:
+        return not self.is_cancelled and not self.is_deletion
+
+    def with_feed_sequence(self, position: int) -> ActivityRow:
+        """A copy at another feed position (positional: `dataclasses.replace` is slow on hot paths)."""
+        return ActivityRow(
+            self.id, self.tenant_id, self.rep_id, self.kind, self.provider, self.occurred_us, self.version,
+            self.is_cancelled, self.is_deletion, self.counts_as_meeting, self.is_external, self.match,
+            self.addresses, position, self.payload,
+        )  # fmt: skip
+
+    @property
+    def counts_as_external_activity(self) -> bool:
+        """Captured external activity, the denominator of coverage and logging rate."""
+        if not self.is_live or not self.is_external:
+            return False
+        return self.kind != MEETING or self.counts_as_meeting
 
 
-def latest_versions(rows: Iterable[StoredActivity]) -> list[StoredActivity]:
-    """One row per activity id, the most recently modified one (the last seen wins a tie).
-
-    The store applies the same rule against what it already holds, so any order of delivery ends in
-    the same state as in-order delivery.
-    """
-    latest: dict[str, StoredActivity] = {}
+def latest_versions(rows: Iterable[CapturedActivity]) -> list[CapturedActivity]:
+    """One entry per activity id: the newest version (ties broken by event id, so order never matters)."""
+    latest: dict[str, CapturedActivity] = {}
     for row in rows:
         current = latest.get(row.id)
-        if current is None or row.source_modified_at >= current.source_modified_at:
+        if current is None or row.version > current.version:
             latest[row.id] = row
     return list(latest.values())

@@ -226,6 +226,12 @@ class FakeScoring(scoring_pb2_grpc.ScoringQueryServicer, scoring_pb2_grpc.Scorin
         await self._enter("ScoringAdmin.EraseRep", request.tenant_id, context)
         return s.EraseRepResponse(activities_deleted=2, aggregates_deleted=1, scores_deleted=1)
 
+    async def RescoreTenant(
+        self, request: s.RescoreTenantRequest, context: Context
+    ) -> s.RescoreTenantResponse:
+        await self._enter("ScoringAdmin.RescoreTenant", request.tenant_id, context)
+        return s.RescoreTenantResponse(reps_scored=3, scores_changed=1, duration_ms=5)
+
 
 class FakeCapture(capture_pb2_grpc.CaptureAdminServicer):
     def __init__(self, recorder: Recorder) -> None:

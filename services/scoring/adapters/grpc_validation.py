@@ -1,0 +1,65 @@
+"""Request validation shared by the scoring RPCs: bad input is INVALID_ARGUMENT with what was wrong."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import Any, NoReturn, TypeAlias
+
+import grpc
+
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+MAX_ID_LENGTH = 256
+
+
+async def invalid(context: Context, message: str) -> NoReturn:
+    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
+    raise AssertionError("abort returns only by raising")  # pragma: no cover
+
+
+async def not_found(context: Context, message: str) -> NoReturn:
+    await context.abort(grpc.StatusCode.NOT_FOUND, message)
+    raise AssertionError("abort returns only by raising")  # pragma: no cover
+
+
+async def require_ids(context: Context, **ids: str) -> None:
+    """Every named id must be present, printable and at most MAX_ID_LENGTH characters."""
+    for name, value in ids.items():
+        if not value:
+            await invalid(context, f"{name} is required")
+        await check_optional_id(context, name, value)
+
+
+async def check_optional_id(context: Context, name: str, value: str) -> None:
+    if len(value) > MAX_ID_LENGTH or not value.isprintable():
+        await invalid(context, f"{name} must be printable and at most {MAX_ID_LENGTH} characters")
+
+
+async def page_size(context: Context, requested: int, *, default: int, maximum: int) -> int:
+    if not 0 <= requested <= maximum:
+        await invalid(context, f"page_size must be 0..{maximum}")
+    return requested or default
+
+
+def encode_token(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+async def decode_token(context: Context, token: str) -> str:
+    if not token:
+        return ""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        await invalid(context, f"page_token {token!r} is not valid")
+
+
+async def iso_date(context: Context, name: str, value: str, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        await invalid(context, f"{name} {value!r} is not an ISO date (yyyy-mm-dd)")

@@ -1,0 +1,115 @@
+"""Conversions between domain values and PostgreSQL rows (columns in table order)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.scoring.domain.activities import ActivityRow
+from services.scoring.domain.duplicates import name_key
+from services.scoring.domain.instants import datetime_to_us, us_to_datetime
+from services.scoring.domain.matching import decode_links, encode_links, match_from_links
+from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
+
+RECORD_COLUMNS = (
+    "tenant_id", "object_type", "crm_id", "version_us", "version_event", "deleted", "owner_rep_id",
+    "name", "fields", "modified_at", "created_at", "domains", "email", "account_crm_id", "stage",
+    "amount", "currency", "close_date", "is_closed", "is_won", "next_step", "contact_roles", "name_key",
+)  # fmt: skip
+
+ACTIVITY_STATE_COLUMNS = (
+    "id, tenant_id, rep_id, kind, provider, occurred_at, source_modified_at, event_id, is_cancelled, "
+    "is_deletion, counts_as_meeting, is_external, addresses, match_links, feed_sequence"
+)
+
+
+def record_row(r: CrmRecord) -> tuple[Any, ...]:
+    return (
+        r.tenant_id, r.object_type.value, r.crm_id, r.version[0], r.version[1], r.deleted,
+        r.owner_rep_id, r.name, json.dumps(dict(r.fields), sort_keys=True),
+        us_to_datetime(r.modified_us), us_to_datetime(r.created_us) if r.created_us else None,
+        list(r.domains), r.email, r.account_crm_id, r.stage, r.amount, r.currency, r.close_date,
+        r.is_closed, r.is_won, r.next_step,
+        json.dumps([[c.contact_crm_id, c.role, c.is_primary] for c in r.contact_roles]),
+        name_key(r.name),
+    )  # fmt: skip
+
+
+def record_from_row(row: asyncpg.Record, *, with_fields: bool = True) -> CrmRecord:
+    """`with_fields=False` skips the free-form fields (matching never reads them; parsing is costly)."""
+    return CrmRecord(
+        tenant_id=row["tenant_id"],
+        object_type=ObjectType(row["object_type"]),
+        crm_id=row["crm_id"],
+        version=(row["version_us"], row["version_event"]),
+        deleted=row["deleted"],
+        owner_rep_id=row["owner_rep_id"],
+        name=row["name"],
+        fields=json.loads(row["fields"]) if with_fields else {},
+        modified_us=datetime_to_us(row["modified_at"]),
+        created_us=datetime_to_us(row["created_at"]) if row["created_at"] else 0,
+        domains=tuple(row["domains"]),
+        email=row["email"],
+        account_crm_id=row["account_crm_id"],
+        stage=row["stage"],
+        amount=row["amount"],
+        currency=row["currency"],
+        close_date=row["close_date"],
+        is_closed=row["is_closed"],
+        is_won=row["is_won"],
+        next_step=row["next_step"],
+        contact_roles=tuple(ContactRole(c, r, p) for c, r, p in json.loads(row["contact_roles"])),
+    )
+
+
+def activity_state_from_row(row: asyncpg.Record, *, payload: bytes | None = None) -> ActivityRow:
+    links = decode_links(row["match_links"])
+    return ActivityRow(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        rep_id=row["rep_id"],
+        kind=row["kind"],
+        provider=row["provider"],
+        occurred_us=datetime_to_us(row["occurred_at"]),
+        version=(datetime_to_us(row["source_modified_at"]), row["event_id"]),
+        is_cancelled=row["is_cancelled"],
+        is_deletion=row["is_deletion"],
+        counts_as_meeting=row["counts_as_meeting"],
+        is_external=row["is_external"],
+        match=match_from_links(links),
+        addresses=tuple(row["addresses"]),
+        feed_sequence=row["feed_sequence"],
+        payload=payload,
+    )
+
+
+def activity_stage_row(r: ActivityRow) -> tuple[Any, ...]:
+    """A row of the activities staging table (times as microseconds)."""
+    match = r.match
+    return (
+        r.id, r.tenant_id, r.rep_id, r.kind, r.provider, r.occurred_us, r.version[0], r.version[1],
+        r.is_cancelled, r.is_deletion, r.counts_as_meeting, r.is_external, list(r.addresses),
+        list(match.contact_ids), match.account_id, match.opportunity_id, encode_links(match.links),
+        r.feed_sequence, r.payload,
+    )  # fmt: skip
+
+
+ACTIVITY_COLUMNS = (
+    "id", "tenant_id", "rep_id", "kind", "provider", "occurred_at", "source_modified_at", "event_id",
+    "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "contact_crm_ids",
+    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload", "stored_at",
+)  # fmt: skip
+
+
+def activity_row(r: ActivityRow, stored_at: datetime) -> tuple[Any, ...]:
+    """A row of the activities table itself, for COPY."""
+    match = r.match
+    return (
+        r.id, r.tenant_id, r.rep_id, r.kind, r.provider, us_to_datetime(r.occurred_us),
+        us_to_datetime(r.version[0]), r.version[1], r.is_cancelled, r.is_deletion, r.counts_as_meeting,
+        r.is_external, list(r.addresses), list(match.contact_ids), match.account_id, match.opportunity_id,
+        encode_links(match.links), r.feed_sequence, r.payload, stored_at,
+    )  # fmt: skip

@@ -1,0 +1,297 @@
+"""Computes every rep's `RepInputs` for one tenant with a handful of set-based queries.
+
+The database sums the day counters per rep over each period (window, last 14 days, four calendar
+weeks) in one pass; Python never sees individual days, so a 10,000-rep tenant costs a few queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+from plumbing.db.pool import Connection
+from services.scoring.domain.instants import EPOCH, monday_of
+from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
+from services.scoring.domain.tenant_settings import TenantSettings
+
+LOOKBACK_DAYS = 90  # how far back the last captured item is looked for
+_SUMS = (
+    "items_synced", "emails_sent", "emails_received", "meetings", "external_matched", "logs_entered",
+    "logs_within_24h", "logs_late_48h", "logged_meetings", "written_back",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    prefix: str
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def _totals_sql(bucket: _Bucket, n: int) -> str:
+    """Aggregates of one period; the period's bounds are parameters $n and $n+1."""
+    within = f"day BETWEEN ${n} AND ${n + 1}"
+    p = bucket.prefix
+    parts = [
+        f"count(*) FILTER (WHERE {within} AND logins > 0) AS {p}login_days",
+        f"count(*) FILTER (WHERE {within} AND crm_writes > 0) AS {p}write_days",
+        f"count(*) FILTER (WHERE {within} AND (logins > 0 OR crm_writes > 0)) AS {p}crm_use_days",
+        f"coalesce(sum(logs_catch_up) FILTER (WHERE {within} AND logs_entered >= $3), 0) "
+        f"AS {p}logs_catch_up_in_bursts",
+    ]
+    parts += [f"coalesce(sum({c}) FILTER (WHERE {within}), 0) AS {p}{c}" for c in _SUMS]
+    return ",\n    ".join(parts)
+
+
+def _buckets(as_of: date, settings: TenantSettings) -> list[_Bucket]:
+    window = _Bucket("w_", as_of - timedelta(days=settings.window_days - 1), as_of)
+    ghost = _Bucket("g_", as_of - timedelta(days=int(settings.threshold("ghost_days")) - 1), as_of)
+    this_monday = monday_of(as_of)
+    weeks = [
+        _Bucket(
+            f"k{i}_",
+            this_monday - timedelta(days=7 * (3 - i)),
+            min(this_monday - timedelta(days=7 * (3 - i) - 6), as_of),
+        )
+        for i in range(4)
+    ]
+    return [window, ghost, *weeks]
+
+
+_TOTALS_FIELDS = tuple(f.name for f in fields(ActivityTotals) if f.name != "days")
+_COLUMNS_OF: dict[str, tuple[str, ...]] = {}
+
+
+def _totals(row: asyncpg.Record | None, bucket: _Bucket) -> ActivityTotals:
+    if row is None:
+        return ActivityTotals(days=bucket.days)
+    columns = _COLUMNS_OF.get(bucket.prefix)
+    if columns is None:
+        columns = _COLUMNS_OF[bucket.prefix] = tuple(bucket.prefix + name for name in _TOTALS_FIELDS)
+    return ActivityTotals(bucket.days, *(int(row[c]) for c in columns))
+
+
+PIPELINE = """
+WITH open AS (
+    SELECT r.owner_rep_id, r.amount, r.modified_at, r.close_date, r.next_step,
+        EXISTS (SELECT 1 FROM opportunity_days d WHERE d.tenant_id = r.tenant_id
+                AND d.opportunity_crm_id = r.crm_id AND d.day >= $2 AND d.activities > 0) AS fresh,
+        (SELECT count(*) FROM unnest($4::text[]) f WHERE CASE
+            WHEN r.fields ? f THEN btrim(r.fields ->> f) <> ''
+            WHEN f = 'NextStep' THEN btrim(r.next_step) <> ''
+            WHEN f = 'CloseDate' THEN r.close_date IS NOT NULL
+            WHEN f = 'Amount' THEN r.amount <> 0
+            WHEN f = 'StageName' THEN btrim(r.stage) <> ''
+            ELSE false END) AS filled
+    FROM crm_records r
+    WHERE r.tenant_id = $1 AND r.object_type = 'opportunity' AND NOT r.deleted AND NOT r.is_closed
+      AND ($5::text[] IS NULL OR r.owner_rep_id = ANY($5))
+)
+SELECT owner_rep_id AS rep_id, count(*) AS open_opportunities,
+    count(*) FILTER (WHERE fresh) AS with_recent_activity,
+    count(*) FILTER (WHERE modified_at >= $6) AS modified_recently,
+    count(*) FILTER (WHERE close_date >= $3) AS close_date_current,
+    count(*) FILTER (WHERE btrim(next_step) <> '') AS next_step_present,
+    coalesce(sum(filled), 0) AS required_fields_filled,
+    coalesce(sum(amount), 0) AS open_amount,
+    coalesce(sum(amount) FILTER (WHERE NOT fresh), 0) AS open_amount_without_activity
+FROM open GROUP BY owner_rep_id
+"""
+
+MEDIAN_HOURS_TO_LOG = """
+SELECT rep_id, percentile_cont(0.5) WITHIN GROUP (
+    ORDER BY extract(epoch FROM greatest(logged_at - occurred_at, interval '0')) / 3600) AS hours
+FROM manual_logs
+WHERE tenant_id = $1 AND source_activity_id = '' AND logged_at >= $2 AND logged_at < $3
+  AND ($4::text[] IS NULL OR rep_id = ANY($4))
+GROUP BY rep_id
+"""
+
+DUPLICATE_RECORDS = """
+WITH live AS (
+    SELECT object_type, crm_id, owner_rep_id, email, account_crm_id, name_key FROM crm_records
+    WHERE tenant_id = $1 AND NOT deleted AND object_type IN ('account', 'contact')
+),
+shared_domain AS (
+    SELECT account_crm_id AS crm_id FROM account_domains WHERE tenant_id = $1 AND domain IN (
+        SELECT domain FROM account_domains WHERE tenant_id = $1 GROUP BY domain HAVING count(*) > 1)
+),
+duplicates AS (
+    SELECT 'account' AS object_type, crm_id FROM shared_domain
+    UNION SELECT object_type, crm_id FROM live WHERE object_type = 'account' AND name_key <> ''
+        AND name_key IN (SELECT name_key FROM live WHERE object_type = 'account' AND name_key <> ''
+                         GROUP BY name_key HAVING count(*) > 1)
+    UNION SELECT object_type, crm_id FROM live WHERE object_type = 'contact' AND email <> ''
+        AND email IN (SELECT email FROM live WHERE object_type = 'contact' AND email <> ''
+                      GROUP BY email HAVING count(*) > 1)
+    UNION SELECT object_type, crm_id FROM live WHERE object_type = 'contact' AND name_key <> ''
+        AND (account_crm_id, name_key) IN (
+            SELECT account_crm_id, name_key FROM live WHERE object_type = 'contact' AND name_key <> ''
+            GROUP BY account_crm_id, name_key HAVING count(*) > 1)
+)
+SELECT l.owner_rep_id AS rep_id, count(*) AS owned,
+    count(*) FILTER (WHERE d.crm_id IS NOT NULL) AS duplicates
+FROM live l LEFT JOIN duplicates d ON d.object_type = l.object_type AND d.crm_id = l.crm_id
+WHERE l.owner_rep_id <> '' AND ($2::text[] IS NULL OR l.owner_rep_id = ANY($2))
+GROUP BY l.owner_rep_id
+"""
+
+UNKNOWN_CONTACTS = """
+SELECT x.rep_id, count(*) AS unknown FROM (
+    SELECT rep_id, address_key FROM activity_addresses
+    WHERE tenant_id = $1 AND occurred_at >= $2 AND ($4::text[] IS NULL OR rep_id = ANY($4))
+    GROUP BY rep_id, address_key HAVING count(*) >= $3
+) x
+WHERE NOT EXISTS (SELECT 1 FROM crm_records c WHERE c.tenant_id = $1 AND c.object_type = 'contact'
+                  AND NOT c.deleted AND c.email = reverse(x.address_key))
+GROUP BY x.rep_id
+"""
+
+
+def _start(day: date) -> datetime:
+    return EPOCH + timedelta(days=(day - EPOCH.date()).days)
+
+
+async def load_rep_inputs(
+    conn: Connection, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
+) -> list[RepInputs]:
+    """Inputs of `reps` (every rep known to the tenant when None), as of the end of `as_of`."""
+    tenant = settings.tenant_id
+    wanted = sorted(reps) if reps is not None else None
+    buckets = _buckets(as_of, settings)
+    select = ",\n    ".join(_totals_sql(b, 4 + 2 * i) for i, b in enumerate(buckets))
+    bounds: list[date] = [d for b in buckets for d in (b.first, b.last)]
+    lookback = as_of - timedelta(days=LOOKBACK_DAYS)
+    day_rows = await conn.fetch(
+        f"SELECT rep_id, max(day) FILTER (WHERE items_synced > 0) AS last_item_day,\n    {select}\n"
+        f"FROM rep_days WHERE tenant_id = $1 AND day BETWEEN $2 AND ${4 + 2 * len(buckets)}\n"
+        f"  AND (${5 + 2 * len(buckets)}::text[] IS NULL OR rep_id = ANY(${5 + 2 * len(buckets)}))\n"
+        "GROUP BY rep_id",
+        tenant, lookback, int(settings.threshold("bulk_burst_min_logs")), *bounds, as_of, wanted,
+    )  # fmt: skip
+    by_rep = {r["rep_id"]: r for r in day_rows}
+    fresh_from = as_of - timedelta(days=6)
+    pipeline_rows = await conn.fetch(
+        PIPELINE,
+        tenant,
+        fresh_from,
+        as_of,
+        list(settings.required_opportunity_fields),
+        wanted,
+        _start(fresh_from),
+    )
+    pipelines = {r["rep_id"]: r for r in pipeline_rows}
+    window_start = buckets[0].first
+    medians = {
+        r["rep_id"]: float(r["hours"])
+        for r in await conn.fetch(
+            MEDIAN_HOURS_TO_LOG, tenant, _start(window_start), _start(as_of + timedelta(days=1)), wanted
+        )
+    }
+    duplicates = {
+        r["rep_id"]: (r["owned"], r["duplicates"])
+        for r in await conn.fetch(DUPLICATE_RECORDS, tenant, wanted)
+    }
+    unknown = {
+        r["rep_id"]: r["unknown"]
+        for r in await conn.fetch(
+            UNKNOWN_CONTACTS,
+            tenant,
+            _start(window_start),
+            int(settings.threshold("unknown_contact_min_interactions")),
+            wanted,
+        )
+    }
+    first_seen = {
+        r["rep_id"]: r["first_seen_day"]
+        for r in await conn.fetch(
+            "SELECT rep_id, first_seen_day FROM reps "
+            "WHERE tenant_id = $1 AND ($2::text[] IS NULL OR rep_id = ANY($2))",
+            tenant,
+            wanted,
+        )
+    }
+    past_quality: dict[str, dict[date, float]] = {}
+    for r in await conn.fetch(
+        "SELECT rep_id, week_start, data_quality FROM rep_score_weeks "
+        "WHERE tenant_id = $1 AND week_start >= $2 AND ($3::text[] IS NULL OR rep_id = ANY($3))",
+        tenant,
+        buckets[2].first,
+        wanted,
+    ):
+        past_quality.setdefault(r["rep_id"], {})[r["week_start"]] = r["data_quality"]
+    everyone = set(first_seen) | {
+        m for t in settings.teams for m in (*t.member_rep_ids, t.manager_rep_id) if m
+    }
+    scored = sorted(everyone if wanted is None else set(wanted) & (everyone | set(by_rep)))
+    return [
+        _inputs(
+            settings,
+            rep,
+            as_of,
+            buckets,
+            by_rep.get(rep),
+            pipelines.get(rep),
+            medians.get(rep),
+            duplicates.get(rep, (0, 0)),
+            unknown.get(rep, 0),
+            first_seen.get(rep),
+            past_quality.get(rep, {}),
+        )
+        for rep in scored
+    ]
+
+
+def _inputs(
+    settings: TenantSettings,
+    rep: str,
+    as_of: date,
+    buckets: list[_Bucket],
+    days: asyncpg.Record | None,
+    pipeline: asyncpg.Record | None,
+    median: float | None,
+    duplicates: tuple[int, int],
+    unknown: int,
+    first_seen: date | None,
+    past_quality: dict[date, float],
+) -> RepInputs:
+    window, ghost, *weeks = buckets
+    fields = len(settings.required_opportunity_fields)
+    totals = PipelineTotals()
+    if pipeline is not None:
+        totals = PipelineTotals(
+            open_opportunities=pipeline["open_opportunities"],
+            with_recent_activity=pipeline["with_recent_activity"],
+            modified_recently=pipeline["modified_recently"],
+            close_date_current=pipeline["close_date_current"],
+            next_step_present=pipeline["next_step_present"],
+            required_fields_filled=int(pipeline["required_fields_filled"]),
+            required_fields_possible=pipeline["open_opportunities"] * fields,
+            open_amount=float(pipeline["open_amount"]),
+            open_amount_without_activity=float(pipeline["open_amount_without_activity"]),
+        )
+    window_totals = _totals(days, window)
+    return RepInputs(
+        tenant_id=settings.tenant_id,
+        rep_id=rep,
+        team_id=settings.team_of(rep),
+        as_of=as_of,
+        first_seen=first_seen,
+        window=window_totals,
+        last_14_days=_totals(days, ghost),
+        weeks=tuple((w.first, _totals(days, w)) for w in weeks),
+        pipeline=totals,
+        capture=CaptureObservation(days["last_item_day"] if days else None, window_totals.items_synced),
+        median_hours_to_log=median,
+        owned_records=duplicates[0],
+        duplicate_records=duplicates[1],
+        unknown_contacts=unknown,
+        past_data_quality=past_quality,
+    )

@@ -1,0 +1,154 @@
+"""Storage of rep scores and their weekly snapshots, and of the dirty marks that trigger rescoring."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from plumbing.db.pool import Connection
+from services.scoring.adapters.proto_mapping import CLASSIFICATIONS, rep_score_proto
+from services.scoring.domain.instants import monday_of
+from services.scoring.domain.rep_score import RepScoreResult
+
+STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS stage_scores (
+    tenant_id text, rep_id text, team_id text, adoption double precision, data_quality double precision,
+    classification smallint, content_hash bytea, payload bytea, computed_at timestamptz
+) ON COMMIT DELETE ROWS
+"""
+
+UPSERT_SCORES = """
+INSERT INTO rep_scores (tenant_id, rep_id, team_id, adoption, data_quality, classification, content_hash,
+                        payload, computed_at)
+SELECT * FROM stage_scores
+ON CONFLICT (tenant_id, rep_id) DO UPDATE SET team_id = EXCLUDED.team_id, adoption = EXCLUDED.adoption,
+    data_quality = EXCLUDED.data_quality, classification = EXCLUDED.classification,
+    content_hash = EXCLUDED.content_hash, payload = EXCLUDED.payload, computed_at = EXCLUDED.computed_at
+"""
+
+
+@dataclass(frozen=True)
+class DirtyMarks:
+    """The marks read at the start of a pass; only these are cleared at its end."""
+
+    reps: list[str]
+    marks: list[int]
+
+
+async def read_dirty(conn: Connection, tenant_id: str) -> DirtyMarks:
+    rows = await conn.fetch(
+        "SELECT rep_id, mark FROM dirty_reps WHERE tenant_id = $1 ORDER BY rep_id", tenant_id
+    )
+    return DirtyMarks([r["rep_id"] for r in rows], [r["mark"] for r in rows])
+
+
+async def clear_dirty(conn: Connection, tenant_id: str, marks: DirtyMarks) -> None:
+    if marks.reps:
+        await conn.execute(
+            "DELETE FROM dirty_reps d USING unnest($2::text[], $3::bigint[]) AS k(rep, mark) "
+            "WHERE d.tenant_id = $1 AND d.rep_id = k.rep AND d.mark = k.mark",
+            tenant_id,
+            marks.reps,
+            marks.marks,
+        )
+
+
+async def stored_hashes(conn: Connection, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
+    rows = await conn.fetch(
+        "SELECT rep_id, content_hash FROM rep_scores "
+        "WHERE tenant_id = $1 AND ($2::text[] IS NULL OR rep_id = ANY($2))",
+        tenant_id,
+        sorted(reps) if reps is not None else None,
+    )
+    return {r["rep_id"]: bytes(r["content_hash"]) for r in rows}
+
+
+async def save_scores(
+    conn: Connection,
+    results: Sequence[RepScoreResult],
+    *,
+    computed_at: datetime,
+    hashes: Mapping[str, bytes] | None = None,
+) -> None:
+    """Store changed scores (their publication to gt.scores.v1 follows) and this week's snapshot.
+
+    `hashes` are the results' content hashes by rep, when the caller computed them already."""
+    if not results:
+        return
+    known = hashes or {}
+    await conn.execute(STAGING)
+    await conn.copy_records_to_table(
+        "stage_scores",
+        records=[
+            (
+                r.tenant_id,
+                r.rep_id,
+                r.team_id,
+                r.adoption,
+                r.data_quality,
+                CLASSIFICATIONS[r.verdict.classification],
+                digest,
+                rep_score_proto(r, computed_at=computed_at, content_hash=digest).SerializeToString(
+                    deterministic=True
+                ),
+                computed_at,
+            )
+            for r, digest in ((r, known.get(r.rep_id) or r.content_hash()) for r in results)
+        ],
+    )
+    await conn.execute(UPSERT_SCORES)
+    await conn.execute(
+        "INSERT INTO rep_score_weeks SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::float8[], "
+        "$5::float8[]) ON CONFLICT (tenant_id, rep_id, week_start) "
+        "DO UPDATE SET adoption = EXCLUDED.adoption, data_quality = EXCLUDED.data_quality",
+        [r.tenant_id for r in results],
+        [r.rep_id for r in results],
+        [monday_of(r.window_end) for r in results],
+        [r.adoption for r in results],
+        [r.data_quality for r in results],
+    )
+
+
+async def record_full_rescore(
+    conn: Connection, tenant_id: str, day: date, at: datetime, requested_at: datetime | None
+) -> None:
+    await conn.execute(
+        "INSERT INTO tenant_rescores VALUES ($1, $2, $3) ON CONFLICT (tenant_id) "
+        "DO UPDATE SET last_full_day = EXCLUDED.last_full_day, last_full_at = EXCLUDED.last_full_at",
+        tenant_id,
+        day,
+        at,
+    )
+    if requested_at is not None:
+        await conn.execute(
+            "DELETE FROM rescore_requests WHERE tenant_id = $1 AND requested_at <= $2",
+            tenant_id,
+            requested_at,
+        )
+
+
+async def tenants_due(conn: Connection, today: date) -> tuple[dict[str, datetime | None], set[str]]:
+    """Tenants due for a full rescore (with the request time to clear), and tenants with dirty reps."""
+    full: dict[str, datetime | None] = {
+        r["tenant_id"]: r["requested_at"] for r in await conn.fetch("SELECT * FROM rescore_requests")
+    }
+    for r in await conn.fetch(
+        "SELECT t.tenant_id FROM (SELECT DISTINCT tenant_id FROM reps) t "
+        "LEFT JOIN tenant_rescores s USING (tenant_id) WHERE s.last_full_day IS NULL OR s.last_full_day < $1",
+        today,
+    ):
+        full.setdefault(r["tenant_id"], None)
+    dirty = {r["tenant_id"] for r in await conn.fetch("SELECT DISTINCT tenant_id FROM dirty_reps")}
+    return full, dirty - set(full)
+
+
+async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: int = 50_000) -> int:
+    """Forget CRM event dedupe keys older than any record the input topics can still deliver."""
+    status = await conn.execute(
+        "DELETE FROM processed_events WHERE ctid IN "
+        "(SELECT ctid FROM processed_events WHERE processed_at < $1 LIMIT $2)",
+        older_than,
+        limit,
+    )
+    return int(status.rsplit(" ", 1)[-1])

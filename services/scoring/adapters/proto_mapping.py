@@ -1,0 +1,101 @@
+"""Domain results as the protobuf messages the API and the topics carry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from groundtruth.scoring.v1 import scoring_pb2
+from services.scoring.domain.classification import Classification
+from services.scoring.domain.matching import Match
+from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.scores import ScoreInput
+
+CLASSIFICATIONS = {
+    Classification.INSUFFICIENT_DATA: scoring_pb2.CLASSIFICATION_INSUFFICIENT_DATA,
+    Classification.GHOST: scoring_pb2.CLASSIFICATION_GHOST,
+    Classification.WORKAROUNDER: scoring_pb2.CLASSIFICATION_WORKAROUNDER,
+    Classification.SKEPTIC: scoring_pb2.CLASSIFICATION_SKEPTIC,
+    Classification.ADOPTER: scoring_pb2.CLASSIFICATION_ADOPTER,
+}
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(moment)
+    return ts
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def score_input_proto(item: ScoreInput) -> scoring_pb2.ScoreInput:
+    return scoring_pb2.ScoreInput(
+        name=item.name,
+        value=item.value,
+        target=item.target,
+        weight=item.weight,
+        contribution=item.contribution,
+        unit=item.unit,
+        explanation=item.explanation,
+        numerator=item.numerator,
+        denominator=item.denominator,
+    )
+
+
+def rep_score_proto(
+    result: RepScoreResult, *, computed_at: datetime, content_hash: bytes | None = None
+) -> scoring_pb2.RepScore:
+    computed = timestamp(computed_at)
+    capture = result.capture
+    digest = content_hash if content_hash is not None else result.content_hash()
+    return scoring_pb2.RepScore(
+        event_id=f"{result.tenant_id}:{result.rep_id}:{digest.hex()}",
+        tenant_id=result.tenant_id,
+        rep_id=result.rep_id,
+        occurred_at=computed,
+        observed_at=computed,
+        window_start=result.window_start.isoformat(),
+        window_end=result.window_end.isoformat(),
+        adoption_score=result.adoption,
+        data_quality_score=result.data_quality,
+        adoption_inputs=[score_input_proto(i) for i in result.adoption_inputs],
+        data_quality_inputs=[score_input_proto(i) for i in result.data_quality_inputs],
+        classification=CLASSIFICATIONS[result.verdict.classification],
+        reasons=list(result.verdict.reasons),
+        trend=[
+            scoring_pb2.WeeklyPoint(
+                week_start=p.week_start.isoformat(),
+                adoption_score=p.adoption,
+                data_quality_score=p.data_quality or 0.0,
+                has_data_quality=p.data_quality is not None,
+            )
+            for p in result.trend
+        ],
+        team_id=result.team_id,
+        capture=scoring_pb2.CaptureHealth(
+            status=capture.status.value,
+            last_activity_date=_iso(capture.last_activity_date),
+            usual_items_per_business_day=round(capture.usual_items_per_business_day, 2),
+            silent_business_days=capture.silent_business_days,
+            explanation=capture.explanation,
+        ),
+    )
+
+
+def set_match(message: scoring_pb2.MatchedActivity, match: Match) -> None:
+    """Fill the MatchedActivity fields that describe the match."""
+    message.contact_crm_ids[:] = match.contact_ids
+    message.account_crm_id = match.account_id
+    message.opportunity_crm_id = match.opportunity_id
+    message.confidence = match.confidence
+    message.reason = match.reason
+    for link in match.links:
+        message.links.add(
+            object_type=link.object_type.value,
+            crm_id=link.crm_id,
+            confidence=link.confidence,
+            reason=link.reason,
+        )

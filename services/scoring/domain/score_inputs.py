@@ -1,0 +1,81 @@
+"""What a rep's scores are computed from: sums of the day counters and the state of their pipeline.
+
+The store computes these sums set-based; the scoring functions only read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityTotals:
+    """Sums of the day counters over `days` days."""
+
+    days: int
+    login_days: int = 0
+    write_days: int = 0
+    crm_use_days: int = 0  # days with a login or a write
+    items_synced: int = 0
+    emails_sent: int = 0
+    emails_received: int = 0
+    meetings: int = 0
+    external_matched: int = 0
+    logs_entered: int = 0
+    logs_within_24h: int = 0
+    logs_late_48h: int = 0
+    logs_catch_up_in_bursts: int = 0  # entered late on a day with a burst of logs
+    logged_meetings: int = 0
+    written_back: int = 0
+
+    @property
+    def external_activities(self) -> int:
+        return self.emails_sent + self.emails_received + self.meetings
+
+    @property
+    def bulk_logs(self) -> int:
+        return self.logs_late_48h + self.logs_catch_up_in_bursts
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineTotals:
+    """The rep's open opportunities as they are now."""
+
+    open_opportunities: int = 0
+    with_recent_activity: int = 0  # captured or logged activity in the last 7 days
+    modified_recently: int = 0  # changed in the CRM in the last 7 days
+    close_date_current: int = 0  # close date today or later
+    next_step_present: int = 0
+    required_fields_filled: int = 0
+    required_fields_possible: int = 0  # open opportunities x required fields
+    open_amount: float = 0.0
+    open_amount_without_activity: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureObservation:
+    """What the activity stream says about the rep's mailbox."""
+
+    last_item_day: date | None  # the last day with any captured item (within the look-back)
+    items_in_window: int
+
+
+@dataclass(frozen=True, slots=True)
+class RepInputs:
+    tenant_id: str
+    rep_id: str
+    team_id: str
+    as_of: date
+    first_seen: date | None
+    window: ActivityTotals
+    last_14_days: ActivityTotals
+    weeks: tuple[tuple[date, ActivityTotals], ...]  # (Monday, totals) oldest first; the last is this week
+    pipeline: PipelineTotals
+    capture: CaptureObservation
+    median_hours_to_log: float | None = None
+    owned_records: int = 0
+    duplicate_records: int = 0
+    unknown_contacts: int = 0
+    past_data_quality: Mapping[date, float] = field(default_factory=dict)  # snapshots by Monday

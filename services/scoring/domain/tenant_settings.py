@@ -1,0 +1,209 @@
+"""A tenant's effective configuration: the latest TenantConfig the CRM sent, over documented defaults.
+
+Every default here is stated in docs/scoring.md; a tenant overrides weights and thresholds by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from groundtruth.crm.v1 import crm_pb2
+from services.scoring.domain.instants import parse_iso_date
+
+# Free-mail domains are never used to match an account: half the world shares them.
+DEFAULT_FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com",
+        "hotmail.com", "hotmail.co.uk", "hotmail.fr", "outlook.com", "live.com", "msn.com",
+        "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.de", "gmx.net", "web.de",
+        "proton.me", "protonmail.com", "yandex.com", "yandex.ru", "mail.ru", "qq.com", "163.com",
+        "126.com", "zoho.com", "fastmail.com", "orange.fr", "free.fr", "t-online.de", "libero.it",
+    }
+)  # fmt: skip
+
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        # adoption: is the rep using the CRM, and is their real work getting into it?
+        "crm_login_days": 20.0,
+        "crm_write_days": 20.0,
+        "manual_logging_rate": 25.0,
+        "logged_within_24h": 15.0,
+        "not_bulk_logged": 20.0,
+        # data quality: can the team trust what the CRM says about the rep's deals?
+        "capture_coverage": 15.0,
+        "required_fields_complete": 25.0,
+        "pipeline_freshness": 20.0,
+        "update_cadence": 10.0,
+        "close_dates_current": 10.0,
+        "next_steps_present": 10.0,
+        "no_duplicates": 10.0,
+    }
+)
+
+DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {
+        # targets of the score inputs
+        "target_login_days_per_week": 4.0,
+        "target_write_days_per_week": 3.0,
+        "target_manual_logging_rate": 0.9,
+        "target_logged_within_24h": 0.8,
+        "target_not_bulk_logged": 0.9,
+        "target_capture_coverage": 0.8,
+        "target_required_fields_complete": 0.85,
+        "target_pipeline_freshness": 0.8,
+        "target_update_cadence": 0.5,
+        "target_close_dates_current": 1.0,
+        "target_next_steps_present": 0.9,
+        "target_no_duplicates": 1.0,
+        # what counts as late or bulk logging
+        "bulk_burst_min_logs": 5.0,
+        # classification
+        "min_history_days": 7.0,
+        "min_external_activities": 10.0,
+        "min_crm_use_days": 3.0,
+        "ghost_days": 14.0,
+        "ghost_min_external_activities": 5.0,
+        "skeptic_max_write_days_per_week": 1.0,
+        "skeptic_min_login_days_per_week": 1.0,
+        "skeptic_trend_drop_points": 20.0,
+        "workarounder_min_write_days_per_week": 1.0,
+        "workarounder_min_logged_within_24h": 0.5,
+        "workarounder_max_bulk_share": 0.3,
+        "workarounder_min_pipeline_freshness": 0.5,
+        "workarounder_min_manual_logging_rate": 0.5,
+        # capture health
+        "capture_silence_business_days": 3.0,
+        "capture_silence_min_items_per_business_day": 2.0,
+        # team health targets
+        "target_weekly_active_users": 0.8,
+        "target_dau_mau": 0.5,
+        "target_team_required_field_completeness": 0.8,
+        "target_pipeline_without_activity_7d": 0.2,
+        # diagnostics
+        "friction_empty_share": 0.6,
+        "friction_min_open_opportunities": 5.0,
+        "manager_min_login_days_per_week": 1.0,
+        "write_back_min_meetings": 20.0,
+        "write_back_max_logging_rate": 0.5,
+        "stage_pile_up_share": 0.5,
+        "stage_min_open_opportunities": 10.0,
+        "stage_skip_share": 0.5,
+        "stage_skip_min_opportunities": 5.0,
+        "unknown_contact_min_interactions": 2.0,
+        # forecast and readiness
+        "forecast_error_target": 0.1,
+        "stale_days": 30.0,
+        "review_next_step_max_age_days": 14.0,
+    }
+)
+
+DEFAULT_WINDOW_DAYS = 28
+MIN_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 91
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    team_id: str
+    name: str
+    manager_rep_id: str
+    member_rep_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSettings:
+    tenant_id: str
+    version: int = 0
+    internal_domains: frozenset[str] = frozenset()
+    free_mail_domains: frozenset[str] = DEFAULT_FREE_MAIL_DOMAINS
+    required_opportunity_fields: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    go_live: date | None = None
+    teams: tuple[Team, ...] = ()
+    weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_THRESHOLDS)
+    uses_write_back: bool = False
+    window_days: int = DEFAULT_WINDOW_DAYS
+    team_index: Mapping[str, str] = field(default_factory=dict)  # see `index_teams`
+
+    def threshold(self, name: str) -> float:
+        return self.thresholds[name]
+
+    def team_of(self, rep_id: str) -> str:
+        """The first team (in configuration order) the rep belongs to, else manages; "" when none."""
+        return self.team_index.get(rep_id, "")
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.team_id == team_id), None)
+
+    def is_internal_address(self, address: str) -> bool:
+        return address.rpartition("@")[2] in self.internal_domains
+
+
+def index_teams(teams: tuple[Team, ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for team in teams:
+        for rep in team.member_rep_ids:
+            index.setdefault(rep, team.team_id)
+    for team in teams:
+        if team.manager_rep_id:
+            index.setdefault(team.manager_rep_id, team.team_id)
+    return index
+
+
+def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
+    """What makes a TenantConfig unusable; empty when it is valid."""
+    problems = []
+    if config.version <= 0:
+        problems.append("config.version must be positive")
+    if config.go_live_date and parse_iso_date(config.go_live_date) is None:
+        problems.append(f"config.go_live_date {config.go_live_date!r} is not an ISO date")
+    if config.window_days and not MIN_WINDOW_DAYS <= config.window_days <= MAX_WINDOW_DAYS:
+        problems.append(f"config.window_days must be {MIN_WINDOW_DAYS}..{MAX_WINDOW_DAYS}")
+    unknown = sorted(set(config.score_weights) - set(DEFAULT_WEIGHTS))
+    if unknown:
+        problems.append(f"unknown score weights {unknown}")
+    unknown = sorted(set(config.thresholds) - set(DEFAULT_THRESHOLDS))
+    if unknown:
+        problems.append(f"unknown thresholds {unknown}")
+    if any(w < 0 for w in config.score_weights.values()):
+        problems.append("score weights must not be negative")
+    return problems
+
+
+def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) -> TenantSettings:
+    if config is None:
+        return TenantSettings(tenant_id=tenant_id)
+    teams = tuple(Team(t.team_id, t.name, t.manager_rep_id, tuple(t.member_rep_ids)) for t in config.teams)
+    return TenantSettings(
+        tenant_id=tenant_id,
+        version=config.version,
+        internal_domains=frozenset(d.lower() for d in config.internal_domains),
+        free_mail_domains=DEFAULT_FREE_MAIL_DOMAINS | {d.lower() for d in config.free_mail_domains},
+        required_opportunity_fields=tuple(config.required_opportunity_fields),
+        stages=tuple(config.stages),
+        go_live=parse_iso_date(config.go_live_date),
+        teams=teams,
+        team_index=index_teams(teams),
+        weights=MappingProxyType({**DEFAULT_WEIGHTS, **config.score_weights}),
+        thresholds=MappingProxyType({**DEFAULT_THRESHOLDS, **config.thresholds}),
+        uses_write_back=config.uses_write_back,
+        window_days=config.window_days or DEFAULT_WINDOW_DAYS,
+    )
+
+
+def effective_config(settings: TenantSettings, stored: crm_pb2.TenantConfig | None) -> crm_pb2.TenantConfig:
+    """The stored config with every default filled in, as GetTenantConfig shows it."""
+    config = crm_pb2.TenantConfig()
+    if stored is not None:
+        config.CopyFrom(stored)
+    config.free_mail_domains[:] = sorted(settings.free_mail_domains)
+    config.score_weights.clear()
+    config.score_weights.update(settings.weights)
+    config.thresholds.clear()
+    config.thresholds.update(settings.thresholds)
+    config.window_days = settings.window_days
+    return config
