@@ -1,12 +1,3 @@
-# Gateway ingest → scoring → feed, end to end (to add after scoring merges)
-
-This test needs scoring's CRM consumer, matching and `ScoringQuery.ListMatchedActivities`, which are
-built on the `scoring` branch. It is kept here, uncommitted as a test, so the gateway branch stays
-green; after merging scoring, save it as `tests/integration/gateway/test_end_to_end_feed.py`.
-It runs the real `running_scoring`, `running_capture` and `running_gateway` (through
-`tests/integration/platform.py::running_platform`) on the real broker and PostgreSQL: no fakes.
-
-```python
 """CRM ingest → scoring (mirror + matching) → write-back feed, end to end on the real broker and
 PostgreSQL, through the gateway's public REST and gRPC APIs."""
 
@@ -174,12 +165,3 @@ async def test_crm_records_and_a_captured_email_come_back_matched_in_the_feed(pl
             headers={"Authorization": f"Bearer {other_plugin.plaintext}"},
         )
     assert theirs.status_code == 200 and theirs.json()["activities"] == []
-```
-
-Notes for whoever adds it:
-- `make_activity(customer=...)` puts the customer address as the `to` participant (external), and
-  the rep's own `rep-1@acme.example` as `from` (internal, since `acme.example` is configured).
-- Waiting for `/v1/opportunities` first makes the test independent of whether scoring re-matches
-  activities that arrive before their CRM records (it should; this test does not rely on it).
-- `running_platform` gives the gateway a test pepper (`TEST_API_KEY_PEPPER`); the keys are created
-  through `services.gateway.operations.keys` on the gateway's own pool, as the CLI does.
