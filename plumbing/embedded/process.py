@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -39,11 +40,26 @@ def wait_for_port(host: str, port: int, *, timeout_sec: float, process: subproce
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout_sec}s")
 
 
+# util-linux's setpriv sets the parent-death signal and execs the command. Preferred to a preexec_fn:
+# Python code between fork and exec in a process with other threads (gRPC's, asyncio's executors)
+# can deadlock on a lock one of them held at the fork, leaving a child that never starts.
+_SETPRIV = shutil.which("setpriv")
+_LIBC = ctypes.CDLL("libc.so.6", use_errno=True)  # loaded before any fork, never in a child
+
+
 def _die_with_parent(death_signal: int) -> None:
-    # Runs in the child between fork and exec (and after any uid switch, which would clear it).
-    # The kernel sends `death_signal` when the parent dies, even by SIGKILL: no orphans.
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, death_signal)
+    # Fallback without setpriv. Runs in the child between fork and exec (and after any uid switch,
+    # which would clear it). The kernel sends `death_signal` when the parent dies, even by SIGKILL.
+    _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal)
+
+
+def with_death_signal(args: Sequence[str], death_signal: int) -> tuple[list[str], Callable[[], None] | None]:
+    """The command line and preexec function that make the child get `death_signal` when its parent
+    dies (also by SIGKILL): no orphans."""
+    if _SETPRIV:
+        name = signal.Signals(death_signal).name.removeprefix("SIG")
+        return [_SETPRIV, "--pdeathsig", name, "--", *args], None
+    return list(args), lambda: _die_with_parent(death_signal)
 
 
 def spawn(
@@ -61,9 +77,10 @@ def spawn(
     The child gets `death_signal` if this thread dies, so spawn from the main thread.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command, preexec = with_death_signal(args, death_signal)
     with open(log_path, "ab") as log:
         return subprocess.Popen(
-            list(args),
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -74,7 +91,7 @@ def spawn(
             # Own process group: a Ctrl-C in the terminal reaches only the supervisor, which then
             # stops everything in order (services before the infrastructure they drain into).
             start_new_session=True,
-            preexec_fn=lambda: _die_with_parent(death_signal),
+            preexec_fn=preexec,
         )
 
 

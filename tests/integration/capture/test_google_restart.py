@@ -65,7 +65,7 @@ async def test_sigkill_mid_google_backfill_loses_nothing_and_duplicates_nothing(
     ):
         first = start_capture(env, tmp_path / "capture-1.log")
         try:
-            await eventually(lambda: grpc_serving(grpc_port), timeout_sec=30, interval_sec=0.1)
+            await eventually(lambda: grpc_serving(grpc_port), timeout_sec=90, interval_sec=0.1)
             async with admin_client(grpc_port) as admin:
                 await register_google(admin, emulator, MAILBOXES)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.identity import activity_id, event_id
-from tests.factories import BASE_TIME, make_activity
+from tests.factories import make_activity
 
 
 def test_activity_id_is_deterministic_and_case_insensitive_in_the_mailbox() -> None:
@@ -40,7 +40,8 @@ def test_event_id_changes_with_each_new_version_only() -> None:
 
     updated = activity_pb2.Activity()
     updated.CopyFrom(original)
-    updated.source_modified_at.FromDatetime(BASE_TIME + timedelta(hours=1))
+    # Later than the original's own version, whatever the factory's counter gave it.
+    updated.source_modified_at.FromDatetime(original.source_modified_at.ToDatetime() + timedelta(hours=1))
     cancelled = activity_pb2.Activity()
     cancelled.CopyFrom(original)
     cancelled.is_cancelled = True
