@@ -25,6 +25,7 @@ from services.gateway.adapters.crm_publisher import CrmEventPublisher
 from services.gateway.adapters.grpc_auth import AuthInterceptor
 from services.gateway.adapters.grpc_public import GroundtruthServicer
 from services.gateway.adapters.read_cache import ReadCache
+from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
 from services.gateway.api import create_app
@@ -105,6 +106,16 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             ),
             last_used=last_used,
         )
+        score_view = None
+        if settings.score_view_max_entries > 0:
+            score_view = ScoreView(
+                settings.kafka_bootstrap_servers,
+                settings.topics.scores,
+                max_entries=settings.score_view_max_entries,
+            )
+            view_stop = asyncio.Event()
+            stack.callback(view_stop.set)
+            await stack.enter_async_context(_background(score_view.run(view_stop), "gateway-score-view"))
         gateway = Gateway(
             pool=pool,
             scoring=scoring,
@@ -120,6 +131,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 feed_poll_interval_sec=settings.feed_poll_interval_sec,
             ),
             scores=ReadCache(ttl_sec=settings.score_cache_ttl_sec),
+            score_view=score_view,
         )
         await stack.enter_async_context(_background(_purge_loop(gateway), "gateway-idempotency-purge"))
 

@@ -41,6 +41,10 @@ class Settings(ServiceSettings):
     # Rep scores are served from a per-process cache for this long (0 turns it off); scores change
     # only when scoring recomputes them. Erasing a rep evicts it at once.
     score_cache_ttl_sec: float = 1.0
+    # Every rep's latest score is also kept in memory from the compacted topic gt.scores.v1 (see
+    # adapters/score_view.py), up to this many reps per replica (about 1 KB each); 0 turns it off.
+    # Reps beyond the limit, and reps not relayed yet, are read from scoring.
+    score_view_max_entries: int = 50_000
     # The streaming feed asks scoring for new items this often while it is caught up.
     feed_poll_interval_sec: float = 1.0
 

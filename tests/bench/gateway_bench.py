@@ -2,7 +2,9 @@
 and CRM ingest against raw producing, on real PostgreSQL and the real broker.
 
 The gateway runs as its own process (its peak RSS is measured), next to a process with the bare
-endpoints and a process with the upstream. Targets: gateway reads >= 0.5 x the bare endpoint's
+endpoints and the real scoring service (its own process, on the same PostgreSQL and broker), seeded
+with a synthetic organisation of 500 reps x 28 days through the broker and scored before the load.
+Targets: gateway reads >= 0.5 x the bare endpoint's
 requests/s and p99 < 25 ms at the same concurrency; peak RSS < 250 MB.
 """
 
@@ -20,11 +22,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 from aiokafka import AIOKafkaProducer
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2
+from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.migrations import migrate
 from plumbing.db.pool import create_pool
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
@@ -34,8 +38,10 @@ from plumbing.kafka.topics import Topics, ensure_topics
 from services.gateway.app import MIGRATIONS, SCHEMA
 from services.gateway.domain.principal import Role
 from services.gateway.operations import keys
+from services.scoring.synthetic.organisation import Organisation, OrganisationSpec
 from tests.bench.gateway_load import LoadResult, grpc_load, http_load, http_request
 from tests.bench.harness import BenchReport, Figure, RssSampler
+from tests.bench.scoring_bench import committed, publish
 from tests.integration.conftest import create_database
 
 CONCURRENCY = 8
@@ -49,14 +55,37 @@ SCORE = "/groundtruth.gateway.v1.Groundtruth/GetRepScore"
 # Reads cycle through this many reps (the gateway caches a rep's score for 1 s); the "every read a
 # miss" figures ask for a new rep each time, so each one goes to the upstream.
 REPS = 500
+BENCH_TENANT = "bench"
 
 
-def reads(make: Callable[[str], bytes]) -> Callable[[int | None], Callable[[], bytes]]:
+def reads(make: Callable[[str], bytes], rep_ids: list[str]) -> Callable[[int | None], Callable[[], bytes]]:
+    """Reads cycling through the first `reps` scored reps, or (None) a never-cached rep each time."""
+
     def over(reps: int | None) -> Callable[[], bytes]:
         counter = itertools.count()
-        return lambda: make(f"rep-{next(counter) % reps if reps else next(counter)}")
+        if reps is None:
+            # Unknown reps: each read goes to scoring, which answers NOT_FOUND after its lookup.
+            return lambda: make(f"rep-unknown-{next(counter)}")
+        return lambda: make(rep_ids[next(counter) % reps])
 
     return over
+
+
+async def seed_scoring(bootstrap: str, database_url: str, topics: Topics, env: dict[str, str]) -> list[str]:
+    """Publish a 500-rep organisation, wait until scoring consumed it all, rescore; the rep ids."""
+    org = Organisation(OrganisationSpec(tenant_id=BENCH_TENANT, reps=REPS, days=28))
+    published = await publish(bootstrap, topics, org)
+    deadline = time.monotonic() + 600
+    while await committed(bootstrap, env["GT_SCORING_CONSUMER_GROUP"], topics) < published.events:
+        if time.monotonic() > deadline:
+            raise RuntimeError("scoring did not consume the seeded organisation within 10 minutes")
+        await asyncio.sleep(0.5)
+    async with grpc.aio.insecure_channel(env["GT_GATEWAY_SCORING_TARGET"]) as channel:
+        stub = scoring_pb2_grpc.ScoringAdminStub(channel)
+        request = scoring_pb2.RescoreTenantRequest(tenant_id=BENCH_TENANT)
+        answer = await stub.RescoreTenant(request, timeout=300)
+    print(f"seeded scoring: {published.events:,} events, {answer.reps_scored} reps scored", flush=True)
+    return [rep.rep_id for rep in org.reps]
 
 
 async def cache_lookups(port: int) -> dict[str, float]:
@@ -191,7 +220,10 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
     database_url = await create_database(endpoints.database_url)
     topics = Topics(namespace=f"bench{uuid.uuid4().hex[:6]}.")
     await ensure_topics(endpoints.kafka_bootstrap_servers, topics)
-    ports = {name: free_port() for name in ("upstream", "bare_http", "bare_grpc", "http", "grpc", "health")}
+    ports = {
+        name: free_port()
+        for name in ("scoring_grpc", "scoring_http", "capture", "bare_http", "bare_grpc", "http", "grpc")
+    }
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -201,8 +233,13 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
         "GT_GATEWAY_HOST": "127.0.0.1",
         "GT_GATEWAY_HTTP_PORT": str(ports["http"]),
         "GT_GATEWAY_GRPC_PORT": str(ports["grpc"]),
-        "GT_GATEWAY_SCORING_TARGET": f"127.0.0.1:{ports['upstream']}",
-        "GT_GATEWAY_CAPTURE_TARGET": f"127.0.0.1:{ports['upstream']}",
+        "GT_GATEWAY_SCORING_TARGET": f"127.0.0.1:{ports['scoring_grpc']}",
+        # Score reads never call capture; nothing listens there.
+        "GT_GATEWAY_CAPTURE_TARGET": f"127.0.0.1:{ports['capture']}",
+        "GT_SCORING_GRPC_PORT": str(ports["scoring_grpc"]),
+        "GT_SCORING_HTTP_PORT": str(ports["scoring_http"]),
+        "GT_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:6]}",
+        "GT_SCORING_RESCORE_INTERVAL_SEC": "3600",
         "GT_GATEWAY_API_KEY_PEPPER": PEPPER,
         # The benchmark measures throughput, not the per-key limit (50/s by default).
         "GT_GATEWAY_RATE_LIMIT_PER_SEC": "1000000",
@@ -210,11 +247,7 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
     }
     logs = run_dir / "logs"
     module = [sys.executable, "-m"]
-    upstream = spawn(
-        [*module, "tests.bench.gateway_servers", "upstream", str(ports["upstream"])],
-        log_path=logs / "upstream.log",
-        env=env,
-    )
+    upstream = spawn([*module, "services.scoring"], log_path=logs / "scoring.log", env=env)
     bare = spawn(
         [*module, "tests.bench.gateway_servers", "bare", str(ports["bare_http"]), str(ports["bare_grpc"])],
         log_path=logs / "bare.log",
@@ -233,14 +266,16 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
     )
     processes = [upstream, bare, gateway]
     try:
+        await _wait_ready(f"http://127.0.0.1:{ports['scoring_http']}/readyz")
         await _wait_ready(f"http://127.0.0.1:{ports['http']}/readyz")
+        rep_ids = await seed_scoring(endpoints.kafka_bootstrap_servers, database_url, topics, env)
         await _wait_port(ports["bare_http"])
         pool = await create_pool(database_url, schema="gateway", min_size=1, max_size=2)
-        await keys.create_tenant(pool, pepper=PEPPER.encode(), tenant_id="bench", name="Bench")
+        await keys.create_tenant(pool, pepper=PEPPER.encode(), tenant_id=BENCH_TENANT, name="Bench")
         plugin = await keys.issue_key(
             pool,
             pepper=PEPPER.encode(),
-            tenant_id="bench",
+            tenant_id=BENCH_TENANT,
             name="bench",
             role=Role.PLUGIN,
             rep_id=None,
@@ -251,8 +286,10 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
         metadata = (("authorization", f"Bearer {plugin.plaintext}"),)
 
         with RssSampler(gateway.pid, include_children=False) as rss:
-            rest_reads = reads(lambda rep: http_request("GET", f"/v1/reps/{rep}/score", auth))
-            grpc_reads = reads(lambda rep: gateway_pb2.GetRepScoreRequest(rep_id=rep).SerializeToString())
+            rest_reads = reads(lambda rep: http_request("GET", f"/v1/reps/{rep}/score", auth), rep_ids)
+            grpc_reads = reads(
+                lambda rep: gateway_pb2.GetRepScoreRequest(rep_id=rep).SerializeToString(), rep_ids
+            )
             bare_rest, rest = await interleaved(
                 lambda: http_load(ports["bare_http"], lambda: http_request("GET", "/bare", {}), **ROUND),
                 lambda: http_load(ports["http"], rest_reads(REPS), **ROUND),
@@ -264,9 +301,9 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
                 lambda: grpc_load(f"127.0.0.1:{ports['grpc']}", SCORE, grpc_reads(REPS), metadata, **ROUND),
             )
             hits_before = await cache_lookups(ports["http"])
-            rest_misses = await http_load(ports["http"], rest_reads(None), **ROUND)
+            rest_misses = await http_load(ports["http"], rest_reads(None), not_found_ok=True, **ROUND)
             grpc_misses = await grpc_load(
-                f"127.0.0.1:{ports['grpc']}", SCORE, grpc_reads(None), metadata, **ROUND
+                f"127.0.0.1:{ports['grpc']}", SCORE, grpc_reads(None), metadata, not_found_ok=True, **ROUND
             )
             hits_after = await cache_lookups(ports["http"])
             ingest = await _ingest_load(ports["http"], plugin.plaintext)
@@ -311,8 +348,8 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
         "load generator, gateway, bare server and upstream share this machine's cores"
     )
     report.note(
-        "upstream: the FAKE ScoringQuery of the gateway tests (own process); scoring's GetRepScore is not "
-        "implemented on this branch yet"
+        f"upstream: the real scoring service (own process) holding {REPS} scored reps of a synthetic "
+        "organisation (28 days), seeded through the broker before the load"
     )
     report.note(
         f"ceilings: a trivial FastAPI route and a trivial grpc.aio method on the same server stack; "
@@ -323,8 +360,9 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
     misses_during = hits_after.get("miss", 0) - hits_before.get("miss", 0)
     report.note(
         f"score reads cycle through {REPS} reps with the gateway's 1 s score cache on (its counters "
-        f"before the miss runs: {hits_before}); the 'every read a miss' runs asked for a new rep each "
-        f"time ({misses_during:.0f} upstream calls) and have no target"
+        f"before the miss runs: {hits_before}); the 'every read a miss' runs asked for an unknown rep each "
+        f"time, which scoring looks up and answers NOT_FOUND ({misses_during:.0f} upstream calls); "
+        "they have no target"
     )
     return report.finish()
 

@@ -68,7 +68,7 @@ class HttpConnection:
         self._host, self._port = host, port
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def send(self, request: bytes) -> bool:
+    async def send(self, request: bytes, *, not_found_ok: bool = False) -> bool:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self._host, self._port)
         reader, writer = self._streams
@@ -80,7 +80,7 @@ class HttpConnection:
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1])
         await reader.readexactly(length)
-        return status < 300
+        return status < 300 or (not_found_ok and status == 404)
 
     def close(self) -> None:
         if self._streams is not None:
@@ -94,8 +94,15 @@ def http_request(method: str, path: str, headers: dict[str, str], body: bytes = 
 
 
 async def http_load(
-    port: int, requests: Requests, *, concurrency: int, warmup_sec: float, duration_sec: float
+    port: int,
+    requests: Requests,
+    *,
+    concurrency: int,
+    warmup_sec: float,
+    duration_sec: float,
+    not_found_ok: bool = False,
 ) -> LoadResult:
+    """Closed-loop load; a request counts when answered 2xx (or 404 with `not_found_ok`)."""
     connections = [HttpConnection("127.0.0.1", port) for _ in range(concurrency)]
     queue: asyncio.Queue[HttpConnection] = asyncio.Queue()
     for connection in connections:
@@ -104,7 +111,7 @@ async def http_load(
     async def one() -> bool:
         connection = await queue.get()
         try:
-            return await connection.send(requests())
+            return await connection.send(requests(), not_found_ok=not_found_ok)
         finally:
             queue.put_nowait(connection)
 
@@ -126,15 +133,17 @@ async def grpc_load(
     concurrency: int,
     warmup_sec: float,
     duration_sec: float,
+    not_found_ok: bool = False,
 ) -> LoadResult:
+    """Closed-loop load; a call counts when it succeeds (or ends NOT_FOUND with `not_found_ok`)."""
     async with grpc.aio.insecure_channel(target) as channel:
         call: Any = channel.unary_unary(method)  # bytes in, bytes out
 
         async def one() -> bool:
             try:
                 await call(requests(), metadata=metadata, timeout=10)
-            except grpc.aio.AioRpcError:
-                return False
+            except grpc.aio.AioRpcError as error:
+                return not_found_ok and error.code() == grpc.StatusCode.NOT_FOUND
             return True
 
         return await closed_loop(

@@ -217,6 +217,8 @@ async def erase_rep(gw: Gateway, p: Principal, *, rep_id: str) -> Erasure:
     captured = await gw.capture.erase_rep(tenant_id=p.tenant_id, rep_id=rep)
     scored = await gw.scoring.erase_rep(tenant_id=p.tenant_id, rep_id=rep)
     gw.scores.evict((p.tenant_id, rep))
+    if gw.score_view is not None:
+        gw.score_view.evict(p.tenant_id, rep)
     revoked = await key_store.revoke_rep_keys(gw.pool, tenant_id=p.tenant_id, rep_id=rep)
     for key_id in revoked:
         gw.authenticator.forget(key_id)

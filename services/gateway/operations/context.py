@@ -13,6 +13,7 @@ from plumbing.db.pool import Pool
 from services.gateway.adapters.authenticator import Authenticator
 from services.gateway.adapters.capture_client import CaptureClient
 from services.gateway.adapters.read_cache import Cached, ReadCache
+from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import current_config
 from services.gateway.domain.access import TeamDirectory
@@ -80,4 +81,5 @@ class Gateway:
     pepper: bytes
     limits: Limits = field(default_factory=Limits)
     scores: ReadCache[Cached[scoring_pb2.RepScore]] = field(default_factory=lambda: ReadCache(ttl_sec=0))
+    score_view: ScoreView | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

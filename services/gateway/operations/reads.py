@@ -8,7 +8,7 @@ answer broader than asked for never widens a manager's view.
 from __future__ import annotations
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.adapters.read_cache import Cached
+from services.gateway.adapters.read_cache import LOOKUPS, Cached
 from services.gateway.domain.access import Operation, check_rep, require, resolve_team, visible_reps
 from services.gateway.domain.principal import Principal, Role
 from services.gateway.errors import PermissionDenied
@@ -36,7 +36,13 @@ async def rep_score(gw: Gateway, p: Principal, *, rep_id: str) -> Cached[s.RepSc
 
 
 async def cached_score(gw: Gateway, tenant_id: str, rep_id: str) -> Cached[s.RepScore]:
-    """The rep's score through the short-lived read cache (callers must not modify it)."""
+    """The rep's score from the score view, else through the short-lived read cache from scoring
+    (callers must not modify it)."""
+    if gw.score_view is not None:
+        held = gw.score_view.get(tenant_id, rep_id)
+        if held is not None:
+            LOOKUPS.labels("view").inc()
+            return held
 
     async def load() -> Cached[s.RepScore]:
         return Cached(await gw.scoring.get_rep_score(tenant_id=tenant_id, rep_id=rep_id))

@@ -63,6 +63,9 @@ def gateway_settings(isolated: Isolated, upstream_target: str, **overrides: obje
         "feed_poll_interval_sec": 0.05,
         "upstream_timeout_sec": 2.0,
         "score_cache_ttl_sec": 0.0,  # every read reaches the fake upstream, so tests see each call
+        # No score view either (tests/integration/gateway/test_score_view.py runs its own gateway with
+        # it): its consumer's use of the global `random` would also disturb schemathesis' generation.
+        "score_view_max_entries": 0,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
