@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import signal
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
@@ -14,6 +14,7 @@ from plumbing.kafka.topics import Topics, ensure_topics
 from plumbing.supervisor import ServiceProcess, Supervisor
 from services.capture.demo import demo_capture_env
 from services.demo.banner import banner_lines
+from services.demo.process import demo_process
 from services.demo.settings import DEMO_SEED
 from services.demo.story import story_for
 from services.emulators.process import emulator_process
@@ -174,35 +175,6 @@ def _print_endpoints(
 
 def _rest_url(host: str = "127.0.0.1") -> str:
     return f"http://{host}:{int(os.environ.get('GT_GATEWAY_HTTP_PORT', '8080'))}/v1"
-
-
-def demo_process(
-    admin_key: str, *, today: date, capture_http_port: int, host: str = "127.0.0.1"
-) -> ServiceProcess:
-    """`python -m services.demo` with the addresses of everything it talks to."""
-    http_port = int(os.environ.get("GT_DEMO_HTTP_PORT", "8091"))
-    gateway_http = int(os.environ.get("GT_GATEWAY_HTTP_PORT", "8080"))
-    gateway_grpc = int(os.environ.get("GT_GATEWAY_GRPC_PORT", "50051"))
-    scoring_grpc = int(os.environ.get("GT_SCORING_GRPC_PORT", "50052"))
-    control_port = int(os.environ.get("GT_EMULATORS_CONTROL_PORT", "8090"))
-    return ServiceProcess(
-        name="demo",
-        args=["-m", "services.demo"],
-        env={
-            **os.environ,
-            "LOG_JSON": os.environ.get("LOG_JSON", "true"),
-            "GT_DEMO_ADMIN_KEY": admin_key,
-            "GT_DEMO_TODAY": today.isoformat(),
-            "GT_DEMO_HTTP_PORT": str(http_port),
-            "GT_DEMO_GATEWAY_URL": f"http://{host}:{gateway_http}",
-            "GT_DEMO_GATEWAY_GRPC_TARGET": f"{host}:{gateway_grpc}",
-            "GT_DEMO_SCORING_TARGET": f"{host}:{scoring_grpc}",
-            "GT_DEMO_EMULATORS_CONTROL_URL": f"http://{host}:{control_port}",
-            "GT_DEMO_CAPTURE_URL": f"http://{host}:{capture_http_port}",
-        },
-        ready_url=f"http://{host}:{http_port}/healthz",
-        endpoints={"status": f"http://{host}:{http_port}/status"},
-    )
 
 
 def _redact(url: str) -> str:

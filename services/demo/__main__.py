@@ -75,11 +75,10 @@ async def _run(settings: Settings, stop: asyncio.Event, status: dict[str, Any]) 
             await route_gmail_push_async(control_http, settings.emulators_control_url, settings.capture_url)
         plugin_key = await admin.plugin_key()
         async with GroundtruthClient(settings.gateway_grpc_target, plugin_key) as client:
-            status["phase"] = "pushing the CRM history"
-            status["crm_events"] = await push_crm_events(client, story.crm_events)
-            status["phase"] = "waiting for capture to backfill the mailboxes"
-            status["backfilled"] = await wait_for_backfill(
-                admin, story, timeout_sec=settings.backfill_timeout_sec
+            status["phase"] = "pushing the CRM history while capture backfills the mailboxes"
+            status["crm_events"], status["backfilled"] = await asyncio.gather(
+                push_crm_events(client, story.crm_events),
+                wait_for_backfill(admin, story, timeout_sec=settings.backfill_timeout_sec),
             )
             if settings.scoring_target:
                 await asyncio.sleep(3)  # scoring's consumer batches close within a fraction of that

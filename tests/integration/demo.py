@@ -90,8 +90,12 @@ async def running_demo(
                     admin = TenantAdmin(rest)
                     await set_up_tenant(admin, story, google_key=google.key_file())
                     async with GroundtruthClient(grpc_target, await admin.plugin_key()) as client:
-                        await push_crm_events(client, story.crm_events)
-                        assert await wait_for_backfill(admin, story, timeout_sec=120), "capture backfill"
+                        # Capture backfills while the plugin pushes the CRM history, as under `make run`.
+                        _, backfilled = await asyncio.gather(
+                            push_crm_events(client, story.crm_events),
+                            wait_for_backfill(admin, story, timeout_sec=120),
+                        )
+                        assert backfilled, "capture did not backfill every demo mailbox in 120 s"
                         await eventually(
                             lambda: _consumed(isolated, platform.consumer_group),
                             timeout_sec=60,

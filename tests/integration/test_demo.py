@@ -5,9 +5,10 @@ Expected classes (docs/scoring.md, docs/demo.md): adopters are `adopter`, bulk-l
 week's meetings on Friday afternoon) are `workarounder`, skeptics (log in daily, never write) are
 `skeptic`, ghosts (real customer activity, no CRM use) are `ghost`, and the rep whose mailbox went
 silent eight days ago is `insufficient_data` with capture status `silent` (never called a ghost).
-We require every rep to be scored and at least 90 % of reps to get their designed class: the story
-is built so that all of them do today, but the weekday the test runs on moves the window's edges
-(a bulk-logger's Friday may fall just inside or outside it), so one miss is tolerated, not more.
+We require every rep to be scored and at least 90 % of reps (22 of 24) to get their designed class:
+the story is built so that all of them do, but the weekday the test runs on moves the 28-day
+window's edges (a bulk-logger's Friday may fall just inside or outside it), so up to two misses are
+tolerated, each reported with its reasons. The silent mailboxes must never be called ghosts.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.demo.live import LiveStory, Tick
-from services.demo.organisation import DemoSpec
-from services.demo.story import DemoStory, ItemKind
+from services.demo.story import DemoStory, ItemKind, story_for
 from services.scoring.synthetic.organisation import STAGES, Archetype
 
 TODAY = date(2026, 3, 18)
@@ -18,7 +17,7 @@ NOW = datetime(2026, 3, 18, 14, 7, 31, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def story() -> DemoStory:
-    return DemoStory(DemoSpec(today=TODAY))
+    return story_for(7, TODAY)  # the story `make run` tells (cached: built once per process)
 
 
 def run(story: DemoStory, count: int, now: datetime = NOW) -> list[Tick]:

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from groundtruth.crm.v1 import crm_pb2
+from services.demo.banner import banner_lines
 from services.demo.organisation import DOMAINS, DemoSpec, Provider
-from services.demo.story import DemoStory, ItemKind
+from services.demo.story import DemoStory, ItemKind, story_for
 from services.scoring.synthetic.organisation import SILENT_FOR_DAYS, Archetype
 
 TODAY = date(2026, 3, 18)  # a Wednesday
@@ -17,7 +18,7 @@ TODAY = date(2026, 3, 18)  # a Wednesday
 
 @pytest.fixture(scope="module")
 def story() -> DemoStory:
-    return DemoStory(DemoSpec(today=TODAY))
+    return story_for(7, TODAY)  # the story `make run` tells (cached: built once per process)
 
 
 def test_the_same_spec_tells_the_same_story(story: DemoStory) -> None:
@@ -118,3 +119,10 @@ def test_ghosts_never_touch_the_crm_after_go_live(story: DemoStory) -> None:
         e.rep_id for e in story.crm_events if e.WhichOneof("payload") in ("user_login", "activity_logged")
     }
     assert ghosts and not ghosts & touched
+
+
+def test_the_banner_names_every_team_its_manager_and_the_key(story: DemoStory) -> None:
+    text = "\n".join(banner_lines(story, rest_url="http://127.0.0.1:8080/v1", admin_key="gt_k_s"))
+    assert "24 reps" in text and "60 days" in text and "gt_k_s" in text
+    for team in story.organisation.teams:
+        assert team.name in text and team.manager_rep_id in text and team.provider.value in text
