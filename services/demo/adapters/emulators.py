@@ -9,11 +9,15 @@ notify capture as a real provider would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.demo.organisation import (
     DOMAINS,
@@ -66,6 +70,20 @@ def google_world(story: DemoStory, *, seed: int | None = None) -> GoogleWorld:
         if item.provider is Provider.GOOGLE:
             write_google(world, item)
     return world
+
+
+def reuse_service_account_key(world: GoogleWorld, key_file: Path) -> None:
+    """Keep the previous run's service-account key (if `key_file` holds one), so the connection
+    capture stored in PostgreSQL keeps working after `make run` restarts instead of failing with
+    invalid_grant until the demo registers the new key."""
+    if not key_file.exists():
+        return
+    previous = json.loads(key_file.read_text())
+    if previous.get("client_email") != world.service_account.client_email:
+        return
+    key = serialization.load_pem_private_key(previous["private_key"].encode(), password=None)
+    if isinstance(key, rsa.RSAPrivateKey):
+        world.service_account.keys = {str(previous["private_key_id"]): key}
 
 
 def write_google(world: GoogleWorld, item: MailboxItem) -> None:

@@ -31,10 +31,11 @@ class GoogleRunnerEmulator:
             self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
         elif options.profile == "demo":
             # Imported here: the demo's adapters import the emulators.
-            from services.demo.adapters.emulators import google_world
+            from services.demo.adapters.emulators import google_world, reuse_service_account_key
             from services.demo.story import story_for
 
             world = google_world(story_for(options.seed, options.today))
+            reuse_service_account_key(world, options.state_dir / "google-key.json")
             self.reps = [r for r in world.users() if r in world.mailboxes]
         else:
             self.reps = []
