@@ -6,12 +6,17 @@ import asyncio
 import logging
 import os
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
 from plumbing.kafka.topics import Topics, ensure_topics
 from plumbing.supervisor import ServiceProcess, Supervisor
-from services.capture.demo import demo_capture_env, register_demo
+from services.capture.demo import demo_capture_env
+from services.demo.banner import banner_lines
+from services.demo.process import demo_process
+from services.demo.settings import DEMO_SEED
+from services.demo.story import story_for
 from services.emulators.process import emulator_process
 from services.gateway.bootstrap import demo_admin_key, ensure_pepper
 
@@ -108,12 +113,14 @@ def run_platform(run_dir: Path) -> int:
         endpoints = infrastructure.start()
         asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers, Topics()))
         pepper = os.environ.get("GT_GATEWAY_API_KEY_PEPPER") or ensure_pepper(run_dir)
-        # The demo: provider emulators with a small organisation that capture reads.
+        # The demo: provider emulators holding the demo organisation's mailboxes, which capture reads.
+        today = datetime.now(UTC).date()
         emulators = emulator_process(
             run_dir,
             host="127.0.0.1",
             control_port=int(os.environ.get("GT_EMULATORS_CONTROL_PORT", "8090")),
             microsoft_port=int(os.environ.get("GT_EMULATOR_MICROSOFT_PORT", "8443")),
+            today=today,
         )
         capture_http = int(os.environ.get("GT_CAPTURE_HTTP_PORT", "8081"))
         capture_env = demo_capture_env(
@@ -128,11 +135,16 @@ def run_platform(run_dir: Path) -> int:
                 return 0
             print(f"starting {service.name} ...", flush=True)
             supervisor.start(service)
-        capture_grpc = int(os.environ.get("GT_CAPTURE_GRPC_PORT", "50053"))
-        demo = register_demo(f"127.0.0.1:{capture_grpc}", run_dir / "emulators" / "emulators.json")
-        print(f"demo: capturing {len(demo)} emulated Microsoft 365 mailboxes for tenant 'demo'", flush=True)
         admin_key = asyncio.run(demo_admin_key(endpoints.database_url, pepper))
+        # The demo tenant's admin and CRM plugin: sets the tenant up through the gateway, pushes the
+        # CRM history and keeps activity coming (services/demo).
+        demo = demo_process(admin_key, today=today, capture_http_port=capture_http)
+        print(f"starting {demo.name} ...", flush=True)
+        supervisor.start(demo)
+        services.append(demo)
         _print_endpoints(endpoints, services, supervisor, admin_key)
+        story = story_for(DEMO_SEED, today)
+        print("\n".join(banner_lines(story, rest_url=_rest_url(), admin_key=admin_key)), flush=True)
         supervisor.watch(services, stop_requested)
         return 0
     finally:
@@ -158,11 +170,11 @@ def _print_endpoints(
             lines.append(f"  {service.name:<8} {label:<18} {where}")
         lines.append(f"  {service.name:<8} {'log':<18} {supervisor.log_path(service.name)}")
     lines.append("")
-    lines.append(f"  demo tenant admin key (new each run): {admin_key}")
-    lines.append(
-        f"  try: curl -H 'Authorization: Bearer {admin_key}' {services[-1].endpoints['REST']}/admin/config"
-    )
     print("\n".join(lines), flush=True)
+
+
+def _rest_url(host: str = "127.0.0.1") -> str:
+    return f"http://{host}:{int(os.environ.get('GT_GATEWAY_HTTP_PORT', '8080'))}/v1"
 
 
 def _redact(url: str) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import importlib
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mailboxes", type=int, default=3)
     parser.add_argument("--items", type=int, default=24, help="items per mailbox (mail and meetings)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="the demo's today (UTC)")
     return parser
 
 
@@ -58,6 +60,7 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
         seed=args.seed,
         ports=ports,
         state_dir=args.state_dir,
+        today=args.today,
     )
     emulators: list[Emulator] = [factory(options) for factory in registered().values()]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from plumbing.supervisor import ServiceProcess
@@ -13,9 +14,11 @@ def google_port() -> int:
     return int(os.environ.get("GT_EMULATOR_GOOGLE_PORT", "8444"))
 
 
-def emulator_process(run_dir: Path, *, host: str, control_port: int, microsoft_port: int) -> ServiceProcess:
-    """Every registered emulator with the small demo organisation; state (CA, description) in
-    `<run_dir>/emulators`."""
+def emulator_process(
+    run_dir: Path, *, host: str, control_port: int, microsoft_port: int, today: date | None = None
+) -> ServiceProcess:
+    """Every registered emulator with the demo organisation (as of `today`, default the current UTC
+    date); state (CA, description) in `<run_dir>/emulators`."""
     return ServiceProcess(
         name="emulators",
         args=[
@@ -33,6 +36,7 @@ def emulator_process(run_dir: Path, *, host: str, control_port: int, microsoft_p
             f"microsoft={microsoft_port}",
             "--port",
             f"google={google_port()}",
+            *(["--today", today.isoformat()] if today else []),
         ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         ready_url=f"http://{host}:{control_port}/healthz",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -27,12 +28,13 @@ class EmulatorOptions:
 
     tls: TlsFiles
     host: str = "127.0.0.1"
-    profile: str = "demo"  # "demo" (a few reps), "bench" (many), "empty"
+    profile: str = "demo"  # "demo" (the demo organisation, services/demo), "bench" (many), "empty"
     mailboxes: int = 3
     items_per_mailbox: int = 24
     seed: int = 7
     ports: dict[str, int] = field(default_factory=dict)  # provider-facing port per emulator name
     state_dir: Path = Path(".")
+    today: date | None = None  # the demo's "today" (None: the current UTC date)
 
 
 class Emulator(Protocol):

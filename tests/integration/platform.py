@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -48,14 +49,20 @@ def scoring_settings(isolated: Isolated, *, group: str) -> ScoringSettings:
 
 
 @contextlib.asynccontextmanager
-async def running_platform(isolated: Isolated) -> AsyncIterator[Platform]:
+async def running_platform(
+    isolated: Isolated, *, capture_overrides: Mapping[str, Any] | None = None
+) -> AsyncIterator[Platform]:
+    """`capture_overrides`: capture settings to add or replace (provider endpoints, intervals)."""
     group = f"scoring-{isolated.namespace}"
     scoring_config = scoring_settings(isolated, group=group)
     capture_config = CaptureSettings(
-        **isolated.env(),  # type: ignore[arg-type]
-        host="127.0.0.1",
-        grpc_port=free_port(),
-        http_port=free_port(),
+        **{
+            **isolated.env(),
+            "host": "127.0.0.1",
+            "grpc_port": free_port(),
+            "http_port": free_port(),
+            **(capture_overrides or {}),
+        }
     )
     async with running_scoring(scoring_config) as scoring, running_capture(capture_config) as capture:
         gateway_config = GatewaySettings(

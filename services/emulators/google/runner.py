@@ -1,6 +1,6 @@
 """The Google emulator as one of `python -m services.emulators`' emulators (`make run`, the benchmark).
 
-Profiles: `demo` is the seeded Acme organisation (four reps, their managers and customers); `bench`
+Profiles: `demo` is the demo organisation's Google Workspace half (`services/demo`); `bench`
 is `--mailboxes` reps with `--items` customer items each; `empty` has the staff only. The service
 account's key file (its token_uri pointing here) is written to `<state-dir>/google-key.json`.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute
 
 from services.emulators.google.routes_control import ControlRoutes
-from services.emulators.google.seed import DOMAIN, SeedShape, seed_bench, seed_organisation
+from services.emulators.google.seed import DOMAIN, seed_bench
 from services.emulators.google.server import GoogleEmulator
 from services.emulators.google.world import GoogleWorld
 from services.emulators.registry import EmulatorOptions, register
@@ -30,7 +30,13 @@ class GoogleRunnerEmulator:
         if options.profile == "bench":
             self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
         elif options.profile == "demo":
-            self.reps = seed_organisation(world, SeedShape())
+            # Imported here: the demo's adapters import the emulators.
+            from services.demo.adapters.emulators import google_world, reuse_service_account_key
+            from services.demo.story import story_for
+
+            world = google_world(story_for(options.seed, options.today))
+            reuse_service_account_key(world, options.state_dir / "google-key.json")
+            self.reps = [r for r in world.users() if r in world.mailboxes]
         else:
             self.reps = []
         self.emulator = GoogleEmulator(world, host=options.host, port=options.ports.get("google", 0))
@@ -52,7 +58,7 @@ class GoogleRunnerEmulator:
             "gmail_endpoint": self.emulator.base_url,
             "calendar_endpoint": self.emulator.calendar_endpoint,
             "key_file": str(Path(self._key_path).resolve()),
-            "domain": DOMAIN,
+            "domain": self.emulator.world.domain,
             "pubsub_topic": PUBSUB_TOPIC,
             "reps": self.reps if len(self.reps) <= 20 else len(self.reps),
         }

@@ -291,9 +291,14 @@ class MicrosoftEmulator:
 
 def _from_options(options: EmulatorOptions) -> MicrosoftEmulator:
     emulator = MicrosoftEmulator(tls=options.tls, host=options.host, port=options.ports.get("microsoft", 0))
-    if options.profile != "empty":
+    if options.profile == "demo":
+        # Imported here: the demo's adapters import this module.
+        from services.demo.adapters.emulators import seed_microsoft
+        from services.demo.story import story_for
+
+        seed_microsoft(emulator, story_for(options.seed, options.today))
+    elif options.profile == "bench":
         events = max(1, options.items_per_mailbox // 4)
-        bench = options.profile == "bench"
         emulator.seed(
             OrgSpec(
                 seed=options.seed,
@@ -301,8 +306,8 @@ def _from_options(options: EmulatorOptions) -> MicrosoftEmulator:
                 messages_per_mailbox=options.items_per_mailbox - events,
                 events_per_mailbox=events,
                 # The benchmark counts arrivals: every item of its organisation is customer activity.
-                internal_share=0.0 if bench else 0.15,
-                private_share=0.0 if bench else 0.1,
+                internal_share=0.0,
+                private_share=0.0,
             )
         )
     return emulator

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
@@ -47,6 +48,50 @@ TEAM_PATTERNS: tuple[tuple[str, tuple[Archetype, ...]], ...] = (
 SILENT_FOR_DAYS = 8
 
 
+class Naming(Protocol):
+    """How the organisation names its people, teams and customers. Pure and deterministic: the same
+    indexes always give the same names. `rep_index` counts reps from 0 across the organisation."""
+
+    def rep_id(self, rep_index: int) -> str: ...
+
+    def team_id(self, team_index: int) -> str: ...
+
+    def team_name(self, team_index: int, pattern: str) -> str: ...
+
+    def manager_id(self, team_index: int) -> str: ...
+
+    def account(self, rep_index: int, n: int) -> tuple[str, str]:
+        """The rep's n-th customer account: (name, e-mail domain); domains are unique per account."""
+        ...
+
+    def contact(self, rep_index: int, n: int, k: int) -> tuple[str, str]:
+        """The k-th contact of that account: (name, local part of the address)."""
+        ...
+
+
+class SyntheticNaming:
+    """Plain generated names (rep-00001, team-001, r00001-c0.example): tests and the benchmark."""
+
+    def rep_id(self, rep_index: int) -> str:
+        return f"rep-{rep_index + 1:05d}"
+
+    def team_id(self, team_index: int) -> str:
+        return f"team-{team_index + 1:03d}"
+
+    def team_name(self, team_index: int, pattern: str) -> str:
+        return f"{pattern} {self.team_id(team_index)}"
+
+    def manager_id(self, team_index: int) -> str:
+        return f"mgr-{team_index + 1:03d}"
+
+    def account(self, rep_index: int, n: int) -> tuple[str, str]:
+        slug = f"r{rep_index + 1:05d}"
+        return f"Customer {slug} {n}", f"{slug}-c{n}.example"
+
+    def contact(self, rep_index: int, n: int, k: int) -> tuple[str, str]:
+        return f"Person {k} of r{rep_index + 1:05d}-c{n}", f"p{k}"
+
+
 @dataclass(frozen=True)
 class OrganisationSpec:
     tenant_id: str = "demo"
@@ -58,6 +103,7 @@ class OrganisationSpec:
     meetings_per_day: float = 1.0  # external meetings per rep and business day
     emails_per_day: int = 6  # external e-mails per rep and business day
     domain: str = "acme.example"
+    naming: Naming = field(default_factory=SyntheticNaming)
 
 
 @dataclass(frozen=True)
@@ -66,6 +112,7 @@ class Rep:
     team_id: str
     pattern: str
     archetype: Archetype
+    index: int = 0  # position in the organisation, from 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +121,7 @@ class Team:
     pattern: str
     manager_rep_id: str
     members: tuple[Rep, ...]
+    name: str = ""
 
     @property
     def manager_uses_crm(self) -> bool:
@@ -82,16 +130,19 @@ class Team:
 
 def _teams(spec: OrganisationSpec) -> list[Team]:
     teams = []
+    names = spec.naming
     for start in range(0, spec.reps, spec.team_size):
         index = start // spec.team_size
         pattern, archetypes = TEAM_PATTERNS[index % len(TEAM_PATTERNS)]
-        team_id = f"team-{index + 1:03d}"
+        team_id = names.team_id(index)
         size = min(spec.team_size, spec.reps - start)
         members = tuple(
-            Rep(f"rep-{start + i + 1:05d}", team_id, pattern, archetypes[i % len(archetypes)])
+            Rep(names.rep_id(start + i), team_id, pattern, archetypes[i % len(archetypes)], start + i)
             for i in range(size)
         )
-        teams.append(Team(team_id, pattern, f"mgr-{index + 1:03d}", members))
+        teams.append(
+            Team(team_id, pattern, names.manager_id(index), members, names.team_name(index, pattern))
+        )
     return teams
 
 
@@ -117,7 +168,7 @@ class Organisation:
             go_live_date=self.go_live.isoformat(),
             teams=[
                 crm_pb2.Team(
-                    team_id=t.team_id, name=f"{t.pattern} {t.team_id}", manager_rep_id=t.manager_rep_id,
+                    team_id=t.team_id, name=t.name, manager_rep_id=t.manager_rep_id,
                     member_rep_ids=[r.rep_id for r in t.members],
                 )
                 for t in self.teams
@@ -166,20 +217,15 @@ class _Book:
         self.counter = 0
         # Adopters win their second deal a few business days before today.
         self._won_on = _business_day_on_or_before(spec.today - timedelta(days=3))
-        slug = rep.rep_id.replace("rep-", "r")
+        slug = f"r{rep.index + 1:05d}"  # CRM ids stay short and unique whatever the rep ids look like
         for n in range(3):
-            domain = f"{slug}-c{n}.example"
-            contacts = [
-                (f"{slug}-c{n}-p{k}", f"Person {k} of {slug}-c{n}", f"p{k}@{domain}") for k in range(2)
-            ]
+            name, domain = spec.naming.account(rep.index, n)
+            contacts = []
+            for k in range(2):
+                person, local = spec.naming.contact(rep.index, n, k)
+                contacts.append((f"{slug}-c{n}-p{k}", person, f"{local}@{domain}"))
             self.accounts.append(
-                _Account(
-                    f"{slug}-acc{n}",
-                    f"Customer {slug} {n}",
-                    domain,
-                    contacts,
-                    f"{slug}-opp{n}" if n < 2 else None,
-                )
+                _Account(f"{slug}-acc{n}", name, domain, contacts, f"{slug}-opp{n}" if n < 2 else None)
             )
 
     def _id(self, kind: str) -> str:
@@ -200,7 +246,7 @@ class _Book:
                 yield self._opportunity(
                     account, at, budget="50000" if fill_budget else "", next_step="Discovery call"
                 )
-        if self.rep.rep_id.endswith(("4", "8")):  # a probable duplicate of the first account
+        if (self.rep.index + 1) % 10 in (4, 8):  # a probable duplicate of the first account
             first = self.accounts[0]
             yield ev.upsert(
                 tenant_id=t, object_type="account", crm_id=f"{first.crm_id}-dup", name=first.name + " Inc.",
