@@ -104,6 +104,10 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 clock=time.monotonic,
             ),
             last_used=last_used,
+            token_signing_key=(
+                settings.token_signing_key.get_secret_value().encode() if settings.token_signing_key else None
+            ),
+            token_ttl_sec=settings.token_ttl_sec,
         )
         gateway = Gateway(
             pool=pool,
