@@ -106,6 +106,9 @@ async def test_the_dashboard_shows_what_the_api_answers(
         )
         assert shown_deals == [o["crm_id"] for o in review]
         await page.screenshot(path=str(screenshots / "dashboard-desktop.png"), full_page=True)
+        await page.set_viewport_size(PHONE)  # wide tables scroll inside their panel, not the page
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the dashboard is {width}px wide on a {PHONE['width']}px phone"
     finally:
         await context.close()
 
@@ -141,6 +144,8 @@ async def test_the_rep_view_on_a_phone(
         overflow = await page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= PHONE["width"], f"the rep view is {overflow}px wide on a {PHONE['width']}px phone"
         await page.screenshot(path=str(screenshots / "rep-view-mobile.png"), full_page=True)
+        await page.evaluate("document.getElementById('reality').scrollIntoView()")
+        await page.screenshot(path=str(screenshots / "rep-view-mobile-score.png"))  # one phone screen
     finally:
         await context.close()
 
@@ -177,5 +182,68 @@ async def test_a_wrong_key_is_refused_with_a_message(
         await page.get_by_role("button", name="Sign in").click()
         await expect(page.get_by_role("alert")).to_contain_text("not valid or has been revoked")
         assert await page.evaluate("sessionStorage.length") == 0
+    finally:
+        await context.close()
+
+
+async def test_a_rep_edits_their_exclusions_on_the_page(
+    dashboard_platform: DashboardPlatform, browser: Browser
+) -> None:
+    env = dashboard_platform
+    context = await browser.new_context(viewport=PHONE, is_mobile=True)
+    page = await context.new_page()
+    try:
+        await sign_in(page, env, env.keys[Role.REP])
+        await page.locator("#exclusions summary", has_text="Edit").click()
+        await page.get_by_label("Domains (one per line)").fill("my-doctor.example\nbank.example")
+        await page.get_by_role("button", name="Save exclusions").click()
+        await expect(page.locator("#exclusions .status")).to_contain_text("0 addresses and 2 domains")
+    finally:
+        await context.close()
+    saved = await api(env, Role.REP, "/v1/me/exclusions")
+    assert saved["excluded_domains"] == ["bank.example", "my-doctor.example"]
+
+
+async def test_revoking_the_key_signs_the_page_out(
+    dashboard_platform: DashboardPlatform, browser: Browser
+) -> None:
+    env = dashboard_platform
+    async with httpx.AsyncClient(base_url=env.url, timeout=10) as client:
+        created = await client.post(
+            "/v1/admin/api-keys",
+            json={"name": "phone", "role": "rep", "rep_id": "rep-00002"},
+            headers=env.headers(Role.ADMIN),
+        )
+        assert created.status_code == 201, created.text
+        context = await browser.new_context(viewport=PHONE)
+        page = await context.new_page()
+        try:
+            await sign_in(page, env, created.json()["secret"])
+            await expect(page.get_by_test_id("my-adoption")).to_be_visible()
+            revoked = await client.delete(
+                f"/v1/admin/api-keys/{created.json()['key']['key_id']}", headers=env.headers(Role.ADMIN)
+            )
+            assert revoked.status_code == 200, revoked.text
+            await page.reload()
+            await expect(page.get_by_label("API key or token")).to_be_visible()
+            await expect(page.get_by_role("alert")).to_contain_text("revoked")
+            assert await page.evaluate("sessionStorage.length") == 0
+        finally:
+            await context.close()
+
+
+async def test_an_admin_sees_every_team(dashboard_platform: DashboardPlatform, browser: Browser) -> None:
+    env = dashboard_platform
+    everyone = (await api(env, Role.ADMIN, "/v1/scores"))["scores"]
+    context = await browser.new_context(viewport=DESKTOP)
+    page = await context.new_page()
+    try:
+        await sign_in(page, env, env.keys[Role.ADMIN])
+        await expect(page.get_by_label("Team", exact=True)).to_have_value("")  # "All teams"
+        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(everyone))
+        await expect(page.get_by_role("link", name="My day")).to_have_count(0)  # an admin key has no rep
+        await page.get_by_label("Team", exact=True).select_option("team-002")
+        team = (await api(env, Role.ADMIN, "/v1/scores", team_id="team-002"))["scores"]
+        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(team))
     finally:
         await context.close()

@@ -70,21 +70,25 @@ function agendaView(items) {
 const COMPARISONS = [
   {
     input: "manual_logging_rate",
+    what: "Customer meetings",
     crm: (i) => `${i.numerator} meetings logged`,
     real: (i) => `${i.denominator} customer meetings held`,
   },
   {
     input: "capture_coverage",
+    what: "E-mails and meetings in the CRM",
     crm: (i) => `${i.numerator} linked to a CRM record`,
     real: (i) => `${i.denominator} customer e-mails and meetings captured`,
   },
   {
     pair: ["update_cadence", "pipeline_freshness"],
+    what: "Open deals this week",
     crm: (i) => `${i.numerator} of ${i.denominator} open deals updated in the last 7 days`,
     real: (i) => `${i.numerator} of ${i.denominator} open deals with real activity in the last 7 days`,
   },
   {
     input: "unknown_contacts",
+    what: "People you talk to",
     crm: () => "not in the CRM",
     real: (i) => `${Math.round(i.value)} people you talk to repeatedly`,
   },
@@ -96,10 +100,10 @@ function realityView(score) {
   for (const c of COMPARISONS) {
     if (c.pair) {
       const [crmInput, realInput] = c.pair.map((n) => inputs.get(n));
-      if (crmInput && realInput && realInput.denominator) rows.push([fmt.label(c.pair[1]), c.crm(crmInput), c.real(realInput), realInput.name]);
+      if (crmInput && realInput && realInput.denominator) rows.push([c.what, c.crm(crmInput), c.real(realInput), realInput.name]);
     } else {
       const i = inputs.get(c.input);
-      if (i && (i.denominator || i.unit === "count")) rows.push([fmt.label(c.input), c.crm(i), c.real(i), i.name]);
+      if (i && (i.denominator || i.unit === "count")) rows.push([c.what, c.crm(i), c.real(i), i.name]);
     }
   }
   if (!rows.length) return empty("Not enough captured activity yet to compare with the CRM.");
