@@ -4,6 +4,7 @@ what the pages show must be what the API answers, and a page shows only what the
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,8 @@ async def test_the_dashboard_shows_what_the_api_answers(
                 str(js_round(score["data_quality_score"]))
             )
             await expect(row.locator(".reasons li")).to_have_count(len(score["reasons"]))
+            badge = row.get_by_test_id("class")
+            await expect(badge).to_have_class(re.compile(rf"\bclass-{score['classification']}\b"))
             capture = page.locator(f'#capture tr[data-rep="{score["rep_id"]}"]')
             await expect(capture.get_by_test_id("capture-status")).to_have_text(score["capture"]["status"])
 

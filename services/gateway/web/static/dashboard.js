@@ -141,7 +141,7 @@ function trendView(scores, health) {
 }
 
 function classBadge(name) {
-  return h("span", { class: `badge class-${name}`, "data-testid": "class" }, fmt.classLabel(name));
+  return h("span", { class: `badge class-${name}`, "data-testid": "class", title: fmt.classHelp(name) }, fmt.classLabel(name));
 }
 
 function inputsTable(inputs, caption) {

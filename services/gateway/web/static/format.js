@@ -52,6 +52,17 @@ const CLASS_LABELS = {
 
 export const classLabel = (name) => CLASS_LABELS[name] || label(name || "unspecified");
 
+// What each class means (docs/scoring.md); shown as the badge's tooltip.
+const CLASS_HELP = {
+  adopter: "Uses the CRM regularly and keeps it up to date.",
+  workarounder: "Uses the CRM, but late, in bulk or with stale deals.",
+  skeptic: "Logs in but rarely writes anything, with a falling trend.",
+  ghost: "No CRM use in 14 days while real customer activity is captured.",
+  insufficient_data: "Too little captured activity to judge fairly (for example a mailbox that stopped syncing).",
+};
+
+export const classHelp = (name) => CLASS_HELP[name] || "";
+
 export function date(iso) {
   if (!iso) return "—";
   const value = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
