@@ -91,6 +91,7 @@ def service_processes(
             endpoints={
                 "REST": f"http://{host}:{gateway_http}/v1",
                 "OpenAPI": f"http://{host}:{gateway_http}/docs",
+                "Web pages": f"http://{host}:{gateway_http}/app/",
                 "gRPC Groundtruth": f"{host}:{gateway_grpc}",
             },
         ),

@@ -10,7 +10,8 @@ from services.gateway.body_limit import BodySizeLimit
 from services.gateway.deps import document_security
 from services.gateway.operations.context import Gateway
 from services.gateway.problems import install_problem_handlers
-from services.gateway.routes import activities, admin, crm, feed, keys, me, scores
+from services.gateway.routes import activities, admin, auth, crm, feed, keys, me, scores
+from services.gateway.web import mount_web
 
 DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
 
@@ -38,9 +39,11 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
         activities.router,
         admin.router,
         keys.router,
+        auth.router,
     ):
         app.include_router(router, prefix="/v1")
     app.router.routes.extend(health_routes(readiness))
+    mount_web(app)
     install_problem_handlers(app)
     document_security(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

@@ -105,6 +105,10 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 clock=time.monotonic,
             ),
             last_used=last_used,
+            token_signing_key=(
+                settings.token_signing_key.get_secret_value().encode() if settings.token_signing_key else None
+            ),
+            token_ttl_sec=settings.token_ttl_sec,
         )
         score_view = None
         if settings.score_view_max_entries > 0:

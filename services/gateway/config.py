@@ -22,6 +22,12 @@ class Settings(ServiceSettings):
     # The server-side key of the HMAC that API keys are stored under (see domain/api_keys.py).
     # Required: without it no key can be verified. Rotating it invalidates every key.
     api_key_pepper: SecretStr = Field(min_length=16)
+    # The HMAC key short-lived bearer tokens (POST /v1/auth/token) are signed with. Optional: when
+    # unset it is derived from the pepper (domain/tokens.py); set it to rotate tokens on their own.
+    # Every replica must use the same one. Rotating it ends every token, never an API key.
+    token_signing_key: SecretStr | None = Field(default=None, min_length=32)
+    # How long a token is valid; the page exchanges the key again (or asks for it) when it expires.
+    token_ttl_sec: int = Field(default=900, ge=60, le=3600)
 
     # Limits. Rate limits are a token bucket per API key, per gateway process.
     rate_limit_per_sec: float = 50.0

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from plumbing.db.pool import Pool
 from services.gateway.adapters.key_store import KeyRecord, find_key, touch_keys
-from services.gateway.domain import api_keys
+from services.gateway.domain import api_keys, tokens
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.errors import RateLimited, Unauthenticated
@@ -70,8 +70,11 @@ class LastUsedRecorder:
 class Authenticator:
     """Turns an `Authorization` value into a `Principal`, or raises `Unauthenticated`/`RateLimited`.
 
-    Key rows are cached for `cache_ttl_sec` (a revocation on another replica takes effect within that
-    time; `forget` makes one on this replica immediate). Never writes on the request path.
+    Accepts API keys and the short-lived tokens `issue_token` signs for them (domain/tokens.py); a
+    token stops working when it expires or when the key it came from is revoked, and it shares that
+    key's rate limit. Key rows are cached for `cache_ttl_sec` (a revocation on another replica takes
+    effect within that time; `forget` makes one on this replica immediate). Never writes on the
+    request path.
     """
 
     def __init__(
@@ -82,10 +85,16 @@ class Authenticator:
         cache_ttl_sec: float,
         limiter: RateLimiter,
         last_used: LastUsedRecorder,
+        token_signing_key: bytes | None = None,
+        token_ttl_sec: int = 900,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._pool = pool
         self._pepper = pepper
+        self._token_key = token_signing_key or tokens.derive_signing_key(pepper)
+        self._token_ttl_sec = token_ttl_sec
+        self._wall_clock = wall_clock
         self._ttl = cache_ttl_sec
         self._limiter = limiter
         self._last_used = last_used
@@ -98,6 +107,8 @@ class Authenticator:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <API key>'")
+        if tokens.looks_like_token(token):
+            return await self._from_token(token.strip())
         presented = api_keys.parse(token)
         if presented is None:
             raise Unauthenticated("the API key is malformed")
@@ -106,13 +117,38 @@ class Authenticator:
             raise Unauthenticated(INVALID_KEY)
         if not api_keys.verify(self._pepper, presented, record.secret_hash):
             raise Unauthenticated(INVALID_KEY)
-        retry_after = self._limiter.acquire(record.key_id)
-        if retry_after > 0:
-            raise RateLimited(retry_after)
-        self._last_used.touch(record.key_id)
+        self._spend(record.key_id)
         return Principal(
             tenant_id=record.tenant_id, key_id=record.key_id, role=record.role, rep_id=record.rep_id
         )
+
+    def issue_token(self, principal: Principal) -> tokens.IssuedToken:
+        """A short-lived token carrying `principal` (the caller checks who may have one)."""
+        return tokens.issue(self._token_key, principal, now=self._wall_clock(), ttl_sec=self._token_ttl_sec)
+
+    async def _from_token(self, token: str) -> Principal:
+        try:
+            carried = tokens.verify(self._token_key, token, now=self._wall_clock())
+        except tokens.InvalidToken as exc:
+            raise Unauthenticated(str(exc)) from exc
+        record = await self._record(carried.key_id)
+        if record is None or record.revoked_at is not None or record.tenant_id != carried.tenant_id:
+            raise Unauthenticated("the API key this token was issued for has been revoked")
+        self._spend(record.key_id)
+        # Role and rep come from the key as it is now, should they ever differ from the token's.
+        return Principal(
+            tenant_id=record.tenant_id,
+            key_id=record.key_id,
+            role=record.role,
+            rep_id=record.rep_id,
+            via_token=True,
+        )
+
+    def _spend(self, key_id: str) -> None:
+        retry_after = self._limiter.acquire(key_id)
+        if retry_after > 0:
+            raise RateLimited(retry_after)
+        self._last_used.touch(key_id)
 
     async def still_valid(self, principal: Principal) -> bool:
         """For long-lived calls (the streaming feed): has the key been revoked since?"""

@@ -21,6 +21,8 @@ _A, _M, _R, _P = Role.ADMIN, Role.MANAGER, Role.REP, Role.PLUGIN
 class Operation(StrEnum):
     """Every capability of the public API, shared by REST routes and gRPC methods."""
 
+    ISSUE_TOKEN = "auth.token"
+    READ_SESSION = "auth.session"
     INGEST_CRM_EVENTS = "crm.ingest"
     READ_FEED = "feed.read"
     ACK_FEED = "feed.ack"
@@ -53,6 +55,8 @@ class Operation(StrEnum):
 
 # Which roles may attempt each operation; scope rules (own rep, own team) apply on top.
 POLICY: dict[Operation, frozenset[Role]] = {
+    Operation.ISSUE_TOKEN: ALL,
+    Operation.READ_SESSION: ALL,
     Operation.INGEST_CRM_EVENTS: frozenset({_P}),
     Operation.READ_FEED: frozenset({_P}),
     Operation.ACK_FEED: frozenset({_P}),

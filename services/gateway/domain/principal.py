@@ -25,3 +25,5 @@ class Principal:
     key_id: str
     role: Role
     rep_id: str | None = None
+    # True when the caller presented a short-lived token (domain/tokens.py) rather than the key itself.
+    via_token: bool = False

@@ -110,6 +110,8 @@ TEAM = lambda t: {"team_id": t.team}  # noqa: E731
 REP = lambda t: {"rep_id": t.rep}  # noqa: E731
 
 REST_MATRIX: dict[str, Case] = {
+    "POST /v1/auth/token": Case(ANYONE, rest("/v1/auth/token")),
+    "GET /v1/auth/session": Case(ANYONE, rest("/v1/auth/session")),
     "POST /v1/crm/events": Case(PLUGIN, rest("/v1/crm/events", json={"events": [LOGIN]}), success=202),
     "GET /v1/feed": Case(PLUGIN, rest("/v1/feed")),
     "POST /v1/feed/ack": Case(PLUGIN, rest("/v1/feed/ack", json={"cursor": encode_cursor(0)})),

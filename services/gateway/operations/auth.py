@@ -1,0 +1,50 @@
+"""Sign-in for pages and short-lived clients: exchange an API key for a token, and say who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.gateway.domain import tokens
+from services.gateway.domain.access import Operation, require
+from services.gateway.domain.principal import Principal, Role
+from services.gateway.errors import PermissionDenied
+from services.gateway.operations.context import Gateway
+
+
+@dataclass(frozen=True)
+class VisibleTeam:
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who a credential acts for and which team-level views it may open."""
+
+    principal: Principal
+    teams: tuple[VisibleTeam, ...]
+
+
+async def exchange_key(gw: Gateway, p: Principal) -> tokens.IssuedToken:
+    """A token carrying the caller's key. Only a key may be exchanged: renewing a token with itself
+    would let a stolen token live for ever."""
+    require(p, Operation.ISSUE_TOKEN)
+    if p.via_token:
+        raise PermissionDenied("a token cannot be exchanged for another; present the API key")
+    return gw.authenticator.issue_token(p)
+
+
+async def session(gw: Gateway, p: Principal) -> Session:
+    """The caller and the teams whose dashboards it may read (managers: the teams they manage;
+    admins and plugins: every team; reps: none)."""
+    require(p, Operation.READ_SESSION)
+    config = await gw.configs.config(p.tenant_id)
+    if p.role is Role.REP:
+        teams: list[VisibleTeam] = []
+    else:
+        teams = [
+            VisibleTeam(t.team_id, t.name or t.team_id)
+            for t in config.teams
+            if p.role in (Role.ADMIN, Role.PLUGIN) or t.manager_rep_id == p.rep_id
+        ]
+    return Session(principal=p, teams=tuple(sorted(teams, key=lambda t: t.team_id)))
