@@ -18,6 +18,15 @@ from tests.integration.web.conftest import DashboardPlatform
 pytestmark = pytest.mark.integration
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 375, "height": 812}
+# The innermost elements that stick out of the viewport, to say what made a page too wide.
+WIDER_THAN_VIEWPORT = """() => {
+  const clipped = (e) => { for (let a = e.parentElement; a; a = a.parentElement) {
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
+  const out = (e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e);
+  return [...document.querySelectorAll('body *')].filter(out)
+    .filter(e => ![...e.children].some(out))
+    .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.slice(0, 40)}`);
+}"""
 
 
 def js_round(value: float) -> int:
@@ -111,7 +120,10 @@ async def test_the_dashboard_shows_what_the_api_answers(
         await page.screenshot(path=str(screenshots / "dashboard-desktop.png"), full_page=True)
         await page.set_viewport_size(PHONE)  # wide tables scroll inside their panel, not the page
         width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"the dashboard is {width}px wide on a {PHONE['width']}px phone"
+        wider = await page.evaluate(WIDER_THAN_VIEWPORT) if width > PHONE["width"] else []
+        assert width <= PHONE["width"], (
+            f"the dashboard is {width}px wide on a {PHONE['width']}px phone: {wider}"
+        )
     finally:
         await context.close()
 
@@ -214,7 +226,7 @@ async def test_revoking_the_key_signs_the_page_out(
     async with httpx.AsyncClient(base_url=env.url, timeout=10) as client:
         created = await client.post(
             "/v1/admin/api-keys",
-            json={"name": "phone", "role": "rep", "rep_id": "rep-00002"},
+            json={"name": "phone", "role": "rep", "rep_id": env.rep_id},
             headers=env.headers(Role.ADMIN),
         )
         assert created.status_code == 201, created.text
@@ -245,8 +257,8 @@ async def test_an_admin_sees_every_team(dashboard_platform: DashboardPlatform, b
         await expect(page.get_by_label("Team", exact=True)).to_have_value("")  # "All teams"
         await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(everyone))
         await expect(page.get_by_role("link", name="My day")).to_have_count(0)  # an admin key has no rep
-        await page.get_by_label("Team", exact=True).select_option("team-002")
-        team = (await api(env, Role.ADMIN, "/v1/scores", team_id="team-002"))["scores"]
+        await page.get_by_label("Team", exact=True).select_option(env.other_team_id)
+        team = (await api(env, Role.ADMIN, "/v1/scores", team_id=env.other_team_id))["scores"]
         await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(team))
     finally:
         await context.close()
