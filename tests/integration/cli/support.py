@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 from rich.console import Console
 
@@ -122,3 +125,21 @@ async def running_cli_platform(isolated: Isolated, tls_dir: Path) -> AsyncIterat
         )
         async with running_gateway(gateway_config) as gateway:
             yield CliPlatform(isolated, emulator, capture, gateway)
+
+
+def google_key() -> str:
+    """A well-formed service-account key file (capture checks the private key when registering)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "acme-capture",
+            "private_key_id": "k1",
+            "private_key": pem,
+            "client_email": "capture@acme-capture.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+    )

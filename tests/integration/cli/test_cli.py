@@ -13,7 +13,7 @@ import pytest
 from plumbing.embedded.process import free_port
 from tests.conftest import eventually
 from tests.integration.capture.harness import CLIENT_ID, CLIENT_SECRET, DOMAIN
-from tests.integration.cli.support import Cli, CliPlatform, running_cli_platform
+from tests.integration.cli.support import Cli, CliPlatform, google_key, running_cli_platform
 from tests.integration.conftest import Isolated
 from tests.integration.platform import TEST_API_KEY_PEPPER
 
@@ -93,6 +93,19 @@ async def test_connection_and_mailboxes_then_backfill_to_completion(
     listed = await cli("connections", "list")
     assert "m365" in listed.out and CLIENT_ID in listed.out and CLIENT_SECRET not in listed.out
 
+    key_file = tmp_path / "sa.json"
+    key_file.write_text(google_key())
+    google = await cli(
+        "connections", "add-google", "--id", "gws", "--key-file", str(key_file), "--domain", "acme.example"
+    )
+    assert google.code == 0 and "google connection gws registered (acme.example)" in google.out, google
+    not_a_key = tmp_path / "user.json"
+    not_a_key.write_text('{"type": "authorized_user"}')
+    refused = await cli("connections", "add-google", "--key-file", str(not_a_key), "--domain", "acme.example")
+    assert refused.code == 1 and "not a service-account key" in refused.err
+    google_row = next(line for line in (await cli("connections", "list")).out.splitlines() if "gws" in line)
+    assert "capture@acme-capture.iam.gserviceaccount.com" in google_row and "PRIVATE" not in google_row
+
     csv = tmp_path / "mailboxes.csv"
     csv.write_text(
         "address,rep_id\n" + "".join(f"{m},{r}\n" for m, r in zip(MAILBOXES[:2], REPS, strict=False))
@@ -104,11 +117,18 @@ async def test_connection_and_mailboxes_then_backfill_to_completion(
     unknown_connection = await cli("mailboxes", "add", "--connection", "nope", "x@y.example", "rep-x")
     assert unknown_connection.code == 1 and "(404)" in unknown_connection.err
 
+    async def all_idle() -> bool:
+        statuses = (await cli.api("/admin/sync-status"))["mailboxes"]
+        return len(statuses) == 3 and all(s["state"] == "idle" for s in statuses)
+
+    await eventually(all_idle, timeout_sec=30)  # the first backfill, which registration starts
+    platform.emulator.add_message(MAILBOXES[0], sender="buyer@northwind.example", to=[MAILBOXES[0]])
     backfill = await cli("backfill", "--connection", "m365", "--interval", "0.2", "--timeout", "60")
     assert backfill.code == 0, backfill
     assert "full resync triggered for 3 mailbox(es)" in backfill.err
     assert "3/3 mailboxes done" in backfill.err.splitlines()[-1]
     assert "backfill complete: 3 of 3 mailbox(es) backfilled" in backfill.out
+    assert "(1 new)" in backfill.out  # the message that arrived since; the resync repeats nothing else
     for mailbox in MAILBOXES:
         assert mailbox in backfill.out
 

@@ -58,3 +58,13 @@ def test_microsoft_credential_sources(monkeypatch: pytest.MonkeyPatch, tmp_path:
         _microsoft_credential(_ms(private_key_file="k.pem"))
     with pytest.raises(CliError, match="does not exist"):
         _microsoft_credential(_ms(certificate_file=str(tmp_path / "missing.pem")))
+
+
+def test_keys_on_the_database_refuse_api_options() -> None:
+    from services.cli import main
+
+    terminal, _, err = captured_terminal()
+    assert main(["keys", "list", "--tenant", "acme", "--json"], terminal=terminal) == 1
+    assert (
+        err.getvalue() == "error: --tenant works on the database; --json, --url and --key go with the API\n"
+    )
