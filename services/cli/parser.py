@@ -15,8 +15,8 @@ Commands that talk to the gateway take --url (or ${URL_ENV}, default {DEFAULT_UR
 --key (or ${KEY_ENV}); most print a table, or the API's JSON with --json. 'tenant' (and 'keys'
 with --tenant) work straight on the database to bootstrap the first admin key.
 
-exit codes: 0 done, 1 failed (one-line message on stderr), 2 bad usage, 3 a backfill left a
-mailbox in error or unfinished, 130 interrupted.
+exit codes: 0 done, 1 failed (one-line message on stderr), 2 bad usage, 3 a mailbox is in error
+(backfill; sync status --fail-on-error) or a backfill did not finish in time, 130 interrupted.
 
 examples: groundtruth tenant create acme --name 'Acme Corp'
           export {URL_ENV}=https://gateway.acme.example {KEY_ENV}=gt_...

@@ -50,15 +50,21 @@ def _status(args: argparse.Namespace, client: RestClient, terminal: Terminal) ->
     def fetch() -> list[JsonObject]:
         return _selected(client.sync_status(mailbox=args.mailbox).get("mailboxes") or [], args)
 
+    if args.watch:
+        if args.json or args.fail_on_error:
+            raise CliError("--watch redraws a table; use --json or --fail-on-error without it")
+        return watch_status(fetch, terminal, interval_sec=args.interval, count=args.count)
+    statuses = fetch()
     if args.json:
-        print_json(terminal, {"mailboxes": fetch()})
-        return EXIT_OK
-    if not args.watch:
-        statuses = fetch()
+        print_json(terminal, {"mailboxes": statuses})
+    else:
         terminal.out.print(status_table(statuses, now=datetime.now(UTC)))
         terminal.out.print(status_summary(statuses), markup=False, highlight=False)
-        return EXIT_OK
-    return watch_status(fetch, terminal, interval_sec=args.interval, count=args.count)
+    in_error = [s["mailbox"] for s in statuses if s.get("state") == "error"]
+    if args.fail_on_error and in_error:
+        terminal.fail(f"{len(in_error)} mailbox(es) in error: {', '.join(sorted(in_error))}")
+        return EXIT_INCOMPLETE
+    return EXIT_OK
 
 
 def watch_status(
@@ -211,7 +217,8 @@ def add_commands(commands: Any) -> None:
         "it was last completely caught up). --watch redraws it until Ctrl-C.\n\n"
         "examples: groundtruth sync status\n"
         "          groundtruth sync status --connection m365 --watch --interval 5\n"
-        "          groundtruth sync status --mailbox ann@acme.example --json",
+        "          groundtruth sync status --mailbox ann@acme.example --json\n"
+        "          groundtruth sync status --fail-on-error   # exit 3 when a mailbox is in error",
         formatter_class=RAW,
     )
     status.add_argument("--mailbox", help="only this mailbox")
@@ -219,6 +226,9 @@ def add_commands(commands: Any) -> None:
     status.add_argument("--watch", action="store_true", help="redraw until Ctrl-C")
     status.add_argument("--interval", type=_positive, default=2.0, help="seconds between redraws (default 2)")
     status.add_argument("--count", type=int, default=None, help="with --watch: stop after this many redraws")
+    status.add_argument(
+        "--fail-on-error", action="store_true", help="exit 3 when a mailbox is in error (for monitoring)"
+    )
     add_gateway_options(status)
     status.set_defaults(handler=with_client(_status))
 

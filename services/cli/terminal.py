@@ -24,7 +24,8 @@ URL_ENV = "GT_URL"
 KEY_ENV = "GT_API_KEY"
 
 # Exit codes (documented in docs/cli.md): 0 done; 1 failed (message on stderr); 2 bad usage (argparse);
-# 3 done, but some mailboxes ended in error or did not finish in time; 130 interrupted.
+# 3 done, but a mailbox is in error (backfill, sync status --fail-on-error) or a backfill did not
+# finish in time; 130 interrupted.
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
