@@ -9,7 +9,15 @@ from typing import Any
 
 from services.cli import inputs
 from services.cli.render.admin import connection_line, connections_table, status_summary, status_table
-from services.cli.terminal import RAW, CliError, Terminal, add_gateway_options, print_json, with_client
+from services.cli.terminal import (
+    RAW,
+    ClientHandler,
+    CliError,
+    Terminal,
+    add_gateway_options,
+    print_json,
+    with_client,
+)
 from services.gateway.client.rest import RestClient, iter_batches
 
 SECRET_ENV = "GT_CLIENT_SECRET"
@@ -154,12 +162,13 @@ def _remove_mailbox(args: argparse.Namespace, client: RestClient, terminal: Term
 
 
 def _command(
-    sub: Any, name: str, help_text: str, description: str, handler: Any, *, json: bool = True
-) -> Any:
+    sub: Any, name: str, help_text: str, description: str, handler: ClientHandler, *, json: bool = True
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text, description=description, formatter_class=RAW)
     add_gateway_options(parser, json_output=json)
     parser.set_defaults(handler=with_client(handler))
-    return parser
+    result: argparse.ArgumentParser = parser
+    return result
 
 
 def add_commands(commands: Any) -> None:

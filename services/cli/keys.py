@@ -7,7 +7,16 @@ import argparse
 from typing import Any
 
 from services.cli.render.admin import created_key_lines, keys_table
-from services.cli.terminal import RAW, CliError, Terminal, add_gateway_options, print_json, with_client
+from services.cli.terminal import (
+    RAW,
+    ClientHandler,
+    CliError,
+    Handler,
+    Terminal,
+    add_gateway_options,
+    print_json,
+    with_client,
+)
 from services.gateway.cli import run_direct_key_command
 from services.gateway.client.rest import RestClient
 from services.gateway.domain.principal import Role
@@ -18,7 +27,7 @@ _DIRECT = (
 )
 
 
-def _direct_or(api: Any) -> Any:
+def _direct_or(api: ClientHandler) -> Handler:
     def handler(args: argparse.Namespace, terminal: Terminal) -> int:
         if args.tenant:
             if args.json or args.url or args.key:

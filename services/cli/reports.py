@@ -10,14 +10,14 @@ from typing import Any
 from rich.console import RenderableType
 
 from services.cli.render import reports as render
-from services.cli.terminal import RAW, Terminal, add_gateway_options, print_json, with_client
+from services.cli.terminal import RAW, Handler, Terminal, add_gateway_options, print_json, with_client
 from services.gateway.client.rest import JsonObject, RestClient
 
 Fetch = Callable[[argparse.Namespace, RestClient], JsonObject]
 Render = Callable[[argparse.Namespace, JsonObject], RenderableType]
 
 
-def _report(fetch: Fetch, draw: Render) -> Any:
+def _report(fetch: Fetch, draw: Render) -> Handler:
     def handler(args: argparse.Namespace, client: RestClient, terminal: Terminal) -> int:
         answer = fetch(args, client)
         if args.json:

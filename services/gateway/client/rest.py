@@ -15,7 +15,7 @@ on 429 and 503 honouring Retry-After; writes are sent once, so nothing is ever a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -90,8 +90,10 @@ class RestClient:
         timeout_sec: float = 15.0,
         read_attempts: int = 3,
         transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._sleep = sleep
         self._read_attempts = max(1, read_attempts)
         self._http = httpx.Client(
             base_url=f"{self.base_url}/v1",
@@ -125,7 +127,7 @@ class RestClient:
             except httpx.TransportError as exc:
                 raise GatewayUnreachable(self.base_url, _reason(exc)) from exc
             if response.status_code in _RETRYABLE_STATUSES and attempt < attempts:
-                time.sleep(self._retry_after(response, attempt))
+                self._sleep(self._retry_after(response, attempt))
                 continue
             if response.status_code >= 400:
                 raise ApiError(response.status_code, _problem_of(response))

@@ -12,8 +12,13 @@ from services.gateway.client import rest
 from services.gateway.client.rest import ApiError, GatewayUnreachable, RestClient
 
 
-def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> RestClient:
-    return RestClient("http://gw.example/", "gt_key", transport=httpx.MockTransport(handler))
+def client_for(
+    handler: Callable[[httpx.Request], httpx.Response], sleeps: list[float] | None = None
+) -> RestClient:
+    waits = sleeps if sleeps is not None else []
+    return RestClient(
+        "http://gw.example/", "gt_key", transport=httpx.MockTransport(handler), sleep=waits.append
+    )
 
 
 def test_requests_carry_the_key_and_the_v1_prefix() -> None:
@@ -60,9 +65,9 @@ def test_an_answer_that_is_not_json_says_so() -> None:
     assert "is the URL the gateway's?" in error.value.detail
 
 
-def test_reads_are_retried_on_503_but_writes_never(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("services.gateway.client.rest.time.sleep", lambda _: None)
+def test_reads_are_retried_on_503_but_writes_never() -> None:
     calls: list[str] = []
+    sleeps: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.method)
@@ -72,11 +77,12 @@ def test_reads_are_retried_on_503_but_writes_never(monkeypatch: pytest.MonkeyPat
             return httpx.Response(503, json={"title": "Service Unavailable", "detail": "down"})
         return httpx.Response(200, json={"connections": []})
 
-    with client_for(handler) as client:
+    with client_for(handler, sleeps) as client:
         assert client.list_connections() == {"connections": []}
         with pytest.raises(ApiError):
             client.trigger_sync(full_resync=True)
     assert calls == ["GET", "GET", "GET", "POST"]
+    assert sleeps == [1.0, 1.0]  # the server's Retry-After
 
 
 def test_lists_follow_every_page() -> None:
