@@ -36,10 +36,18 @@ class CliError(Exception):
 
 def add_commands(commands: Any) -> None:
     """Register the `tenant` and `keys` command groups on the top-level subparsers."""
+    add_tenant_commands(commands)
+    _add_key_commands(commands)
+
+
+def add_tenant_commands(commands: Any) -> None:
+    """Register only the `tenant` group (the `groundtruth` CLI brings its own `keys` group, which
+    calls `run_direct_key_command` when given --tenant)."""
     tenant = commands.add_parser(
         "tenant",
         help="create and list tenants",
-        description="Create and list tenants." + _ENV_HELP,
+        description="Create and list tenants.\n\nexample: groundtruth tenant create acme --name 'Acme Corp'"
+        + _ENV_HELP,
         formatter_class=_RAW,
     )
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
@@ -61,6 +69,8 @@ def add_commands(commands: Any) -> None:
     )
     listing.set_defaults(func=lambda a: _run(_tenant_list(a)))
 
+
+def _add_key_commands(commands: Any) -> None:
     key_group = commands.add_parser(
         "keys",
         help="create, list and revoke API keys",
@@ -101,6 +111,13 @@ def add_commands(commands: Any) -> None:
     revoke.add_argument("--tenant", required=True)
     revoke.add_argument("key_id", help="the 16 characters after gt_ (see 'keys list')")
     revoke.set_defaults(func=lambda a: _run(_keys_revoke(a)))
+
+
+def run_direct_key_command(args: argparse.Namespace) -> int:
+    """`keys create|list|revoke` straight on the database for `args.tenant` (bootstrap, or when no
+    admin key is left); `args` carries the same fields as this module's `keys` parsers."""
+    commands = {"create": _keys_create, "list": _keys_list, "revoke": _keys_revoke}
+    return _run(commands[args.keys_command](args))
 
 
 def _run(command: Awaitable[None]) -> int:

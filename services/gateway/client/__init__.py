@@ -8,7 +8,8 @@
             ...  # write page.activities into the CRM
             await gt.ack(page.cursor, subscription="salesforce")
 
-See `services/gateway/client/example_plugin.py` and docs/api.md.
+See `services/gateway/client/example_plugin.py` and docs/api.md. Admin tools use the REST API through
+`services.gateway.client.rest.RestClient` (what the `groundtruth` CLI is built on; docs/cli.md).
 """
 
 from services.gateway.client.client import GroundtruthClient, RetryPolicy

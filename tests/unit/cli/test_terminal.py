@@ -1,0 +1,70 @@
+"""Confirmations, gateway options and the Microsoft credential choice."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from services.cli.connections import _microsoft_credential
+from services.cli.terminal import CliError, api_key, gateway_url
+from tests.unit.cli.support import captured_terminal
+
+
+@pytest.mark.parametrize(
+    ("answer", "confirmed"),
+    [("y\n", True), ("YES\n", True), ("n\n", False), ("\n", False), ("", False), ("sure\n", False)],
+)
+def test_only_yes_confirms(answer: str, confirmed: bool) -> None:
+    terminal, _, err = captured_terminal(stdin=answer)
+    assert terminal.confirm("erase rep-a?") is confirmed
+    assert err.getvalue() == "erase rep-a? [y/N] \n"  # the prompt ends its line before any message
+
+
+def test_url_and_key_from_options_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GT_URL", raising=False)
+    monkeypatch.delenv("GT_API_KEY", raising=False)
+    bare = argparse.Namespace(url=None, key=None)
+    assert gateway_url(bare) == "http://127.0.0.1:8080"
+    with pytest.raises(CliError, match="no API key"):
+        api_key(bare)
+    monkeypatch.setenv("GT_URL", "https://gw.example")
+    monkeypatch.setenv("GT_API_KEY", "gt_env")
+    assert (gateway_url(bare), api_key(bare)) == ("https://gw.example", "gt_env")
+    given = argparse.Namespace(url="http://other:1", key="gt_flag")
+    assert (gateway_url(given), api_key(given)) == ("http://other:1", "gt_flag")
+    with pytest.raises(CliError, match="must start with http"):
+        gateway_url(argparse.Namespace(url="gw.example:8080", key=None))
+
+
+def _ms(**values: object) -> argparse.Namespace:
+    base: dict[str, object] = {"certificate_file": None, "private_key_file": None, "client_secret_file": None}
+    return argparse.Namespace(**{**base, **values})
+
+
+def test_microsoft_credential_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    monkeypatch.delenv("GT_CLIENT_SECRET", raising=False)
+    with pytest.raises(CliError, match="give the app's credential"):
+        _microsoft_credential(_ms())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("  s3cret \n")
+    assert _microsoft_credential(_ms(client_secret_file=str(secret))) == ("s3cret", None)
+    monkeypatch.setenv("GT_CLIENT_SECRET", "from-env")
+    assert _microsoft_credential(_ms()) == ("from-env", None)
+    with pytest.raises(CliError, match="goes with --certificate-file"):
+        _microsoft_credential(_ms(private_key_file="k.pem"))
+    with pytest.raises(CliError, match="does not exist"):
+        _microsoft_credential(_ms(certificate_file=str(tmp_path / "missing.pem")))
+
+
+def test_keys_on_the_database_refuse_api_options() -> None:
+    from services.cli import main
+
+    terminal, _, err = captured_terminal()
+    assert main(["keys", "list", "--tenant", "acme", "--json"], terminal=terminal) == 1
+    assert (
+        err.getvalue() == "error: --tenant works on the database; --json, --url and --key go with the API\n"
+    )
