@@ -194,7 +194,9 @@ class ChaosCluster:
                 "GT_CAPTURE_MICROSOFT_CA_BUNDLE": str(self.emulators.description["ca_bundle"]),
                 "GT_CAPTURE_MICROSOFT_PAGE_SIZE": str(self.capture_page_size),
                 "GT_CAPTURE_POLL_INTERVAL_SEC": str(self.poll_interval_sec),
-                "GT_CAPTURE_ERROR_RETRY_SEC": "3",
+                # Long enough that a mailbox wrongly parked in `error` by an infrastructure fault shows
+                # in the recovery time; revoked credentials are retried at this pace.
+                "GT_CAPTURE_ERROR_RETRY_SEC": "20",
                 "GT_CAPTURE_MAILBOX_REFRESH_SEC": "1",
                 "GT_CAPTURE_BACKOFF_INITIAL_SEC": "0.2",
                 "GT_CAPTURE_BACKOFF_MAX_SEC": "2",

@@ -127,8 +127,18 @@ class MalformedReport:
         self.requests += 1
         label = str(status)
         self.statuses[label] = self.statuses.get(label, 0) + 1
-        if isinstance(status, int) and status >= 500:
+        if not isinstance(status, int) or status >= 500:
             self.server_errors.append(f"{what} -> {status}")
+
+    def send(self, http: httpx.Client, what: str, **request: object) -> None:
+        """One request on its own connection; no answer at all (a reset) counts as a server error."""
+        headers = {**dict(request.pop("headers", {})), "Connection": "close"}  # type: ignore[call-overload]
+        try:
+            answer = http.request(headers=headers, **request)  # type: ignore[arg-type]
+        except httpx.TransportError as exc:
+            self.saw(what, f"no answer ({type(exc).__name__})")
+            return
+        self.saw(what, answer.status_code)
 
 
 def malformed_rest(cluster: ChaosCluster, report: MalformedReport) -> None:
@@ -140,8 +150,7 @@ def malformed_rest(cluster: ChaosCluster, report: MalformedReport) -> None:
             for method in operations:
                 for key in (cluster.admin_key, cluster.plugin_key):
                     for request in _bad_requests(path, method.upper(), key):
-                        answer = http.request(**request)  # type: ignore[arg-type]
-                        report.saw(f"{request['method']} {request['url']}", answer.status_code)
+                        report.send(http, f"{request['method']} {path}", **request)
 
 
 def _bad_requests(path: str, method: str, key: str) -> list[dict[str, object]]:
@@ -236,16 +245,15 @@ def malformed_webhooks(cluster: ChaosCluster, report: MalformedReport) -> None:
     with httpx.Client(base_url=cluster.capture_url, timeout=15, trust_env=False) as http:
         for path in paths:
             for body in bodies:
-                answer = http.post(path, content=body, headers={"Content-Type": "application/json"})
-                report.saw(f"POST {path}", answer.status_code)
+                json_type = {"Content-Type": "application/json"}
+                report.send(http, f"POST {path}", method="POST", url=path, content=body, headers=json_type)
             for headers in (
                 {"X-Goog-Channel-ID": "x" * 5000, "X-Goog-Resource-State": "exists"},
                 {"X-Goog-Channel-ID": "zz", "X-Goog-Channel-Token": "%%%"},
             ):
-                answer = http.post(path, headers=headers)
-                report.saw(f"POST {path} (headers)", answer.status_code)
-            answer = http.post(path + "?validationToken=" + "%00" * 10)
-            report.saw(f"POST {path}?validationToken", answer.status_code)
+                report.send(http, f"POST {path} (headers)", method="POST", url=path, headers=headers)
+            url = path + "?validationToken=" + "%00" * 10
+            report.send(http, f"POST {path}?validationToken", method="POST", url=url)
 
 
 def malformed_everything(cluster: ChaosCluster) -> MalformedReport:

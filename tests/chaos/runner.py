@@ -26,7 +26,7 @@ Plan = Sequence[tuple[str, s.Scenario]]
 
 FULL_PLAN: Plan = (
     ("capture-kill-backfill", s.capture_kill_mid_backfill),
-    *((f"scoring-kill-{n}", s.scoring_kill) for n in range(1, 6)),
+    *((f"scoring-kill-{n}", s.scoring_kill()) for n in range(1, 6)),
     ("capture-kill-incremental-1", s.capture_kill_mid_incremental),
     ("capture-kill-incremental-2", s.capture_kill_mid_incremental),
     ("capture-kill-resync", s.capture_kill_mid_resync),
@@ -39,13 +39,14 @@ FULL_PLAN: Plan = (
     ("provider-revoked-credentials", s.provider_revoked),
     ("poison-records", s.poison_records),
     ("malformed-requests", s.malformed_requests),
-    ("scoring-kill-6", s.scoring_kill),
+    ("scoring-kill-6", s.scoring_kill()),
 )
 
 SHORT_PLAN: Plan = (
     ("capture-kill-backfill", s.capture_kill_mid_backfill),
-    ("scoring-kill", s.scoring_kill),
+    ("scoring-kill", s.scoring_kill(200)),
     ("broker-pause-4s", s.broker_pause(4)),
+    ("postgres-restart-1s", s.postgres_restart(1)),
     ("poison-records", s.poison_records),
 )
 
@@ -58,6 +59,7 @@ class ScenarioResult:
     comparison: Comparison
     recovery_sec: float
     problems: list[str] = field(default_factory=list)
+    details: str = ""
 
     @property
     def lost(self) -> int:
@@ -101,6 +103,7 @@ def run_plan(cluster: ChaosCluster, plan: Plan, *, recovery_timeout_sec: float =
                 results.append(result)
                 print(
                     f"   {injected.faults}: {comparison.describe()}; recovered in {recovery:.1f}s"
+                    + (f"; {injected.details}" if injected.details else "")
                     + (f"; PROBLEMS: {problems}" if problems else ""),
                     flush=True,
                 )
@@ -198,6 +201,8 @@ def write_report(run: RunResult, name: str = "chaos") -> bool:
     if run.peak_rss_mb:
         report.set_peak_rss(max(run.peak_rss_mb.values()))
     for r in run.scenarios:
+        if r.details:
+            report.note(f"{r.name}: {r.details}")
         if r.problems:
             report.note(f"{r.name}: {'; '.join(r.problems)}")
     return report.finish()

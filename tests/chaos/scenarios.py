@@ -39,6 +39,7 @@ class Injected:
     after_recovery: Callable[[], list[str]] | None = None
     # When the fault ended (resumed, restarted): recovery is measured from here.
     ended_at: float = field(default_factory=time.monotonic)
+    details: str = ""
 
 
 Scenario = Callable[[ChaosCluster, Workload], Injected]
@@ -135,18 +136,56 @@ def capture_kill_mid_incremental(cluster: ChaosCluster, workload: Workload) -> I
     return Injected(f"SIGKILL capture at {landed}/{added} new items", added, problems, ended_at=killed)
 
 
-def scoring_kill(cluster: ChaosCluster, workload: Workload) -> Injected:
+def scoring_kill(burst: int = 400) -> Scenario:
     """SIGKILL scoring at a random moment while CRM batches and new mail stream in, so the kill lands
     anywhere in its cycle: fetching, inside the transaction, between commit and offset commit."""
-    crm = Background(lambda: workload.send_crm_activity(400, batch=20))
-    added = workload.add_mail(10)
-    delay = workload.rng.uniform(0.2, 2.0)
-    time.sleep(delay)
-    cluster.kill("scoring")
-    killed = time.monotonic()
-    cluster.start_service("scoring")
-    events = crm.join() + added
-    return Injected(f"SIGKILL scoring {delay:.2f}s into a burst", events, ended_at=killed)
+
+    def scenario(cluster: ChaosCluster, workload: Workload) -> Injected:
+        crm = Background(lambda: workload.send_crm_activity(burst, batch=20))
+        added = workload.add_mail(10)
+        delay = workload.rng.uniform(0.2, 2.0)
+        time.sleep(delay)
+        acknowledged = workload.sent.total
+        applied = asyncio.run(_crm_applied(cluster))
+        cluster.kill("scoring")
+        killed = time.monotonic()
+        problems = _gateway_without_scoring(cluster)
+        cluster.start_service("scoring")
+        events = crm.join() + added
+        return Injected(
+            f"SIGKILL scoring {delay:.2f}s into a burst ({applied} CRM events applied, "
+            f">= {acknowledged} acknowledged)",
+            events,
+            problems,
+            ended_at=killed,
+        )
+
+    return scenario
+
+
+async def _crm_applied(cluster: ChaosCluster) -> int:
+    conn = await asyncpg.connect(cluster.database_url, timeout=5)
+    try:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM scoring.processed_events WHERE tenant_id = $1", TENANT
+        )
+        return int(count)
+    finally:
+        await conn.close()
+
+
+def _gateway_without_scoring(cluster: ChaosCluster) -> list[str]:
+    """With its upstream gone the gateway reports not-ready (check "scoring") and answers reads that
+    need scoring with 503 + Retry-After, never a 500; CRM ingest does not need scoring and goes on."""
+    problems = _readiness_flips(cluster, "scoring", expect=False, services=("gateway",))
+    answer = httpx.get(
+        f"{cluster.gateway_url}/v1/reps/rep-rep0001/score",
+        headers={"Authorization": f"Bearer {cluster.admin_key}"},
+        timeout=15,
+    )
+    if answer.status_code != 503 or "Retry-After" not in answer.headers:
+        problems.append(f"a score read without scoring answered {answer.status_code}, not 503 + Retry-After")
+    return problems
 
 
 # --- infrastructure -----------------------------------------------------------------------------
@@ -261,7 +300,12 @@ def malformed_requests(cluster: ChaosCluster, workload: Workload) -> Injected:
     for name in SERVICES:
         if not cluster.ready(name):
             problems.append(f"{name} not ready after the malformed requests")
-    return Injected(f"{report.requests} malformed requests ({_statuses(report.statuses)})", crm, problems)
+    return Injected(
+        f"{report.requests} malformed requests (REST, gRPC, webhooks)",
+        crm,
+        problems,
+        details=f"answers: {_statuses(report.statuses)}",
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -304,11 +348,16 @@ def _metric_sum(cluster: ChaosCluster, service: str, metric: str) -> int:
 
 
 def _readiness_flips(
-    cluster: ChaosCluster, check: str, *, expect: bool, timeout_sec: float = 15
+    cluster: ChaosCluster,
+    check: str,
+    *,
+    expect: bool,
+    timeout_sec: float = 15,
+    services: tuple[str, ...] = SERVICES,
 ) -> list[str]:
-    """Every service's /readyz must report the dependency's check as `expect` (and answer 503)."""
+    """Each service's /readyz must report the dependency's check as `expect` (and answer 503)."""
     problems = []
-    for name in SERVICES:
+    for name in services:
         deadline = time.monotonic() + timeout_sec
         while True:
             checks = cluster.readiness_checks(name)

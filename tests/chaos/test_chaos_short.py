@@ -1,8 +1,8 @@
 """The short chaos run inside `make test`: the platform as real processes on its own PostgreSQL and
-broker, a capture SIGKILL mid-backfill, a scoring SIGKILL mid-burst, a broker pause (every service's
-/readyz must report the broker down, then come back) and poison records on every topic; after each,
-nothing lost and nothing counted twice against the workload's ground truth. `make chaos` runs the
-full plan."""
+broker, a capture SIGKILL mid-backfill, a scoring SIGKILL mid-burst (the gateway must report scoring
+down and answer 503 meanwhile), a broker pause and a PostgreSQL restart (every service's /readyz must
+report the dependency down, then come back) and poison records on every topic; after each, nothing
+lost and nothing counted twice against the workload's ground truth. `make chaos` runs the full plan."""
 
 from __future__ import annotations
 
