@@ -33,6 +33,7 @@ from services.gateway.domain.principal import Role
 from services.gateway.operations import keys
 
 PEPPER = "chaos-pepper-not-a-secret-0123456789"
+TENANT = "acme"  # the tenant the workload runs as, in capture, scoring and the gateway
 SERVICES = ("scoring", "capture", "gateway")
 
 
@@ -288,8 +289,6 @@ class ChaosCluster:
     # --- bootstrap ------------------------------------------------------------------------------
 
     async def _issue_keys(self) -> tuple[str, str]:
-        from tests.chaos.workload import TENANT
-
         pool = await create_pool(self.database_url, schema=GATEWAY_SCHEMA, min_size=1, max_size=2)
         try:
             await key_store.create_tenant(pool, tenant_id=TENANT, name="Chaos")

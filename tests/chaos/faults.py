@@ -189,7 +189,9 @@ async def malformed_grpc(cluster: ChaosCluster, report: MalformedReport) -> None
     """Every method of the public gRPC service with bytes that are not its request message, with and
     without a key; INVALID_ARGUMENT or UNAUTHENTICATED are right, UNKNOWN or INTERNAL are not."""
     service = gateway_pb2.DESCRIPTOR.services_by_name["Groundtruth"]
-    payloads = (b"\xff\xff\xff\xff", b"\x0a\xff\xff\xff\xff\x0f", b"\x08" * 64)
+    # Each is unparseable (bad tag, oversized length, truncated field): a parseable request with only
+    # unknown fields would be a valid empty request, and some of those change state.
+    payloads = (b"\xff\xff\xff\xff", b"\x0a\xff\xff\xff\xff\x0f", b"\x0a\x10short")
     async with grpc.aio.insecure_channel(cluster.grpc_target("gateway")) as channel:
         for method in service.methods:
             path = f"/{service.full_name}/{method.name}"

@@ -33,6 +33,7 @@ FULL_PLAN: Plan = (
     ("broker-pause-30s", s.broker_pause(30)),
     ("postgres-restart-1", s.postgres_restart(5)),
     ("postgres-restart-2", s.postgres_restart(15)),
+    ("cold-start-without-postgres", s.cold_start_without_postgres),
     ("provider-429-storm", s.provider_throttle(429)),
     ("provider-503-burst", s.provider_throttle(503)),
     ("provider-expired-cursors", s.provider_expired_cursors),

@@ -137,27 +137,34 @@ def capture_kill_mid_incremental(cluster: ChaosCluster, workload: Workload) -> I
 
 
 def scoring_kill(burst: int = 400) -> Scenario:
-    """SIGKILL scoring at a random moment while CRM batches and new mail stream in, so the kill lands
-    anywhere in its cycle: fetching, inside the transaction, between commit and offset commit."""
+    """SIGKILL scoring in the middle of a burst of CRM batches and new mail: once a random share of
+    the burst is applied, plus a random fraction of a batch cycle, so the kill lands anywhere in it
+    (fetching, inside the transaction, between the database commit and the offset commit)."""
 
     def scenario(cluster: ChaosCluster, workload: Workload) -> Injected:
+        base = asyncio.run(_crm_applied(cluster))
+        share = workload.rng.uniform(0.1, 0.8)
         crm = Background(lambda: workload.send_crm_activity(burst, batch=20))
         added = workload.add_mail(10)
-        delay = workload.rng.uniform(0.2, 2.0)
-        time.sleep(delay)
-        acknowledged = workload.sent.total
-        applied = asyncio.run(_crm_applied(cluster))
+        deadline = time.monotonic() + 60
+        applied = base
+        while applied - base < share * burst and time.monotonic() < deadline:
+            time.sleep(0.01)
+            applied = asyncio.run(_crm_applied(cluster))
+        time.sleep(workload.rng.uniform(0.0, 0.3))
+        acknowledged = workload.sent.total + workload.accounts_sent
+        at_kill = asyncio.run(_crm_applied(cluster))
         cluster.kill("scoring")
         killed = time.monotonic()
         problems = _gateway_without_scoring(cluster)
         cluster.start_service("scoring")
         events = crm.join() + added
         return Injected(
-            f"SIGKILL scoring {delay:.2f}s into a burst ({applied} CRM events applied, "
-            f">= {acknowledged} acknowledged)",
+            f"SIGKILL scoring {applied - base}/{burst} into a CRM burst",
             events,
             problems,
             ended_at=killed,
+            details=f"at the kill, {max(acknowledged - at_kill, 0)} acknowledged CRM events were unapplied",
         )
 
     return scenario
@@ -231,6 +238,49 @@ def postgres_restart(hold_sec: float) -> Scenario:
         )
 
     return scenario
+
+
+def cold_start_without_postgres(cluster: ChaosCluster, workload: Workload) -> Injected:
+    """PostgreSQL is down and every service is SIGKILLed (the gateway too, with CRM batches in
+    flight) and started again: each must either exit with an error (for its supervisor to restart
+    it) or stay up and not ready; once PostgreSQL is back, fresh starts must become ready and the
+    store must hold the ground truth."""
+    crm = Background(lambda: workload.send_crm_activity(100, batch=10))
+    time.sleep(0.5)
+    cluster.stop_postgres()
+    outcomes = []
+    try:
+        for name in SERVICES:
+            cluster.kill(name)
+            cluster.start_service(name, wait_ready=False)
+        deadline = time.monotonic() + 30
+        for name in SERVICES:
+            process = cluster.services[name].process
+            assert process is not None
+            while process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            code = process.poll()
+            if code is None:
+                outcomes.append(f"{name} up, {'READY' if cluster.ready(name) else 'not ready'}")
+            else:
+                outcomes.append(f"{name} exited {code}")
+                cluster.services[name].process = None
+    finally:
+        cluster.start_postgres()
+    ended = time.monotonic()
+    problems = [o for o in outcomes if o.endswith("READY") or o.endswith("exited 0")]
+    for name in SERVICES:
+        if cluster.services[name].process is None:
+            cluster.start_service(name)
+    problems += _back_to_ready(cluster)
+    events = crm.join()
+    return Injected(
+        "PostgreSQL down; SIGKILL and start every service",
+        events,
+        problems,
+        ended_at=ended,
+        details="without PostgreSQL: " + ", ".join(outcomes),
+    )
 
 
 # --- provider faults ----------------------------------------------------------------------------

@@ -30,9 +30,9 @@ from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.domain.identity import activity_id
 from services.capture.domain.window import calendar_window
 from services.emulators.microsoft.org import CUSTOMER_DOMAINS
-from tests.chaos.cluster import ChaosCluster
+from tests.chaos.cluster import TENANT, ChaosCluster
 
-TENANT = "acme"
+__all__ = ["TENANT", "Workload"]
 CONNECTION = "chaos-microsoft"
 RETRYABLE = {429, 502, 503, 504}
 
@@ -65,6 +65,7 @@ class Workload:
         self.mailboxes = [f"rep{i:04d}@{self.domain}" for i in range(1, int(org["mailboxes"]) + 1)]
         self.sent = Sent()
         self.items_added = 0
+        self.accounts_sent = 0
         self._sequence = itertools.count(1)
         self._http = httpx.Client(timeout=15, trust_env=False)
 
@@ -98,6 +99,7 @@ class Workload:
             for n, domain in enumerate(CUSTOMER_DOMAINS)
         ]
         self.post_crm_events(accounts)
+        self.accounts_sent += len(accounts)
         self.register_capture()
 
     def register_capture(self) -> None:
