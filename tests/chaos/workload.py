@@ -160,8 +160,9 @@ class Workload:
 
     # --- CRM events through the gateway ---------------------------------------------------------
 
-    def send_crm_activity(self, count: int, *, batch: int = 50) -> int:
-        """`count` CRM events (logins and manual logs, unique content), in batches of `batch`."""
+    def send_crm_activity(self, count: int, *, batch: int = 50, pause_sec: float = 0.0) -> int:
+        """`count` CRM events (logins and manual logs, unique content), in batches of `batch`,
+        `pause_sec` apart (a plugin's steady stream rather than one burst)."""
         events: list[dict[str, Any]] = []
         tally: list[tuple[str, str]] = []
         base = datetime.now(UTC) - timedelta(days=2)
@@ -188,6 +189,8 @@ class Workload:
             self.post_crm_events(events[start : start + batch])
             for kind, rep in tally[start : start + batch]:
                 (self.sent.logins if kind == "login" else self.sent.manual_logs)[rep] += 1
+            if pause_sec:
+                time.sleep(pause_sec)
         return count
 
     def post_crm_events(self, events: list[dict[str, Any]], *, deadline_sec: float = 180.0) -> None:
