@@ -44,6 +44,8 @@ class Sent:
     logins: Counter[str] = field(default_factory=Counter)
     manual_logs: Counter[str] = field(default_factory=Counter)
     retries: int = 0
+    # What the gateway answered instead of 202 (status code, or "no answer"), before a retry.
+    refusals: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -211,8 +213,9 @@ class Workload:
                     return
                 if answer.status_code not in RETRYABLE and answer.status_code != 409:
                     raise AssertionError(f"CRM ingest answered {answer.status_code}: {answer.text}")
+                self.sent.refusals[str(answer.status_code)] += 1
             except httpx.TransportError:
-                pass
+                self.sent.refusals["no answer"] += 1
             if time.monotonic() > deadline:
                 raise TimeoutError("the gateway never acknowledged a CRM batch")
             self.sent.retries += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from tests.chaos.cluster import SERVICES, ChaosCluster
 from tests.chaos.scenarios.common import Background, Injected, Scenario, back_to_ready, readiness_flips
@@ -11,7 +12,9 @@ from tests.chaos.workload import Workload
 
 def broker_pause(hold_sec: float) -> Scenario:
     def scenario(cluster: ChaosCluster, workload: Workload) -> Injected:
-        crm = Background(lambda: workload.send_crm_activity(200, batch=20))
+        refused_before = Counter(workload.sent.refusals)
+        # A steady stream that spans the pause, so ingest requests meet the frozen broker.
+        crm = Background(lambda: workload.send_crm_activity(200, batch=10, pause_sec=hold_sec / 20))
         added = workload.add_mail(10)
         time.sleep(0.3)
         cluster.pause_broker()
@@ -24,7 +27,16 @@ def broker_pause(hold_sec: float) -> Scenario:
         ended = time.monotonic()
         problems += back_to_ready(cluster)
         events = crm.join() + added
-        return Injected(f"broker SIGSTOP {hold_sec:g}s, SIGCONT", events, problems, ended_at=ended)
+        # Not judged: a short pause is within the gateway's produce timeout, so it may just wait.
+        refused = workload.sent.refusals - refused_before
+        return Injected(
+            f"broker SIGSTOP {hold_sec:g}s, SIGCONT",
+            events,
+            problems,
+            ended_at=ended,
+            details="CRM ingest refusals while paused: "
+            + (", ".join(f"{k}: {v}" for k, v in refused.items()) or "none (it waited for the broker)"),
+        )
 
     return scenario
 
