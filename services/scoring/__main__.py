@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 
 from plumbing.lifecycle import run_until_signalled
 from plumbing.logs import configure_logging
 from services.scoring.app import run_migrations, serve
 from services.scoring.config import Settings
+
+# Collect the youngest generation every this many allocations (Python's default is 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def tune_garbage_collector() -> None:
+    """Ingest and rescoring allocate millions of short-lived objects (decoded events, rows, score
+    inputs) that reference counting frees, and next to no reference cycles. With the default
+    thresholds the cyclic collector still runs every 700 allocations and, every hundred runs or so,
+    walks every live object: measured at about a quarter of ingest time and a sixth of a full
+    rescore. Objects alive after startup (modules, protobuf descriptors) are frozen out of its walks,
+    and it runs far less often; the few cycles there are wait a little longer to be freed."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def main() -> None:
@@ -20,6 +35,7 @@ def main() -> None:
     if args.command == "migrate":
         asyncio.run(run_migrations(settings))
         return
+    tune_garbage_collector()
     run_until_signalled(lambda stop: serve(settings, stop))
 
 
