@@ -85,15 +85,16 @@ class RescoreService:
                     "SELECT requested_at FROM rescore_requests WHERE tenant_id = $1", tenant_id
                 )
                 marks = await read_dirty(conn, tenant_id)
-                # The reads run on other pool connections, at once: PostgreSQL works on them on the
-                # other core while this process scores (see `fetch_all`).
-                if full:
-                    background.append(asyncio.create_task(load_diagnostic_facts(self._pool, settings, as_of)))
+                # The reads run on other pool connections, at once (see `fetch_all`). The inputs come
+                # first, alone: scoring waits for them. The facts of team health and diagnostics
+                # are only needed after the scores are saved, so PostgreSQL computes them on the
+                # other core while this process scores and saves.
                 inputs = await load_rep_inputs(
                     self._pool, settings, as_of=as_of, reps=None if full else marks.reps
                 )
                 if full:
                     reps = [i.rep_id for i in inputs]
+                    background.append(asyncio.create_task(load_diagnostic_facts(self._pool, settings, as_of)))
                     background.append(
                         asyncio.create_task(load_team_health_facts(self._pool, settings, reps, as_of))
                     )
