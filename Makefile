@@ -10,12 +10,13 @@ GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
 	@echo "make test       install, generate code and run every test (what CI runs)"
 	@echo "make lint       ruff and mypy --strict"
+	@echo "make chaos      fault injection across the running platform (minutes); table + .bench/chaos.json"
 	@echo "make fmt        format the code"
 	@echo "make k8s-check  render every kustomization and validate it offline (also part of make test)"
 	@echo "make images     build the service images (needs a Docker engine)"
@@ -72,6 +73,12 @@ fmt: install
 # Ingest of >= 1M events against same-run ceilings, a 10,000-rep rescore and peak RSS (.bench/scoring.json).
 bench-scoring: install
 	$(BIN)/python -m tests.bench.scoring_bench $(BENCH_ARGS)
+
+# Fault injection across the running platform (tests/chaos): every service as a real process, SIGKILLs,
+# a paused broker, PostgreSQL restarts, provider faults, poison and malformed input; prints the table of
+# lost / duplicated / recovery per scenario and writes .bench/chaos.json. `make test` runs a short plan.
+chaos: install
+	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 
 typecheck: install
 	$(BIN)/mypy

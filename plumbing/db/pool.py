@@ -46,6 +46,12 @@ def is_transient_db_error(exc: BaseException) -> bool:
         return True
     if isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection" in str(exc).lower():
         return True
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # The client's protocol state on a connection the server dropped mid-operation ("cannot switch
+        # to state ...; another operation is in progress", "not connected"): seen when PostgreSQL
+        # restarts under a transaction. The pool replaces the connection; treating it as permanent
+        # would dead-letter valid records (found by tests/chaos).
+        return True
     if isinstance(exc, asyncpg.PostgresError):
         return getattr(exc, "sqlstate", None) in _TRANSIENT_SQLSTATES
     return isinstance(exc, TimeoutError)

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", action="append", default=[], metavar="NAME=PORT", help="provider-facing port"
     )
-    parser.add_argument("--profile", choices=["demo", "bench", "empty"], default="demo")
+    parser.add_argument("--profile", choices=["demo", "seeded", "bench", "empty"], default="demo")
     parser.add_argument("--mailboxes", type=int, default=3)
     parser.add_argument("--items", type=int, default=24, help="items per mailbox (mail and meetings)")
     parser.add_argument("--seed", type=int, default=7)

@@ -28,7 +28,10 @@ class EmulatorOptions:
 
     tls: TlsFiles
     host: str = "127.0.0.1"
-    profile: str = "demo"  # "demo" (the demo organisation, services/demo), "bench" (many), "empty"
+    # "demo" (the demo organisation, services/demo); "seeded" (a generic organisation of `mailboxes`
+    # with internal-only and private items among the customer ones); "bench" (customer items only);
+    # "empty".
+    profile: str = "demo"
     mailboxes: int = 3
     items_per_mailbox: int = 24
     seed: int = 7

@@ -31,7 +31,7 @@ from services.scoring.domain.ingest_plan import (
 )
 from services.scoring.domain.instants import US_PER_DAY
 from services.scoring.domain.matching import Candidates
-from services.scoring.domain.records import CrmRecord, ObjectType, email_domain
+from services.scoring.domain.records import CrmRecord, ObjectType, Version, email_domain
 from services.scoring.domain.tenant_settings import TenantSettings, settings_from_config
 from services.scoring.ports import IngestStore, IngestTransaction, WritePlan
 
@@ -60,6 +60,10 @@ class IngestService:
         self._store = store
         self._now_us = now_us
         self._horizon_us = rematch_horizon_days * US_PER_DAY
+        # The settings of each tenant's stored configuration version: building them from a large
+        # tenant's configuration (thousands of teams) took ~20 ms per batch. A version never changes
+        # content, so the entry is replaced only when the stored version moves.
+        self._settings: dict[str, tuple[Version, TenantSettings]] = {}
 
     async def apply(self, batch: Sequence[Decoded]) -> IngestSummary:
         tenants = sorted({event.tenant_id for event in batch})
@@ -95,8 +99,7 @@ class IngestService:
         settings: dict[str, TenantSettings] = {}
         rematch_domains: set[TenantKey] = set()
         for tenant in tenants:
-            stored_config = stored_configs.get(tenant)
-            before = settings_from_config(tenant, stored_config.update.config if stored_config else None)
+            before = self._stored_settings(tenant, stored_configs.get(tenant))
             new_config = configs.get(tenant)
             settings[tenant] = (
                 settings_from_config(tenant, new_config.update.config) if new_config else before
@@ -145,6 +148,16 @@ class IngestService:
             _seen(plan, (row.tenant_id, row.rep_id), row.occurred_us)
         await tx.write(plan)
         return IngestSummary(len(plan.activities), len(plan.rematched), len(fresh), skipped)
+
+    def _stored_settings(self, tenant: str, stored: StoredConfig | None) -> TenantSettings:
+        if stored is None:
+            return settings_from_config(tenant, None)
+        cached = self._settings.get(tenant)
+        if cached is not None and cached[0] == stored.version:
+            return cached[1]
+        settings = settings_from_config(tenant, stored.update.config)
+        self._settings[tenant] = (stored.version, settings)
+        return settings
 
 
 def _split(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import asyncpg
 
 from groundtruth.scoring.v1 import scoring_pb2
-from plumbing.db.pool import Connection
+from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_tenant_views import (
+    DuplicateGroup,
     activity_stats,
     duplicate_groups,
     field_gaps,
@@ -27,6 +32,7 @@ from services.scoring.domain.diagnostics import (
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.team_health import (
+    ActivityStats,
     HealthMetric,
     activity_metrics,
     milestone_dates,
@@ -73,23 +79,54 @@ def diagnostic_proto(d: Diagnostic) -> scoring_pb2.Diagnostic:
     )
 
 
+@dataclass(frozen=True)
+class TeamHealthFacts:
+    """What team health reads from the database: CRM use today and on each milestone reached, and
+    the snapshots stored on those milestones."""
+
+    groups: dict[str, list[str]]
+    current: dict[str, ActivityStats]
+    past: dict[date, dict[str, ActivityStats]]
+    stored: dict[tuple[str, date], scoring_pb2.TeamHealth]
+
+
+async def load_team_health_facts(
+    db: Connection | Pool, settings: TenantSettings, reps: Sequence[str], as_of: date
+) -> TeamHealthFacts:
+    """On a pool, the queries run at once on several connections (see `fetch_all`)."""
+    groups = {t.team_id: list(t.member_rep_ids) for t in settings.teams}
+    groups[TENANT] = sorted(reps)
+    milestones = [day for _, day in milestone_dates(settings) if day <= as_of]
+    snapshots_sql = (
+        "SELECT team_id, day, payload FROM team_health_snapshots "
+        "WHERE tenant_id = $1 AND day = ANY($2::date[])"
+    )
+    stats_and_snapshots = await _gather(
+        db,
+        *(activity_stats(db, settings.tenant_id, groups, day) for day in (as_of, *milestones)),
+        db.fetch(snapshots_sql, settings.tenant_id, milestones),
+    )
+    *stats, snapshots = stats_and_snapshots
+    return TeamHealthFacts(
+        groups,
+        stats[0],
+        dict(zip(milestones, stats[1:], strict=True)),
+        {(r["team_id"], r["day"]): scoring_pb2.TeamHealth.FromString(r["payload"]) for r in snapshots},
+    )
+
+
 async def refresh_team_health(
-    conn: Connection, settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date
+    conn: Connection,
+    settings: TenantSettings,
+    inputs: Sequence[RepInputs],
+    as_of: date,
+    facts: TeamHealthFacts | None = None,
 ) -> None:
     """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones."""
     by_rep = {i.rep_id: i for i in inputs}
-    groups = {t.team_id: list(t.member_rep_ids) for t in settings.teams}
-    groups[TENANT] = sorted(by_rep)
-    current = await activity_stats(conn, settings.tenant_id, groups, as_of)
-    milestones = [(days, day) for days, day in milestone_dates(settings) if day <= as_of]
-    past = {day: await activity_stats(conn, settings.tenant_id, groups, day) for _, day in milestones}
-    snapshots = await conn.fetch(
-        "SELECT team_id, day, payload FROM team_health_snapshots "
-        "WHERE tenant_id = $1 AND day = ANY($2::date[])",
-        settings.tenant_id,
-        [day for _, day in milestones],
-    )
-    stored = {(r["team_id"], r["day"]): scoring_pb2.TeamHealth.FromString(r["payload"]) for r in snapshots}
+    if facts is None:
+        facts = await load_team_health_facts(conn, settings, list(by_rep), as_of)
+    groups, current, past, stored = facts.groups, facts.current, facts.past, facts.stored
     rows = []
     for team_id, members in groups.items():
         pipeline = sum_pipelines(by_rep[m].pipeline for m in members if m in by_rep)
@@ -144,20 +181,47 @@ def _pipeline_on(
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class DiagnosticFacts:
+    """What diagnostics read from the database besides the scores."""
+
+    gaps: list[tuple[str, str, int, int]]
+    stages: list[tuple[str, str, int]]
+    histories: list[tuple[str, str, bool, list[str]]]
+    unknown: list[tuple[str, str, int]]
+    duplicates: list[DuplicateGroup]
+
+
+async def load_diagnostic_facts(
+    db: Connection | Pool, settings: TenantSettings, as_of: date
+) -> DiagnosticFacts:
+    """On a pool, the queries run at once on several connections (see `fetch_all`)."""
+    tenant = settings.tenant_id
+    gaps, stages, histories, unknown, duplicates = await _gather(
+        db,
+        field_gaps(db, settings),
+        open_by_stage(db, tenant),
+        stage_histories(db, tenant) if settings.stages else _nothing(),
+        unknown_addresses(db, settings, as_of - timedelta(days=settings.window_days - 1)),
+        duplicate_groups(db, tenant),
+    )
+    return DiagnosticFacts(gaps, stages, histories, unknown, duplicates)
+
+
 async def refresh_diagnostics(
     conn: Connection,
     settings: TenantSettings,
     scored: Sequence[tuple[RepInputs, RepScoreResult]],
     as_of: date,
     computed_at: datetime,
+    facts: DiagnosticFacts | None = None,
 ) -> int:
     """Replace the tenant's diagnostics; returns how many there are now."""
     by_rep = {i.rep_id: (i, r) for i, r in scored}
     teams = teams_of(settings, sorted(by_rep))
-    gaps = await field_gaps(conn, settings)
-    stages = await open_by_stage(conn, settings.tenant_id)
-    histories = await stage_histories(conn, settings.tenant_id) if settings.stages else []
-    unknown = await unknown_addresses(conn, settings, as_of - timedelta(days=settings.window_days - 1))
+    if facts is None:
+        facts = await load_diagnostic_facts(conn, settings, as_of)
+    gaps, stages, histories, unknown = facts.gaps, facts.stages, facts.histories, facts.unknown
     members_anywhere = {m for t in settings.teams for m in t.member_rep_ids}
     managers_only = frozenset(t.manager_rep_id for t in settings.teams) - members_anywhere
     found = rep_diagnostics(scored, managers_only)
@@ -168,7 +232,7 @@ async def refresh_diagnostics(
     unknown_by_rep = _by_rep((rep, (address, n)) for rep, address, n in unknown)
     for team in teams:
         members = sorted(set(team.member_rep_ids))
-        facts = TeamFacts(
+        team_facts = TeamFacts(
             team=team,
             fields=_friction(team.team_id, [g for m in members for g in gaps_by_rep.get(m, ())]),
             open_by_stage=_sum_by_key(s for m in members for s in stages_by_rep.get(m, ())),
@@ -179,11 +243,13 @@ async def refresh_diagnostics(
             ),
         )
         manager = by_rep.get(team.manager_rep_id, (None, None))[0]
-        found += team_diagnostics(settings, facts, [by_rep[m] for m in members if m in by_rep], manager)
-    groups = await duplicate_groups(conn, settings.tenant_id)
+        found += team_diagnostics(settings, team_facts, [by_rep[m] for m in members if m in by_rep], manager)
     found += duplicate_diagnostic(
         settings.tenant_id,
-        [(g.object_type, g.records[0].name or g.key, len(g.records), g.open_pipeline) for g in groups],
+        [
+            (g.object_type, g.records[0].name or g.key, len(g.records), g.open_pipeline)
+            for g in facts.duplicates
+        ],
     )
     async with conn.transaction():
         await conn.execute("DELETE FROM diagnostics WHERE tenant_id = $1", settings.tenant_id)
@@ -203,6 +269,17 @@ async def refresh_diagnostics(
             ],
         )
     return len(found)
+
+
+async def _gather(db: Connection | Pool, *reads: Awaitable[Any]) -> list[Any]:
+    """All at once on a pool (each read takes its own connection); in order on one connection."""
+    if isinstance(db, asyncpg.Pool):
+        return list(await asyncio.gather(*reads))
+    return [await read for read in reads]
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 def _by_rep(rows: Iterable[tuple[str, T]]) -> dict[str, list[T]]:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import grpc
+import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from groundtruth.activity.v1 import activity_pb2
@@ -187,7 +188,7 @@ async def run(args: argparse.Namespace, infra_dir: Path) -> bool:
         print(f"raw COPY: {copy_rate:,.0f} rows/s (no indexes: {plain_copy_rate:,.0f})", flush=True)
         del published.copy_rows[:]
 
-        ingest_rate, peak_mb, rescore_sec, rescored, relay_lag = await measure_service(
+        ingest_rate, peak_mb, rescore_sec, rescored, relay_lag, cpu = await measure_service(
             endpoints.kafka_bootstrap_servers, database_url, topics, published.events
         )
     ceiling = min(consume_rate, copy_rate)
@@ -199,12 +200,92 @@ async def run(args: argparse.Namespace, infra_dir: Path) -> bool:
         Figure(f"full rescore, {rescored:,} reps x {args.days} days", rescore_sec, "s", max_value=10.0)
     )
     report.add(Figure("matched feed on Kafka, after ingest", relay_lag, "s"))
+    if cpu.events:
+        report.add(Figure("ingest CPU, scoring process", cpu.service_sec * 1e6 / cpu.events, "us/event"))
+    if cpu.events and cpu.database_sec is not None:
+        report.add(
+            Figure("ingest CPU, its PostgreSQL backends", cpu.database_sec * 1e6 / cpu.events, "us/event")
+        )
     report.set_peak_rss(peak_mb)
     report.note(f"{published.events:,} events ({published.activities:,} activities, the rest CRM events)")
     report.note("ingest: first to last offset commit of the scoring process (startup excluded), both topics")
     report.note("background rescoring is paced out of the ingest window; the relays run, one page per")
     report.note("second while batches commit, and catch up after (the 'after ingest' row)")
+    for line in why_ingest(ingest_rate, 0.6 * ceiling, cpu):
+        report.note(line)
     return report.finish()
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds spent during the ingest window by the scoring process and by its PostgreSQL
+    backends (read from /proc when PostgreSQL runs on this machine), next to the window itself."""
+
+    events: int = 0
+    wall_sec: float = 0.0
+    service_sec: float = 0.0
+    database_sec: float | None = None
+    load_average: float = 0.0
+
+
+def process_cpu(pid: int) -> float:
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return float(times.user + times.system)
+
+
+async def backend_cpu(database_url: str) -> float | None:
+    """CPU seconds of the scoring service's PostgreSQL backends so far; None when not visible here."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        pids = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'groundtruth-scoring' "
+            "AND datname = current_database()"
+        )
+    finally:
+        await conn.close()
+    if not pids or not psutil.pid_exists(pids[0]["pid"]):
+        return None
+    return sum(process_cpu(r["pid"]) for r in pids)
+
+
+def why_ingest(rate: float, target: float, cpu: CpuUse) -> list[str]:
+    """Where the ingest window went, from the CPU the processes used in it: the evidence behind a miss."""
+    if not cpu.events or cpu.wall_sec <= 0:
+        return ["ingest window too short to account for its CPU (use more events)"]
+    busy = cpu.service_sec / cpu.wall_sec
+    lines = [
+        f"ingest window {cpu.wall_sec:.0f} s: the scoring process was on CPU {busy:.0%} of it "
+        f"({1e6 * cpu.service_sec / cpu.events:.0f} us per event)"
+        + (
+            f", its PostgreSQL backends {cpu.database_sec / cpu.wall_sec:.0%} of one core"
+            if cpu.database_sec is not None
+            else ""
+        )
+        + f"; load average {cpu.load_average:.1f} on {os.cpu_count()} cores"
+    ]
+    if rate >= target:
+        return lines
+    per_event = 1e6 * cpu.service_sec / cpu.events
+    cpu_bound = 1e6 / per_event
+    lines.append(
+        f"why missed: 0.6 x the ceiling is {target:,.0f} events/s, at most {1e6 / target:.0f} us of CPU per "
+        f"event; with a whole core to itself the service's {per_event:.0f} us per event allow at most "
+        f"{cpu_bound:,.0f} events/s"
+    )
+    if cpu_bound < target:
+        lines.append(
+            "the limit is the service's Python CPU per event (one core: asyncio is single-threaded): decode, "
+            "matching with explanations, counter deltas, row encoding (docs/scoring.md, Benchmark)"
+        )
+    if busy < 0.75:
+        lines.append(
+            "the process also waited a good part of the window, on PostgreSQL or for a core on a busy "
+            "machine (see the load average)"
+        )
+    return lines
 
 
 async def relay_catch_up(database_url: str) -> float:
@@ -227,7 +308,7 @@ async def relay_catch_up(database_url: str) -> float:
 
 async def measure_service(
     bootstrap: str, database_url: str, topics: Topics, total: int
-) -> tuple[float, float, float, int, float]:
+) -> tuple[float, float, float, int, float, CpuUse]:
     grpc_port, http_port = free_port(), free_port()
     group = f"scoring-{uuid.uuid4().hex[:6]}"
     env = {
@@ -245,11 +326,14 @@ async def measure_service(
     try:
         with RssSampler(process.pid, interval_sec=0.1) as rss:
             first_at = first_count = None
+            cpu_at_first = database_at_first = 0.0
             while True:
                 done = await committed(bootstrap, group, topics)
                 now = time.perf_counter()
                 if done and first_at is None:
                     first_at, first_count = now, done
+                    cpu_at_first = process_cpu(process.pid)
+                    database_at_first = await backend_cpu(database_url) or 0.0
                 if done >= total:
                     break
                 if process.returncode is not None:
@@ -257,6 +341,14 @@ async def measure_service(
                 await asyncio.sleep(0.2)
             assert first_at is not None and first_count is not None
             ingest_rate = (total - first_count) / max(now - first_at, 1e-9)
+            database_now = await backend_cpu(database_url)
+            cpu = CpuUse(
+                events=total - first_count,
+                wall_sec=now - first_at,
+                service_sec=process_cpu(process.pid) - cpu_at_first,
+                database_sec=None if database_now is None else database_now - database_at_first,
+                load_average=psutil.getloadavg()[0],
+            )
             ingest_peak_mb = rss.peak_mb
             print(f"ingest: {ingest_rate:,.0f} events/s (peak RSS {ingest_peak_mb:.0f} MB)", flush=True)
             relay_lag = await relay_catch_up(database_url)
@@ -273,7 +365,7 @@ async def measure_service(
                 f"(peak RSS {rss.peak_mb:.0f} MB)",
                 flush=True,
             )
-        return ingest_rate, rss.peak_mb, rescore_sec, answer.reps_scored, relay_lag
+        return ingest_rate, rss.peak_mb, rescore_sec, answer.reps_scored, relay_lag, cpu
     finally:
         process.terminate()
         try:

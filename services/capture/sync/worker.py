@@ -16,6 +16,9 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiokafka.errors import KafkaError
+
+from plumbing.db.pool import is_transient_db_error
 from services.capture.adapters.metrics import MailboxCounters
 from services.capture.adapters.secret_box import SecretsUnavailable
 from services.capture.domain.faults import (
@@ -58,6 +61,10 @@ def classify(exc: BaseException) -> FaultKind:
     for kind_type, kind in _FAULT_KINDS:
         if isinstance(exc, kind_type):
             return kind
+    # Our own storage or broker restarting under a stream (outside page delivery, which already
+    # wraps these) goes away by waiting: retry with backoff, never park the mailbox as rejected.
+    if isinstance(exc, KafkaError) or is_transient_db_error(exc):
+        return FaultKind.UNAVAILABLE
     return FaultKind.REJECTED  # an unclassified exception is a bug: surface it, do not retry fast
 
 

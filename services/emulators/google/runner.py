@@ -27,7 +27,7 @@ class GoogleRunnerEmulator:
 
     def __init__(self, options: EmulatorOptions) -> None:
         world = GoogleWorld(DOMAIN, seed=options.seed)
-        if options.profile == "bench":
+        if options.profile in ("bench", "seeded"):
             self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
         elif options.profile == "demo":
             # Imported here: the demo's adapters import the emulators.

@@ -297,8 +297,9 @@ def _from_options(options: EmulatorOptions) -> MicrosoftEmulator:
         from services.demo.story import story_for
 
         seed_microsoft(emulator, story_for(options.seed, options.today))
-    elif options.profile == "bench":
+    elif options.profile in ("bench", "seeded"):
         events = max(1, options.items_per_mailbox // 4)
+        bench = options.profile == "bench"
         emulator.seed(
             OrgSpec(
                 seed=options.seed,
@@ -306,8 +307,9 @@ def _from_options(options: EmulatorOptions) -> MicrosoftEmulator:
                 messages_per_mailbox=options.items_per_mailbox - events,
                 events_per_mailbox=events,
                 # The benchmark counts arrivals: every item of its organisation is customer activity.
-                internal_share=0.0,
-                private_share=0.0,
+                # "seeded" keeps internal-only and private items, which capture must drop.
+                internal_share=0.0 if bench else 0.15,
+                private_share=0.0 if bench else 0.1,
             )
         )
     return emulator

@@ -17,6 +17,7 @@ from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_ingest_writes import write_plan
 from services.scoring.adapters.pg_rows import (
     ACTIVITY_STATE_COLUMNS,
+    MATCH_RECORD_COLUMNS,
     activity_state_from_row,
     record_from_row,
 )
@@ -39,6 +40,7 @@ KEYED_LOOKUPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoi
 # Ends each per-key subquery: OFFSET 0 keeps PostgreSQL from flattening it into a join, so it runs
 # once per key as an index lookup whatever the (possibly stale) statistics say.
 _PER_KEY = "OFFSET 0"
+_MATCHED = MATCH_RECORD_COLUMNS
 
 
 def tenant_lock_key(tenant_id: str) -> int:
@@ -212,7 +214,7 @@ class PgIngestTransaction:
         found: list[CrmRecord] = []
         if emails:
             rows = await self._conn.fetch(
-                f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+                f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
                 "WHERE x.tenant_id = k.tenant_id AND x.email = k.value AND x.object_type = 'contact' "
                 f"AND NOT x.deleted {_PER_KEY}) r",
                 *_pairs(emails),
@@ -224,7 +226,7 @@ class PgIngestTransaction:
                 f"FROM {_TENANT_PAIRS} CROSS JOIN LATERAL "
                 "(SELECT tenant_id, account_crm_id FROM account_domains x "
                 f"WHERE x.tenant_id = k.tenant_id AND x.domain = k.value {_PER_KEY}) d) a "
-                "CROSS JOIN LATERAL (SELECT * FROM crm_records y WHERE y.tenant_id = a.tenant_id "
+                f"CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records y WHERE y.tenant_id = a.tenant_id "
                 "AND y.object_type = 'account' AND y.crm_id = a.account_crm_id AND NOT y.deleted "
                 f"{_PER_KEY}) r",
                 *_pairs(domains),
@@ -237,10 +239,10 @@ class PgIngestTransaction:
             return AccountRecords([], {})
         tenants, ids = _pairs(accounts)
         rows = await self._conn.fetch(
-            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
             "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'account' AND x.crm_id = k.value "
             f"{_PER_KEY}) r UNION ALL "
-            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM crm_records x "
+            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
             "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'opportunity' "
             f"AND x.account_crm_id = k.value AND NOT x.deleted {_PER_KEY}) r",
             tenants,

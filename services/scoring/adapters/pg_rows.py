@@ -38,30 +38,39 @@ def record_row(r: CrmRecord) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+# What matching reads of a record: every column but the free-form fields (the largest, and unused).
+MATCH_RECORD_COLUMNS = ", ".join(c for c in RECORD_COLUMNS if c not in ("fields", "name_key"))
+_OBJECT_TYPES = {t.value: t for t in ObjectType}  # a dict lookup: calling the enum is slow on hot paths
+_NO_ROLES = "[]"
+
+
 def record_from_row(row: asyncpg.Record, *, with_fields: bool = True) -> CrmRecord:
-    """`with_fields=False` skips the free-form fields (matching never reads them; parsing is costly)."""
+    """`with_fields=False` skips the free-form fields (matching never reads them; parsing is costly);
+    the row may then come from a `MATCH_RECORD_COLUMNS` select."""
+    created_at = row["created_at"]
+    roles = row["contact_roles"]
     return CrmRecord(
-        tenant_id=row["tenant_id"],
-        object_type=ObjectType(row["object_type"]),
-        crm_id=row["crm_id"],
-        version=(row["version_us"], row["version_event"]),
-        deleted=row["deleted"],
-        owner_rep_id=row["owner_rep_id"],
-        name=row["name"],
-        fields=json.loads(row["fields"]) if with_fields else {},
-        modified_us=datetime_to_us(row["modified_at"]),
-        created_us=datetime_to_us(row["created_at"]) if row["created_at"] else 0,
-        domains=tuple(row["domains"]),
-        email=row["email"],
-        account_crm_id=row["account_crm_id"],
-        stage=row["stage"],
-        amount=row["amount"],
-        currency=row["currency"],
-        close_date=row["close_date"],
-        is_closed=row["is_closed"],
-        is_won=row["is_won"],
-        next_step=row["next_step"],
-        contact_roles=tuple(ContactRole(c, r, p) for c, r, p in json.loads(row["contact_roles"])),
+        row["tenant_id"],
+        _OBJECT_TYPES[row["object_type"]],
+        row["crm_id"],
+        (row["version_us"], row["version_event"]),
+        row["deleted"],
+        row["owner_rep_id"],
+        row["name"],
+        json.loads(row["fields"]) if with_fields else {},
+        datetime_to_us(row["modified_at"]),
+        datetime_to_us(created_at) if created_at else 0,
+        tuple(row["domains"]),
+        row["email"],
+        row["account_crm_id"],
+        row["stage"],
+        row["amount"],
+        row["currency"],
+        row["close_date"],
+        row["is_closed"],
+        row["is_won"],
+        row["next_step"],
+        () if roles == _NO_ROLES else tuple(ContactRole(c, r, p) for c, r, p in json.loads(roles)),
     )
 
 

@@ -6,17 +6,20 @@ weeks) in one pass; Python never sees individual days, so a 10,000-rep tenant co
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import Any, TypeAlias
 
 import asyncpg
 
-from plumbing.db.pool import Connection
+from plumbing.db.pool import Connection, Pool
 from services.scoring.domain.instants import EPOCH, monday_of
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
 
+Statement: TypeAlias = tuple[str, tuple[Any, ...]]
 LOOKBACK_DAYS = 90  # how far back the last captured item is looked for
 _SUMS = (
     "items_synced", "emails_sent", "emails_received", "meetings", "external_matched", "logs_entered",
@@ -159,8 +162,17 @@ def _start(day: date) -> datetime:
     return EPOCH + timedelta(days=(day - EPOCH.date()).days)
 
 
+async def fetch_all(db: Connection | Pool, statements: Sequence[Statement]) -> list[list[asyncpg.Record]]:
+    """The rows of each statement. On a pool every statement gets its own connection and they run at
+    once (PostgreSQL works on them in parallel, on other cores than this process); on one connection
+    they run one after another. Each statement is its own snapshot either way, as before."""
+    if isinstance(db, asyncpg.Pool):
+        return list(await asyncio.gather(*(db.fetch(sql, *args) for sql, args in statements)))
+    return [await db.fetch(sql, *args) for sql, args in statements]
+
+
 async def load_rep_inputs(
-    conn: Connection, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
+    db: Connection | Pool, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
 ) -> list[RepInputs]:
     """Inputs of `reps` (every rep known to the tenant when None), as of the end of `as_of`."""
     tenant = settings.tenant_id
@@ -169,63 +181,52 @@ async def load_rep_inputs(
     select = ",\n    ".join(_totals_sql(b, 4 + 2 * i) for i, b in enumerate(buckets))
     bounds: list[date] = [d for b in buckets for d in (b.first, b.last)]
     lookback = as_of - timedelta(days=LOOKBACK_DAYS)
-    day_rows = await conn.fetch(
+    fresh_from = as_of - timedelta(days=6)
+    window_start = buckets[0].first
+    day_totals = (
         f"SELECT rep_id, max(day) FILTER (WHERE items_synced > 0) AS last_item_day,\n    {select}\n"
         f"FROM rep_days WHERE tenant_id = $1 AND day BETWEEN $2 AND ${4 + 2 * len(buckets)}\n"
         f"  AND (${5 + 2 * len(buckets)}::text[] IS NULL OR rep_id = ANY(${5 + 2 * len(buckets)}))\n"
-        "GROUP BY rep_id",
-        tenant, lookback, int(settings.threshold("bulk_burst_min_logs")), *bounds, as_of, wanted,
-    )  # fmt: skip
-    by_rep = {r["rep_id"]: r for r in day_rows}
-    fresh_from = as_of - timedelta(days=6)
-    pipeline_rows = await conn.fetch(
-        PIPELINE,
-        tenant,
-        fresh_from,
-        as_of,
-        list(settings.required_opportunity_fields),
-        wanted,
-        _start(fresh_from),
+        "GROUP BY rep_id"
     )
-    pipelines = {r["rep_id"]: r for r in pipeline_rows}
-    window_start = buckets[0].first
-    medians = {
-        r["rep_id"]: float(r["hours"])
-        for r in await conn.fetch(
-            MEDIAN_HOURS_TO_LOG, tenant, _start(window_start), _start(as_of + timedelta(days=1)), wanted
-        )
-    }
-    duplicates = {
-        r["rep_id"]: (r["owned"], r["duplicates"])
-        for r in await conn.fetch(DUPLICATE_RECORDS, tenant, wanted)
-    }
-    unknown = {
-        r["rep_id"]: r["unknown"]
-        for r in await conn.fetch(
-            UNKNOWN_CONTACTS,
-            tenant,
-            _start(window_start),
-            int(settings.threshold("unknown_contact_min_interactions")),
+    statements: list[Statement] = [
+        (day_totals, (
+            tenant, lookback, int(settings.threshold("bulk_burst_min_logs")), *bounds, as_of, wanted,
+        )),
+        (PIPELINE, (
+            tenant, fresh_from, as_of, list(settings.required_opportunity_fields), wanted,
+            _start(fresh_from),
+        )),
+        (MEDIAN_HOURS_TO_LOG, (
+            tenant, _start(window_start), _start(as_of + timedelta(days=1)), wanted,
+        )),
+        (DUPLICATE_RECORDS, (tenant, wanted)),
+        (UNKNOWN_CONTACTS, (
+            tenant, _start(window_start), int(settings.threshold("unknown_contact_min_interactions")),
             wanted,
-        )
-    }
-    first_seen = {
-        r["rep_id"]: r["first_seen_day"]
-        for r in await conn.fetch(
+        )),
+        (
             "SELECT rep_id, first_seen_day FROM reps "
             "WHERE tenant_id = $1 AND ($2::text[] IS NULL OR rep_id = ANY($2))",
-            tenant,
-            wanted,
-        )
-    }
+            (tenant, wanted),
+        ),
+        (
+            "SELECT rep_id, week_start, data_quality FROM rep_score_weeks "
+            "WHERE tenant_id = $1 AND week_start >= $2 AND ($3::text[] IS NULL OR rep_id = ANY($3))",
+            (tenant, buckets[2].first, wanted),
+        ),
+    ]  # fmt: skip
+    day_rows, pipeline_rows, median_rows, duplicate_rows, unknown_rows, rep_rows, week_rows = await fetch_all(
+        db, statements
+    )
+    by_rep = {r["rep_id"]: r for r in day_rows}
+    pipelines = {r["rep_id"]: r for r in pipeline_rows}
+    medians = {r["rep_id"]: float(r["hours"]) for r in median_rows}
+    duplicates = {r["rep_id"]: (r["owned"], r["duplicates"]) for r in duplicate_rows}
+    unknown = {r["rep_id"]: r["unknown"] for r in unknown_rows}
+    first_seen = {r["rep_id"]: r["first_seen_day"] for r in rep_rows}
     past_quality: dict[str, dict[date, float]] = {}
-    for r in await conn.fetch(
-        "SELECT rep_id, week_start, data_quality FROM rep_score_weeks "
-        "WHERE tenant_id = $1 AND week_start >= $2 AND ($3::text[] IS NULL OR rep_id = ANY($3))",
-        tenant,
-        buckets[2].first,
-        wanted,
-    ):
+    for r in week_rows:
         past_quality.setdefault(r["rep_id"], {})[r["week_start"]] = r["data_quality"]
     everyone = set(first_seen) | {
         m for t in settings.teams for m in (*t.member_rep_ids, t.manager_rep_id) if m

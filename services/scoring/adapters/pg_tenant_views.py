@@ -29,7 +29,7 @@ GROUP BY m.grp
 
 
 async def activity_stats(
-    conn: Connection, tenant_id: str, groups: Mapping[str, Sequence[str]], as_of: date
+    conn: Connection | Pool, tenant_id: str, groups: Mapping[str, Sequence[str]], as_of: date
 ) -> dict[str, ActivityStats]:
     """CRM use of each group of reps over the 28 days ending on `as_of`."""
     reps = [rep for members in groups.values() for rep in members]
@@ -79,7 +79,7 @@ async def field_gaps(conn: Connection | Pool, settings: TenantSettings) -> list[
     return [(r["rep_id"], r["field"], r["open"], r["empty"]) for r in rows]
 
 
-async def open_by_stage(conn: Connection, tenant_id: str) -> list[tuple[str, str, int]]:
+async def open_by_stage(conn: Connection | Pool, tenant_id: str) -> list[tuple[str, str, int]]:
     rows = await conn.fetch(
         "SELECT owner_rep_id, stage, count(*) AS n FROM crm_records WHERE tenant_id = $1 "
         "AND object_type = 'opportunity' AND NOT deleted AND NOT is_closed GROUP BY owner_rep_id, stage",
@@ -88,7 +88,7 @@ async def open_by_stage(conn: Connection, tenant_id: str) -> list[tuple[str, str
     return [(r["owner_rep_id"], r["stage"], r["n"]) for r in rows]
 
 
-async def stage_histories(conn: Connection, tenant_id: str) -> list[tuple[str, str, bool, list[str]]]:
+async def stage_histories(conn: Connection | Pool, tenant_id: str) -> list[tuple[str, str, bool, list[str]]]:
     """(owner, current stage, lost, stages ever seen) of opportunities seen in at least two stages."""
     rows = await conn.fetch(
         "SELECT r.owner_rep_id, r.stage, r.is_closed AND NOT r.is_won AS lost, array_agg(s.stage) AS seen "
@@ -112,7 +112,7 @@ WHERE NOT EXISTS (SELECT 1 FROM crm_records c WHERE c.tenant_id = $1 AND c.objec
 
 
 async def unknown_addresses(
-    conn: Connection, settings: TenantSettings, since: date
+    conn: Connection | Pool, settings: TenantSettings, since: date
 ) -> list[tuple[str, str, int]]:
     """(rep, address, interactions) for external people met or written to often who are no contact."""
     rows = await conn.fetch(

@@ -57,10 +57,13 @@ NO_MATCH = Match()
 _FIELD, _LINK = "\x1f", "\x1e"  # ASCII unit and record separators: never in ids or reasons
 
 
+_TYPE_NAMES = {t: t.value for t in ObjectType}  # `.value` on an enum member is slow on hot paths
+
+
 def encode_links(links: tuple[MatchLink, ...]) -> str:
     """A compact, lossless text form of the links, for storage."""
     return _LINK.join(
-        f"{link.object_type.value}{_FIELD}{link.crm_id}{_FIELD}{link.confidence!r}{_FIELD}{link.reason}"
+        f"{_TYPE_NAMES[link.object_type]}{_FIELD}{link.crm_id}{_FIELD}{link.confidence!r}{_FIELD}{link.reason}"
         for link in links
     )
 

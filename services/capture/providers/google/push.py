@@ -53,8 +53,9 @@ def parse_pubsub_push(body: bytes) -> GmailPush:
         # Documented as a string, observed as a number: accept both.
         history_id = int(notice["historyId"])
         address = str(notice["emailAddress"]).lower()
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise PushParseError(f"not a Gmail Pub/Sub push: {exc}") from exc
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as exc:
+        # RecursionError: JSON nested too deep for the decoder.
+        raise PushParseError(f"not a Gmail Pub/Sub push: {exc!r}"[:300]) from exc
     message_id = str(message.get("messageId") or message.get("message_id") or "")
     return GmailPush(address, history_id, message_id, str(envelope.get("subscription", "")))
 

@@ -44,7 +44,7 @@ async def _notifications(request: Request) -> list[dict[str, Any]] | Response:
         return PlainTextResponse("notification body too large", status_code=413)
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
         return PlainTextResponse("body is not JSON", status_code=400)
     value = body.get("value") if isinstance(body, dict) else None
     if not isinstance(value, list):
