@@ -18,7 +18,8 @@ from services.demo.process import demo_process
 from services.demo.settings import DEMO_SEED
 from services.demo.story import story_for
 from services.emulators.process import emulator_process
-from services.gateway.bootstrap import demo_admin_key, ensure_pepper
+from services.gateway.bootstrap import demo_keys, ensure_pepper
+from services.gateway.domain.principal import Role
 
 _log = logging.getLogger(__name__)
 
@@ -136,7 +137,16 @@ def run_platform(run_dir: Path) -> int:
                 return 0
             print(f"starting {service.name} ...", flush=True)
             supervisor.start(service)
-        admin_key = asyncio.run(demo_admin_key(endpoints.database_url, pepper))
+        story = story_for(DEMO_SEED, today)
+        team, rep = story.showcase()
+        admin, manager_key, rep_key = asyncio.run(
+            demo_keys(
+                endpoints.database_url,
+                pepper,
+                [(Role.ADMIN, None), (Role.MANAGER, team.manager_rep_id), (Role.REP, rep.rep_id)],
+            )
+        )
+        admin_key = admin.secret
         # The demo tenant's admin and CRM plugin: sets the tenant up through the gateway, pushes the
         # CRM history and keeps activity coming (services/demo).
         demo = demo_process(admin_key, today=today, capture_http_port=capture_http)
@@ -144,8 +154,18 @@ def run_platform(run_dir: Path) -> int:
         supervisor.start(demo)
         services.append(demo)
         _print_endpoints(endpoints, services, supervisor, admin_key)
-        story = story_for(DEMO_SEED, today)
-        print("\n".join(banner_lines(story, rest_url=_rest_url(), admin_key=admin_key)), flush=True)
+        print(
+            "\n".join(
+                banner_lines(
+                    story,
+                    rest_url=_rest_url(),
+                    admin_key=admin_key,
+                    manager_key=manager_key.secret,
+                    rep_key=rep_key.secret,
+                )
+            ),
+            flush=True,
+        )
         supervisor.watch(services, stop_requested)
         return 0
     finally:

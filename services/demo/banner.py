@@ -7,7 +7,9 @@ from collections import Counter
 from services.demo.story import DemoStory
 
 
-def banner_lines(story: DemoStory, *, rest_url: str, admin_key: str) -> list[str]:
+def banner_lines(
+    story: DemoStory, *, rest_url: str, admin_key: str, manager_key: str = "", rep_key: str = ""
+) -> list[str]:
     organisation = story.organisation
     lines = [
         f"  demo tenant '{story.tenant_id}': {len(organisation.teams)} teams, {len(story.reps)} reps, "
@@ -18,8 +20,15 @@ def banner_lines(story: DemoStory, *, rest_url: str, admin_key: str) -> list[str
         kinds = Counter(r.archetype.value for r in team.members)
         mix = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         lines.append(f"    {team.name:<17} ({team.provider.value}, manager {team.manager_rep_id}): {mix}")
+    web = rest_url.removesuffix("/v1") + "/"
+    team, rep = story.showcase()
+    lines += ["", f"  See it: open {web} and paste one of these keys (new each run):"]
+    if manager_key:
+        lines.append(f"    manager of {team.name} ({team.manager_rep_id}), team dashboard: {manager_key}")
+    if rep_key:
+        lines.append(f"    rep {rep.name} ({rep.rep_id}, {rep.archetype.value}), My day: {rep_key}")
     lines += [
-        f"  demo tenant admin key (new each run): {admin_key}",
+        f"    admin of tenant '{story.tenant_id}', every team and the admin API: {admin_key}",
         f"  scores: curl -H 'Authorization: Bearer {admin_key}' {rest_url}/scores?team_id="
         f"{organisation.teams[0].team_id}",
         "  scores appear within about a minute, while capture backfills the mailboxes (docs/demo.md)",

@@ -27,8 +27,10 @@ from services.demo.organisation import (
     DemoOrganisation,
     DemoRep,
     DemoSpec,
+    DemoTeam,
     Provider,
 )
+from services.scoring.synthetic.organisation import Archetype
 
 CRM_SOURCE = "demo-crm"
 _TOPICS = (
@@ -87,6 +89,12 @@ class DemoStory:
     @property
     def reps(self) -> list[DemoRep]:
         return self.organisation.reps
+
+    def showcase(self) -> tuple[DemoTeam, DemoRep]:
+        """Whom a newcomer signs in as: the first team (its manager's dashboard) and its first
+        adopter (a rep view with meetings, logging and a score worth explaining)."""
+        team = self.organisation.teams[0]
+        return team, next(r for r in team.members if r.archetype is Archetype.ADOPTER)
 
     def items_of(self, rep_id: str) -> list[MailboxItem]:
         return [i for i in self.mailbox_items if i.rep_id == rep_id]

@@ -126,3 +126,15 @@ def test_the_banner_names_every_team_its_manager_and_the_key(story: DemoStory) -
     assert "24 reps" in text and "60 days" in text and "gt_k_s" in text
     for team in story.organisation.teams:
         assert team.name in text and team.manager_rep_id in text and team.provider.value in text
+
+
+def test_the_banner_says_where_to_click_and_which_key_opens_which_view(story: DemoStory) -> None:
+    lines = banner_lines(
+        story, rest_url="http://127.0.0.1:8080/v1", admin_key="gt_a", manager_key="gt_m", rep_key="gt_r"
+    )
+    team, rep = story.showcase()
+    assert any("open http://127.0.0.1:8080/ " in line for line in lines)
+    manager_line = next(line for line in lines if line.endswith("gt_m"))
+    assert team.manager_rep_id in manager_line and "dashboard" in manager_line
+    rep_line = next(line for line in lines if line.endswith("gt_r"))
+    assert rep.rep_id in rep_line and rep.archetype.value == "adopter" and rep in team.members
