@@ -73,7 +73,9 @@ def resolve(env: dict[str, EnvSource], secret_placeholder: str = "placeholder") 
     plain: dict[str, str] = {}
     for name, source in env.items():
         if source.kind == "secret":
-            plain[name] = "5432" if source.key == "port" else f"{secret_placeholder}-{source.key}"
+            # Padded to 40 characters: secrets such as signing keys have a minimum length.
+            placeholder = f"{secret_placeholder}-{source.key}".ljust(40, "x")
+            plain[name] = "5432" if source.key == "port" else placeholder
         else:
             plain[name] = source.value
     for name, source in env.items():

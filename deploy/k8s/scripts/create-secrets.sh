@@ -13,6 +13,8 @@
 #                            secret unreadable: back it up.
 # groundtruth-gateway        api-key-pepper: the key API keys are hashed under (HMAC-SHA256). Rotating it
 #                            invalidates every issued API key.
+#                            token-signing-key: signs the web pages' short-lived tokens; rotating it
+#                            only ends the current tokens (optional: derived from the pepper if absent).
 set -euo pipefail
 namespace="${1:?usage: $0 NAMESPACE}"
 
@@ -45,5 +47,6 @@ if exists groundtruth-gateway; then
 else
     kubectl create secret generic groundtruth-gateway --namespace "$namespace" \
         --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
+        --from-literal=token-signing-key="$(openssl rand -hex 32)" \
         --dry-run=client -o yaml | kubectl apply -f -
 fi
