@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from plumbing.embedded.process import free_port, terminate
+from groundtruth.capture.v1 import capture_pb2_grpc
+from plumbing.embedded.process import free_port
 from services.capture.adapters.secret_box import new_key
 from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
-from services.scoring.app import running_scoring
-from tests.conftest import eventually
 from tests.integration.capture.google_rig import TENANT, expected, register_google
-from tests.integration.capture.harness import admin_client, statuses, tailing
-from tests.integration.capture.test_restart_mid_backfill import grpc_serving, scoring_rows, start_capture
+from tests.integration.capture.restart import kill_mid_backfill_and_restart
 from tests.integration.conftest import Isolated
-from tests.integration.platform import scoring_settings
 
 pytestmark = pytest.mark.integration
 MAILBOXES = [f"{u}@{DOMAIN}" for u in ("ana.reyes", "ben.okafor", "cora.lindqvist", "dev.patel")]
@@ -59,45 +55,18 @@ async def test_sigkill_mid_google_backfill_loses_nothing_and_duplicates_nothing(
     wanted = set().union(*(expected(emulator, m) for m in MAILBOXES))
     grpc_port = free_port()
     env = capture_env(isolated, emulator, key=new_key(), grpc_port=grpc_port)
-    async with (
-        tailing(isolated.bootstrap_servers, isolated.topics.activity_captured) as tail,
-        running_scoring(scoring_settings(isolated, group="scoring-google-restart")),
-    ):
-        first = start_capture(env, tmp_path / "capture-1.log")
-        try:
-            await eventually(lambda: grpc_serving(grpc_port), timeout_sec=90, interval_sec=0.1)
-            async with admin_client(grpc_port) as admin:
-                await register_google(admin, emulator, MAILBOXES)
 
-            async def partway() -> bool:
-                return len(tail.records) >= len(wanted) // 3
+    async def register_all(admin: capture_pb2_grpc.CaptureAdminAsyncStub) -> None:
+        await register_google(admin, emulator, MAILBOXES)
 
-            await eventually(partway, timeout_sec=30, interval_sec=0.01)
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(timeout=10)
-        before_crash = {r.activity.id for r in tail.records}
-        assert 0 < len(before_crash) < len(wanted), "the crash did not land in the middle of the backfill"
-
-        second = start_capture(env, tmp_path / "capture-2.log")
-        try:
-
-            async def complete() -> bool:
-                rows = await scoring_rows(isolated.database_url, TENANT)
-                return {r["id"] for r in rows} == wanted
-
-            await eventually(complete, timeout_sec=60, interval_sec=0.2)
-            async with admin_client(grpc_port) as admin:
-                states = {s.state for s in (await statuses(admin, TENANT)).values()}
-                assert states == {"idle"}, states
-        finally:
-            terminate(second, timeout_sec=15)
-
-    rows = await scoring_rows(isolated.database_url, TENANT)
+    run = await kill_mid_backfill_and_restart(
+        isolated, env, grpc_port=grpc_port, register=register_all, wanted=wanted, tenant=TENANT,
+        group="scoring-google-restart", logs=tmp_path,
+    )  # fmt: skip
+    rows, before_crash = run.rows, run.before_crash
     assert len(rows) == len(wanted) == len({r["id"] for r in rows})
     assert not any(r["is_deletion"] for r in rows)
-    published = [r.activity.id for r in tail.records]
-    republished = len(published) - len(set(published))
+    republished = len(run.published) - len(set(run.published))
     bound = len(MAILBOXES) * 2 * PAGE_SIZE  # at most the page in flight of every stream
     print(
         f"google restart mid-backfill: {len(before_crash)} of {len(wanted)} activities published before "
