@@ -153,7 +153,7 @@ def run_platform(run_dir: Path) -> int:
         print(f"starting {demo.name} ...", flush=True)
         supervisor.start(demo)
         services.append(demo)
-        _print_endpoints(endpoints, services, supervisor, admin_key)
+        _print_endpoints(endpoints, services, supervisor)
         print(
             "\n".join(
                 banner_lines(
@@ -176,7 +176,7 @@ def run_platform(run_dir: Path) -> int:
 
 
 def _print_endpoints(
-    endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor, admin_key: str
+    endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor
 ) -> None:
     pg = "embedded" if endpoints.embedded_postgres else "external"
     kafka = "embedded tansu" if endpoints.embedded_broker else "external"

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from groundtruth.crm.v1 import crm_pb2
 from services.demo.organisation import DemoRep
-from services.demo.story import DemoStory, ItemKind, MailboxItem, as_plugin_event
+from services.demo.story import CRM_SOURCE, DemoStory, ItemKind, MailboxItem, as_plugin_event
 from services.scoring.synthetic import events as ev
 from services.scoring.synthetic.organisation import STAGES, Archetype
 
@@ -130,6 +130,6 @@ class LiveStory:
         record.modified_at.CopyFrom(ev.timestamp(now))
         record.modified_by_rep_id = rep.rep_id
         deal.latest = record
-        event = crm_pb2.CrmEvent(rep_id=rep.rep_id, occurred_at=ev.timestamp(now), source="demo-crm")
+        event = crm_pb2.CrmEvent(rep_id=rep.rep_id, occurred_at=ev.timestamp(now), source=CRM_SOURCE)
         event.record_upserted.CopyFrom(record)
         return event

@@ -6,7 +6,6 @@ system-wide.
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +17,6 @@ class TlsFiles:
     ca_path: Path
     cert_path: Path
     key_path: Path
-
-    def client_context(self) -> ssl.SSLContext:
-        """An SSL context that trusts exactly this CA (for test clients)."""
-        return ssl.create_default_context(cafile=str(self.ca_path))
 
 
 def issue_tls(directory: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:

@@ -117,9 +117,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 settings.topics.scores,
                 max_entries=settings.score_view_max_entries,
             )
-            view_stop = asyncio.Event()
-            stack.callback(view_stop.set)
-            await stack.enter_async_context(_background(score_view.run(view_stop), "gateway-score-view"))
+            await stack.enter_async_context(_background(score_view.run(), "gateway-score-view"))
         gateway = Gateway(
             pool=pool,
             scoring=scoring,

@@ -32,7 +32,7 @@ from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.migrations import migrate
 from plumbing.db.pool import create_pool
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
-from plumbing.embedded.process import free_port, port_open, spawn, terminate
+from plumbing.embedded.process import free_port, spawn, terminate, wait_for_port
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.gateway.app import MIGRATIONS, SCHEMA
@@ -71,7 +71,7 @@ def reads(make: Callable[[str], bytes], rep_ids: list[str]) -> Callable[[int | N
     return over
 
 
-async def seed_scoring(bootstrap: str, database_url: str, topics: Topics, env: dict[str, str]) -> list[str]:
+async def seed_scoring(bootstrap: str, topics: Topics, env: dict[str, str]) -> list[str]:
     """Publish a 500-rep organisation, wait until scoring consumed it all, rescore; the rep ids."""
     org = Organisation(OrganisationSpec(tenant_id=BENCH_TENANT, reps=REPS, days=28))
     published = await publish(bootstrap, topics, org)
@@ -144,14 +144,6 @@ async def _wait_ready(url: str, timeout_sec: float = 60) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise TimeoutError(f"{url} not ready")
-
-
-async def _wait_port(port: int, timeout_sec: float = 30) -> None:
-    deadline = time.monotonic() + timeout_sec
-    while not port_open("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"nothing listens on {port}")
-        await asyncio.sleep(0.1)
 
 
 async def _ingest_load(port: int, key: str) -> LoadResult:
@@ -268,8 +260,8 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
     try:
         await _wait_ready(f"http://127.0.0.1:{ports['scoring_http']}/readyz")
         await _wait_ready(f"http://127.0.0.1:{ports['http']}/readyz")
-        rep_ids = await seed_scoring(endpoints.kafka_bootstrap_servers, database_url, topics, env)
-        await _wait_port(ports["bare_http"])
+        rep_ids = await seed_scoring(endpoints.kafka_bootstrap_servers, topics, env)
+        wait_for_port("127.0.0.1", ports["bare_http"], timeout_sec=30, process=bare)
         pool = await create_pool(database_url, schema="gateway", min_size=1, max_size=2)
         await keys.create_tenant(pool, pepper=PEPPER.encode(), tenant_id=BENCH_TENANT, name="Bench")
         plugin = await keys.issue_key(

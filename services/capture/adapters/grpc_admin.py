@@ -169,8 +169,7 @@ class CaptureAdminServicer(capture_pb2_grpc.CaptureAdminServicer):
                 credential["public_certificate_pem"] = cert.public_certificate_pem
         else:
             raise check.Invalid("a credential is required: client_secret or certificate")
-        record = await store.register_connection(
-            self._pool,
+        return await self._register(
             connection_id=connection_id,
             tenant_id=tenant,
             provider=activity_pb2.PROVIDER_MICROSOFT,
@@ -178,10 +177,6 @@ class CaptureAdminServicer(capture_pb2_grpc.CaptureAdminServicer):
             directory_tenant_id=directory,
             client_id=client,
         )
-        if record is None:
-            raise _Abort(grpc.StatusCode.ALREADY_EXISTS, f"connection_id {connection_id!r} is already in use")
-        await self._engine.reconcile()
-        return _connection(record)
 
     @_rpc
     async def RegisterGoogleConnection(
@@ -192,8 +187,7 @@ class CaptureAdminServicer(capture_pb2_grpc.CaptureAdminServicer):
         key = check.service_account_key(request.service_account_key_json)
         _pem_private_key(key["private_key"], "service_account_key_json.private_key")
         workspace = check.domain(request.workspace_domain, "workspace_domain")
-        record = await store.register_connection(
-            self._pool,
+        return await self._register(
             connection_id=connection_id,
             tenant_id=tenant,
             provider=activity_pb2.PROVIDER_GOOGLE,
@@ -202,6 +196,20 @@ class CaptureAdminServicer(capture_pb2_grpc.CaptureAdminServicer):
             ),
             workspace_domain=workspace,
             service_account_email=key["client_email"].lower(),
+        )
+
+    async def _register(
+        self, *, connection_id: str, tenant_id: str, provider: int, credential: bytes, **details: str
+    ) -> capture_pb2.Connection:
+        """Store (or re-register) a connection and reconcile the engine; an id held by another tenant or
+        provider is ALREADY_EXISTS. `details` are the provider's own columns (store.register_connection)."""
+        record = await store.register_connection(
+            self._pool,
+            connection_id=connection_id,
+            tenant_id=tenant_id,
+            provider=provider,
+            credential=credential,
+            **details,
         )
         if record is None:
             raise _Abort(grpc.StatusCode.ALREADY_EXISTS, f"connection_id {connection_id!r} is already in use")

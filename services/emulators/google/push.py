@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import logging
-import secrets
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -206,7 +205,3 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def new_resource_id() -> str:
-    return secrets.token_urlsafe(20)

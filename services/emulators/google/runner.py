@@ -26,21 +26,22 @@ class GoogleRunnerEmulator:
     name = "google"
 
     def __init__(self, options: EmulatorOptions) -> None:
-        world = GoogleWorld(DOMAIN, seed=options.seed)
-        if options.profile in ("bench", "seeded"):
-            self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
-        elif options.profile == "demo":
+        self._key_path = options.state_dir / "google-key.json"
+        if options.profile == "demo":
             # Imported here: the demo's adapters import the emulators.
             from services.demo.adapters.emulators import google_world, reuse_service_account_key
             from services.demo.story import story_for
 
             world = google_world(story_for(options.seed, options.today))
-            reuse_service_account_key(world, options.state_dir / "google-key.json")
+            reuse_service_account_key(world, self._key_path)
             self.reps = [r for r in world.users() if r in world.mailboxes]
         else:
+            # Built only here: a world makes a 2048-bit service-account key.
+            world = GoogleWorld(DOMAIN, seed=options.seed)
             self.reps = []
+            if options.profile in ("bench", "seeded"):
+                self.reps = seed_bench(world, reps=options.mailboxes, items_per_rep=options.items_per_mailbox)
         self.emulator = GoogleEmulator(world, host=options.host, port=options.ports.get("google", 0))
-        self._key_path = options.state_dir / "google-key.json"
 
     async def start(self) -> None:
         await self.emulator.start()

@@ -101,9 +101,6 @@ class Mailbox:
         prefix = "AAMkMsg" if kind == "message" else "AAMkEvt"
         return f"{prefix}{uuid.uuid5(uuid.NAMESPACE_URL, self.user_id).hex[:12]}{next(self._ids):07d}"
 
-    def items_in(self, folder: str) -> list[Item]:
-        return sorted((i for i in self.items.values() if i.folder == folder), key=lambda i: i.created_seq)
-
 
 @dataclass
 class App:

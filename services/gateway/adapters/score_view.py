@@ -18,7 +18,6 @@ erasure publishes arrives, so an older score still in flight cannot bring an era
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -104,17 +103,16 @@ class ScoreView:
     def evict(self, tenant_id: str, rep_id: str) -> None:
         self.table.evict((tenant_id, rep_id))
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Follow the topic until `stop`; a broker outage is retried (reads fall back meanwhile)."""
-        while not stop.is_set():
+    async def run(self) -> None:
+        """Follow the topic until cancelled; a broker outage is retried (reads fall back meanwhile)."""
+        while True:
             try:
-                await self._follow(stop)
+                await self._follow()
             except Exception as exc:
                 _log.warning("score view consumer failed, restarting", extra={"error": repr(exc)})
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=2.0)
+                await asyncio.sleep(2.0)
 
-    async def _follow(self, stop: asyncio.Event) -> None:
+    async def _follow(self) -> None:
         consumer = AIOKafkaConsumer(
             self._topic,
             bootstrap_servers=self._bootstrap,
@@ -125,7 +123,7 @@ class ScoreView:
         )
         await consumer.start()
         try:
-            while not stop.is_set():
+            while True:
                 batches: dict[Any, list[Any]] = await consumer.getmany(timeout_ms=500, max_records=5000)
                 for records in batches.values():
                     for record in records:

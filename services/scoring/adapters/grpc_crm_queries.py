@@ -35,7 +35,7 @@ from services.scoring.adapters.proto_mapping import timestamp
 from services.scoring.domain.forecast import forecast_accuracy
 from services.scoring.domain.instants import us_to_datetime
 from services.scoring.domain.records import CrmRecord
-from services.scoring.domain.tenant_settings import effective_config
+from services.scoring.domain.tenant_settings import effective_config, settings_from_config
 
 FEED_DEFAULT_PAGE = 100
 FEED_MAX_PAGE = 1000
@@ -184,8 +184,7 @@ class CrmQueries:
         """The latest configuration the CRM sent, with every default filled in (version 0: none yet)."""
         await require_ids(context, tenant_id=request.tenant_id)
         stored = await stored_config(self._pool, request.tenant_id)
-        settings = await load_settings(self._pool, request.tenant_id)
-        return effective_config(settings, stored)
+        return effective_config(settings_from_config(request.tenant_id, stored), stored)
 
 
 def _summary(record: CrmRecord) -> scoring_pb2.CrmRecordSummary:

@@ -121,9 +121,8 @@ async def unknown_addresses(
         EPOCH + timedelta(days=(since - EPOCH.date()).days),
         int(settings.threshold("unknown_contact_min_interactions")),
     )
-    internal = settings.internal_domains
     return [
-        (r["rep_id"], r["address"], r["n"]) for r in rows if r["address"].rpartition("@")[2] not in internal
+        (r["rep_id"], r["address"], r["n"]) for r in rows if not settings.is_internal_address(r["address"])
     ]
 
 

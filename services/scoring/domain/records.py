@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -62,40 +62,9 @@ class CrmRecord:
     def key(self) -> RecordKey:
         return (self.tenant_id, self.object_type, self.crm_id)
 
-    @property
-    def is_open_opportunity(self) -> bool:
-        return self.object_type is ObjectType.OPPORTUNITY and not self.deleted and not self.is_closed
-
-    def field_filled(self, name: str) -> bool:
-        """A required field counts as filled when the CRM sent a non-blank value for it.
-
-        The standard columns we mirror separately (next step, close date, amount, stage) count too,
-        under their Salesforce-style API names, so a tenant can require them by those names.
-        """
-        value = self.fields.get(name)
-        if value is not None:
-            return bool(value.strip())
-        standard = {
-            "NextStep": self.next_step,
-            "CloseDate": self.close_date.isoformat() if self.close_date else "",
-            "Amount": str(self.amount) if self.amount else "",
-            "StageName": self.stage,
-        }
-        return bool(standard.get(name, "").strip())
-
 
 def newer(candidate: Version, current: Version | None) -> bool:
     return current is None or candidate > current
-
-
-def latest_records(records: Iterable[CrmRecord]) -> dict[RecordKey, CrmRecord]:
-    """The winning version of each record among `records` (deleted or not)."""
-    latest: dict[RecordKey, CrmRecord] = {}
-    for record in records:
-        current = latest.get(record.key)
-        if current is None or record.version > current.version:
-            latest[record.key] = record
-    return latest
 
 
 def email_domain(address: str) -> str:

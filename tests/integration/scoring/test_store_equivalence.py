@@ -57,7 +57,10 @@ async def test_concurrent_batches_of_one_tenant_never_interleave_feed_positions(
     last = await scoring_pool.fetch("SELECT tenant_id, last_sequence FROM feed_positions ORDER BY 1")
     positions = await feed_positions(scoring_pool)
     for row in last:
-        assert max(positions[row["tenant_id"]]) <= row["last_sequence"]
+        taken = positions[row["tenant_id"]]
+        assert max(taken) <= row["last_sequence"]
+        # Interleaved transactions would hand one position to two activities.
+        assert len(set(taken)) == len(taken), "a feed position was given twice"
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))

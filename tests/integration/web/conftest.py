@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from services.gateway.bootstrap import demo_keys
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
-from services.scoring.synthetic.organisation import Archetype
 from tests.integration.conftest import Isolated
 from tests.integration.demo import running_demo
-from tests.integration.platform import Platform
+from tests.integration.platform import TEST_API_KEY_PEPPER, Platform
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 CHROMIUM_ARGS = [
@@ -50,18 +49,6 @@ class DashboardPlatform:
         return {"Authorization": f"Bearer {self.keys[role]}"}
 
 
-async def _issue_keys(platform: Platform, tenant_id: str, *, manager: str, rep: str) -> dict[Role, str]:
-    gw = platform.gateway.gateway
-    issued: dict[Role, str] = {}
-    for role, rep_id in ((Role.ADMIN, None), (Role.MANAGER, manager), (Role.REP, rep), (Role.PLUGIN, None)):
-        created = await keys.issue_key(
-            gw.pool, pepper=gw.pepper, tenant_id=tenant_id, name=f"web {role}", role=role,
-            rep_id=rep_id, created_by="test",
-        )  # fmt: skip
-        issued[role] = created.plaintext
-    return issued
-
-
 @pytest.fixture(scope="module")
 async def dashboard_platform(
     isolated: Isolated, tmp_path_factory: pytest.TempPathFactory
@@ -70,14 +57,20 @@ async def dashboard_platform(
     CRM history through the plugin client, one rescore), with a key of every role: the manager of the
     first team and an adopter of that team."""
     async with running_demo(isolated, tmp_path_factory.mktemp("web-demo")) as demo:
-        team = demo.story.organisation.teams[0]
-        rep = next(member for member in team.members if member.archetype is Archetype.ADOPTER)
-        issued = await _issue_keys(
-            demo.platform, demo.story.tenant_id, manager=team.manager_rep_id, rep=rep.rep_id
-        )
+        team, rep = demo.story.showcase()
+        # The demo's own admin key stays valid (asking demo_keys for an admin would revoke it).
+        wanted = [(Role.MANAGER, team.manager_rep_id), (Role.REP, rep.rep_id), (Role.PLUGIN, None)]
+        tenant = demo.story.tenant_id
+        issued = await demo_keys(isolated.database_url, TEST_API_KEY_PEPPER, wanted, tenant_id=tenant)
+        keys = {Role.ADMIN: demo.admin_key} | {key.role: key.secret for key in issued}
         other_team = demo.story.organisation.teams[1]
         yield DashboardPlatform(
-            demo.platform, issued, team.manager_rep_id, rep.rep_id, team.team_id, other_team.team_id
+            demo.platform,
+            keys,
+            team.manager_rep_id,
+            rep.rep_id,
+            team.team_id,
+            other_team.team_id,
         )
 
 

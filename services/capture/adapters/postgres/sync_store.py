@@ -98,7 +98,6 @@ ON CONFLICT (mailbox_id, resource) DO UPDATE SET
     created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
     provider_data = EXCLUDED.provider_data
 """
-DELETE_SUBSCRIPTION = "DELETE FROM subscriptions WHERE mailbox_id = $1 AND resource = $2"
 
 
 def _snapshot_json(known: KnownItem) -> bytes:
@@ -294,6 +293,3 @@ class PostgresSyncStore:
             subscription.expires_at,
             subscription.provider_data,
         )
-
-    async def delete_subscription(self, mailbox_id: int, resource: str) -> None:
-        await self._pool.execute(DELETE_SUBSCRIPTION, mailbox_id, resource)

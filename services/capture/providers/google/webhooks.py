@@ -16,7 +16,6 @@ body that is not a Pub/Sub envelope (Google never sends one) and 413 above 64 KB
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from prometheus_client import Counter
@@ -26,7 +25,12 @@ from starlette.routing import BaseRoute, Route
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.ports import NotificationSink
-from services.capture.providers.google.push import PushParseError, parse_calendar_push, parse_pubsub_push
+from services.capture.providers.google.push import (
+    PushParseError,
+    channel_token_matches,
+    parse_calendar_push,
+    parse_pubsub_push,
+)
 
 GMAIL_PATH = "/webhooks/google/gmail"
 CALENDAR_PATH = "/webhooks/google/calendar"
@@ -40,9 +44,7 @@ GOOGLE_NOTIFICATIONS = Counter(
 
 
 def _token_ok(expected: str | None, received: str | None) -> bool:
-    if not expected:
-        return True
-    return received is not None and hmac.compare_digest(expected.encode(), received.encode())
+    return not expected or channel_token_matches(expected, received)
 
 
 def webhook_routes(sink: NotificationSink, *, pubsub_token: str | None = None) -> list[BaseRoute]:
