@@ -11,8 +11,8 @@ from groundtruth.activity.v1 import activity_pb2
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
 from services.scoring.adapters.pg_feed import matched_activity
-from services.scoring.adapters.pg_tenant_views import day_start
 from services.scoring.adapters.proto_mapping import timestamp
+from services.scoring.domain.instants import day_start
 
 FEED = """
 SELECT id, tenant_id, rep_id, occurred_at, stored_at, payload, match_links, feed_sequence FROM activities

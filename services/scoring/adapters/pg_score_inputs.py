@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
 
 from plumbing.db.pool import Connection, Pool
-from services.scoring.domain.instants import EPOCH, monday_of
+from services.scoring.domain.instants import day_start, monday_of
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
 
@@ -158,10 +158,6 @@ GROUP BY x.rep_id
 """
 
 
-def _start(day: date) -> datetime:
-    return EPOCH + timedelta(days=(day - EPOCH.date()).days)
-
-
 async def fetch_all(db: Connection | Pool, statements: Sequence[Statement]) -> list[list[asyncpg.Record]]:
     """The rows of each statement. On a pool every statement gets its own connection and they run at
     once (PostgreSQL works on them in parallel, on other cores than this process); on one connection
@@ -195,14 +191,14 @@ async def load_rep_inputs(
         )),
         (PIPELINE, (
             tenant, fresh_from, as_of, list(settings.required_opportunity_fields), wanted,
-            _start(fresh_from),
+            day_start(fresh_from),
         )),
         (MEDIAN_HOURS_TO_LOG, (
-            tenant, _start(window_start), _start(as_of + timedelta(days=1)), wanted,
+            tenant, day_start(window_start), day_start(as_of + timedelta(days=1)), wanted,
         )),
         (DUPLICATE_RECORDS, (tenant, wanted)),
         (UNKNOWN_CONTACTS, (
-            tenant, _start(window_start), int(settings.threshold("unknown_contact_min_interactions")),
+            tenant, day_start(window_start), int(settings.threshold("unknown_contact_min_interactions")),
             wanted,
         )),
         (

@@ -132,19 +132,17 @@ async def record_full_rescore(
         )
 
 
-async def tenants_due(conn: Connection, today: date) -> tuple[dict[str, datetime | None], set[str]]:
-    """Tenants due for a full rescore (with the request time to clear), and tenants with dirty reps."""
-    full: dict[str, datetime | None] = {
-        r["tenant_id"]: r["requested_at"] for r in await conn.fetch("SELECT * FROM rescore_requests")
-    }
+async def tenants_due(conn: Connection, today: date) -> tuple[set[str], set[str]]:
+    """Tenants due for a full rescore (asked for, or not rescored today), and tenants with dirty reps."""
+    full = {r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM rescore_requests")}
     for r in await conn.fetch(
         "SELECT t.tenant_id FROM (SELECT DISTINCT tenant_id FROM reps) t "
         "LEFT JOIN tenant_rescores s USING (tenant_id) WHERE s.last_full_day IS NULL OR s.last_full_day < $1",
         today,
     ):
-        full.setdefault(r["tenant_id"], None)
+        full.add(r["tenant_id"])
     dirty = {r["tenant_id"] for r in await conn.fetch("SELECT DISTINCT tenant_id FROM dirty_reps")}
-    return full, dirty - set(full)
+    return full, dirty - full
 
 
 async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: int = 50_000) -> int:

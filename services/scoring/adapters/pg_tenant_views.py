@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_rows import record_from_row
-from services.scoring.domain.instants import EPOCH, is_business_day
+from services.scoring.domain.instants import day_start, is_business_day
 from services.scoring.domain.records import CrmRecord
 from services.scoring.domain.team_health import ActivityStats
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -118,7 +118,7 @@ async def unknown_addresses(
     rows = await conn.fetch(
         UNKNOWN_ADDRESSES,
         settings.tenant_id,
-        EPOCH + timedelta(days=(since - EPOCH.date()).days),
+        day_start(since),
         int(settings.threshold("unknown_contact_min_interactions")),
     )
     return [
@@ -213,7 +213,3 @@ async def duplicate_groups(conn: Connection | Pool, tenant_id: str) -> list[Dupl
                 known.open_pipeline,
             )
     return sorted(merged.values(), key=lambda g: (-g.open_pipeline, -len(g.records), g.key))
-
-
-def day_start(day: date) -> datetime:
-    return EPOCH + timedelta(days=(day - EPOCH.date()).days)

@@ -49,6 +49,11 @@ def day_start_us(day: date) -> int:
     return (day - _EPOCH_DAY).days * US_PER_DAY
 
 
+def day_start(day: date) -> datetime:
+    """Midnight UTC at the start of `day`."""
+    return EPOCH + timedelta(days=(day - _EPOCH_DAY).days)
+
+
 def parse_iso_date(text: str) -> date | None:
     """`yyyy-mm-dd`, or None when empty or malformed (the caller decides whether that is an error)."""
     if not text:
