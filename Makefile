@@ -8,6 +8,9 @@ GEN := gen
 PROTOS := $(shell find protos -name '*.proto')
 GENERATED := $(GEN)/.generated
 PYTEST_ARGS ?=
+KAFKA_POM := plumbing/embedded/kafka/pom.xml
+KAFKA_LIBS := .kafka/libs
+KAFKA_RESOLVED := .kafka/.resolved
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
 	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos
@@ -32,7 +35,18 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 		|| $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED) $(GENERATED)
+install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED)
+
+# Apache Kafka's jars (pinned in the pom) from Maven Central into .kafka/libs (git-ignored); Maven's own
+# cache (~/.m2) makes a second resolve offline. Without Maven or Java this says so and goes on: `make run`
+# then falls back to the in-memory tansu broker, and the tests fail with the install hint.
+$(KAFKA_RESOLVED): $(KAFKA_POM)
+	@if command -v mvn >/dev/null && command -v java >/dev/null; then \
+		rm -rf $(KAFKA_LIBS) && mvn -q -B -Dstyle.color=never -f $(KAFKA_POM) dependency:copy-dependencies \
+			-DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS) && touch $@; \
+	else \
+		echo "no Maven or no Java: Apache Kafka's jars are not installed (install OpenJDK 17 and Maven, then make install)"; \
+	fi
 
 # Generated code lives in gen/ (git-ignored) and is put on the venv's path with a .pth file.
 $(GENERATED): $(PROTOS) $(INSTALLED)

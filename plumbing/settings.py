@@ -19,13 +19,14 @@ class ServiceSettings(BaseSettings):
 
     database_url: SecretStr = Field(validation_alias="DATABASE_URL")
     kafka_bootstrap_servers: str = Field(validation_alias="KAFKA_BOOTSTRAP_SERVERS")
-    # The embedded broker rejects InitProducerId, so idempotence is opt-in (on for real Kafka).
-    # Correctness never depends on it: every consumer write is idempotent.
-    kafka_enable_idempotence: bool = Field(default=False, validation_alias="KAFKA_ENABLE_IDEMPOTENCE")
+    # Idempotent producers (with acks=all): a retried send after a lost acknowledgement is not written
+    # twice. Correctness never depends on it (every consumer write is idempotent); it keeps the topics
+    # free of copies. Off only for brokers without InitProducerId (the tansu fallback of `make run`).
+    kafka_enable_idempotence: bool = Field(default=True, validation_alias="KAFKA_ENABLE_IDEMPOTENCE")
     # Prefix for every topic name; empty in production, unique per test so tests never share topics.
     kafka_topic_namespace: str = Field(default="", validation_alias="KAFKA_TOPIC_NAMESPACE")
-    # How long a silent consumer keeps its partitions. The embedded broker also waits about this long
-    # before completing a rebalance (it does not act on LeaveGroup), so tests run with a short one.
+    # How long a silent (crashed, frozen) consumer keeps its partitions before the group moves them;
+    # a consumer that stops cleanly leaves the group at once. Tests that kill consumers use a short one.
     kafka_session_timeout_ms: int = Field(default=10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="LOG_JSON")

@@ -41,6 +41,8 @@ def service_processes(
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
         "LOG_JSON": os.environ.get("LOG_JSON", "true"),
     }
+    if endpoints.broker_kind == "tansu":
+        base_env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # tansu has no InitProducerId
     scoring_http = int(os.environ.get("GT_SCORING_HTTP_PORT", "8082"))
     scoring_grpc = int(os.environ.get("GT_SCORING_GRPC_PORT", "50052"))
     capture_http = int(os.environ.get("GT_CAPTURE_HTTP_PORT", "8081"))
@@ -109,7 +111,7 @@ def run_platform(run_dir: Path) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    infrastructure = Infrastructure.from_environment(run_dir)
+    infrastructure = Infrastructure.from_environment(run_dir, allow_tansu_fallback=True)
     supervisor = Supervisor(run_dir)
     try:
         endpoints = infrastructure.start()
@@ -179,7 +181,7 @@ def _print_endpoints(
     endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor
 ) -> None:
     pg = "embedded" if endpoints.embedded_postgres else "external"
-    kafka = "embedded tansu" if endpoints.embedded_broker else "external"
+    kafka = endpoints.broker_kind if endpoints.embedded_broker else "external"
     lines = [
         "",
         "Groundtruth is running. Ctrl-C stops everything.",

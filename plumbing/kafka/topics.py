@@ -72,7 +72,8 @@ async def ensure_topics(
     replication_factor: int = 1,
     timeout_sec: float = 30.0,
 ) -> None:
-    """Create every topic that does not exist yet; existing topics are left as they are.
+    """Create every topic that does not exist yet (existing topics are left as they are) and return
+    once every partition of every topic has a leader, so a client may produce and fetch at once.
 
     Retries while the broker is still coming up, so callers can run it right after starting one.
     """
@@ -89,7 +90,14 @@ async def ensure_topics(
             for name, code, message in response.topic_errors:
                 if code not in (0, _TOPIC_ALREADY_EXISTS):
                     raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
-            _log.info("topics ready", extra={"topics": [t.name for t in new]})
+            names = [t.name for t in new]
+            # A broker answers CreateTopics once its controller committed them; its own metadata
+            # (the partition leaders clients ask for) follows a moment later.
+            while not await _all_led(admin, names):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"topics without leaders after {timeout_sec}s: {names}")
+                await asyncio.sleep(0.05)
+            _log.info("topics ready", extra={"topics": names})
             return
         except (KafkaConnectionError, KafkaError, OSError) as exc:
             if asyncio.get_running_loop().time() > deadline:
@@ -97,3 +105,13 @@ async def ensure_topics(
             await asyncio.sleep(0.5)
         finally:
             await admin.close()
+
+
+async def _all_led(admin: AIOKafkaAdminClient, names: list[str]) -> bool:
+    described = await admin.describe_topics(names)
+    return len(described) == len(names) and all(
+        topic["error_code"] == 0
+        and topic["partitions"]
+        and all(partition["leader"] >= 0 for partition in topic["partitions"])
+        for topic in described
+    )

@@ -25,7 +25,7 @@ from pathlib import Path
 import asyncpg
 import grpc
 import psutil
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
@@ -39,6 +39,7 @@ from services.scoring.adapters.kafka_batches import publish_keyed
 from services.scoring.app import MIGRATIONS, SCHEMA
 from services.scoring.synthetic.organisation import Organisation, OrganisationSpec
 from tests.bench.harness import BenchReport, Figure, RssSampler
+from tests.kafka_topics import partitions_of
 
 TENANT = "bench"
 BATCH = 5000
@@ -147,12 +148,8 @@ async def committed(bootstrap: str, group: str, topics: Topics) -> int:
     try:
         total = 0
         for topic in (topics.activity_captured, topics.crm_events):
-            partitions = consumer.partitions_for_topic(topic) or set()
-            if not partitions:
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(topic) or set()
-            for p in partitions:
-                total += (await consumer.committed(TopicPartition(topic, p))) or 0
+            for partition in await partitions_of(bootstrap, topic):
+                total += (await consumer.committed(partition)) or 0
         return total
     finally:
         await consumer.stop()

@@ -1,7 +1,7 @@
 """The platform as real OS processes on private embedded infrastructure, with handles to hurt it.
 
-One `ChaosCluster` owns its own PostgreSQL server and tansu broker (never the test session's shared
-ones: the scenarios stop and pause them), the provider emulators, and scoring, capture and the
+One `ChaosCluster` owns its own PostgreSQL server and Apache Kafka broker (never the test session's
+shared ones: the scenarios stop, kill and pause them), the provider emulators, and scoring, capture and the
 gateway, each started the way `make run` starts them (`python -m services.<name>`), on free loopback
 ports, with their logs under `<run_dir>/logs`. It is the supervisor here: a service that died without
 being told to is counted in `unexpected_exits` and started again.
@@ -24,6 +24,7 @@ import httpx
 
 from plumbing.db.pool import create_pool
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
+from plumbing.embedded.kafka import EmbeddedKafka
 from plumbing.embedded.process import free_port, spawn, terminate
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.capture.adapters.secret_box import new_key
@@ -70,6 +71,8 @@ class ChaosCluster:
 
     run_dir: Path
     mailboxes: int = 4
+    # Seeded in the emulator but registered only by a scenario that needs a fresh backfill.
+    reserve_mailboxes: int = 2
     items_per_mailbox: int = 40
     capture_page_size: int = 5
     poll_interval_sec: float = 2.0
@@ -139,7 +142,8 @@ class ChaosCluster:
                 sys.executable, "-m", "services.emulators", "--state-dir", str(state),
                 "--profile", "seeded", "--host", "127.0.0.1", "--control-port", str(control_port),
                 "--port", f"microsoft={free_port()}", "--port", f"google={free_port()}",
-                "--mailboxes", str(self.mailboxes), "--items", str(self.items_per_mailbox),
+                "--mailboxes", str(self.mailboxes + self.reserve_mailboxes),
+                "--items", str(self.items_per_mailbox),
             ],
             log_path=self.run_dir / "logs" / "emulators.log",
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -161,7 +165,7 @@ class ChaosCluster:
             "DATABASE_URL": self.endpoints.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.endpoints.kafka_bootstrap_servers,
             "KAFKA_TOPIC_NAMESPACE": "",
-            # The broker completes a rebalance only after a dead member's session expires.
+            # A SIGKILLed consumer keeps its partitions until its session expires.
             "KAFKA_SESSION_TIMEOUT_MS": "3000",
             "LOG_JSON": "true",
             "LOG_LEVEL": "INFO",
@@ -277,6 +281,16 @@ class ChaosCluster:
     def resume_broker(self) -> None:
         assert self.infrastructure.broker is not None
         self.infrastructure.broker.resume()
+
+    def kill_broker(self) -> None:
+        """SIGKILL Apache Kafka: a crash, with whatever it had not flushed left in the page cache."""
+        assert isinstance(self.infrastructure.broker, EmbeddedKafka)
+        self.infrastructure.broker.kill()
+
+    def restart_broker(self) -> None:
+        """Start the killed broker again on the same log dirs and port (it recovers its logs)."""
+        assert isinstance(self.infrastructure.broker, EmbeddedKafka)
+        self.infrastructure.broker.start()
 
     def stop_postgres(self) -> None:
         assert self.infrastructure.postgres is not None

@@ -31,6 +31,10 @@ FULL_PLAN: Plan = (
     ("capture-kill-incremental-2", s.capture_kill_mid_incremental),
     ("capture-kill-resync", s.capture_kill_mid_resync),
     ("broker-pause-30s", s.broker_pause(30)),
+    ("broker-kill-backfill", s.broker_kill_mid_backfill(5)),
+    ("broker-kill-crm-burst", s.broker_kill_mid_crm_burst(5)),
+    ("broker-kill-ingest", s.broker_kill_mid_ingest(5)),
+    ("broker-kill-ingest-40s", s.broker_kill_mid_ingest(40)),
     ("postgres-restart-1", s.postgres_restart(5)),
     ("postgres-restart-2", s.postgres_restart(15)),
     ("cold-start-without-postgres", s.cold_start_without_postgres),
@@ -47,6 +51,7 @@ SHORT_PLAN: Plan = (
     ("capture-kill-backfill", s.capture_kill_mid_backfill),
     ("scoring-kill", s.scoring_kill(200)),
     ("broker-pause-4s", s.broker_pause(4)),
+    ("broker-kill-ingest", s.broker_kill_mid_ingest(3, senders=2, per_sender=300)),
     ("postgres-restart-1s", s.postgres_restart(1)),
     ("poison-records", s.poison_records),
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
 import uuid
 from collections import Counter
@@ -64,12 +65,15 @@ class Workload:
         self.directory_tenant = str(org["tenant_id"])
         self.domain = str(org["domain"])
         self.app = org["apps"][0]
-        self.mailboxes = [f"rep{i:04d}@{self.domain}" for i in range(1, int(org["mailboxes"]) + 1)]
+        seeded = [f"rep{i:04d}@{self.domain}" for i in range(1, int(org["mailboxes"]) + 1)]
+        # Registered with capture (and part of the ground truth); the reserve waits for a scenario.
+        self.mailboxes, self.reserve = seeded[: cluster.mailboxes], seeded[cluster.mailboxes :]
         self.sent = Sent()
         self.items_added = 0
         self.accounts_sent = 0
         self._sequence = itertools.count(1)
         self._http = httpx.Client(timeout=15, trust_env=False)
+        self._tally_lock = threading.Lock()  # several senders may run at once
 
     def close(self) -> None:
         self._http.close()
@@ -103,6 +107,13 @@ class Workload:
         self.post_crm_events(accounts)
         self.accounts_sent += len(accounts)
         self.register_capture()
+
+    def register_reserve(self) -> int:
+        """Register the reserve mailboxes (a fresh backfill starts); returns the activities they add."""
+        before = sum(len(ids) for ids in self.expected_activities().values())
+        self.mailboxes, self.reserve = self.mailboxes + self.reserve, []
+        self.register_capture()
+        return sum(len(ids) for ids in self.expected_activities().values()) - before
 
     def register_capture(self) -> None:
         with grpc.insecure_channel(self.cluster.grpc_target("capture")) as channel:
@@ -189,8 +200,9 @@ class Workload:
                 tally.append(("log", rep))
         for start in range(0, len(events), batch):
             self.post_crm_events(events[start : start + batch])
-            for kind, rep in tally[start : start + batch]:
-                (self.sent.logins if kind == "login" else self.sent.manual_logs)[rep] += 1
+            with self._tally_lock:
+                for kind, rep in tally[start : start + batch]:
+                    (self.sent.logins if kind == "login" else self.sent.manual_logs)[rep] += 1
             if pause_sec:
                 time.sleep(pause_sec)
         return count
@@ -213,12 +225,16 @@ class Workload:
                     return
                 if answer.status_code not in RETRYABLE and answer.status_code != 409:
                     raise AssertionError(f"CRM ingest answered {answer.status_code}: {answer.text}")
-                self.sent.refusals[str(answer.status_code)] += 1
+                refusal = str(answer.status_code)
+                if answer.status_code == 503 and "Retry-After" not in answer.headers:
+                    refusal = "503 without Retry-After"
             except httpx.TransportError:
-                self.sent.refusals["no answer"] += 1
+                refusal = "no answer"
+            with self._tally_lock:
+                self.sent.refusals[refusal] += 1
+                self.sent.retries += 1
             if time.monotonic() > deadline:
                 raise TimeoutError("the gateway never acknowledged a CRM batch")
-            self.sent.retries += 1
             time.sleep(0.5)
 
     # --- the ground truth -----------------------------------------------------------------------

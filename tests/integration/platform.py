@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from plumbing.embedded.process import free_port
@@ -19,6 +19,7 @@ from services.gateway.config import Settings as GatewaySettings
 from services.scoring.app import RunningScoring, running_scoring
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.conftest import Isolated
+from tests.kafka_topics import partitions_of
 
 # The API-key pepper of every gateway the tests start (a real deployment gets a secret one).
 TEST_API_KEY_PEPPER = "test-pepper-not-a-secret-0123456789"
@@ -83,12 +84,7 @@ async def committed_through_end(bootstrap_servers: str, group: str, topic: str) 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
+        partitions = await partitions_of(bootstrap_servers, topic)
         ends = await consumer.end_offsets(partitions)
         for tp in partitions:
             committed = await consumer.committed(tp)

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import grpc
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from groundtruth.activity.v1 import activity_pb2
@@ -40,6 +40,7 @@ from plumbing.embedded.process import free_port, spawn, terminate
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.capture.adapters.secret_box import new_key
 from tests.bench.harness import BenchReport, Figure, RssSampler
+from tests.kafka_topics import partitions_of
 
 
 class BenchProvider(Protocol):
@@ -110,7 +111,7 @@ async def tailing(bootstrap: str, topic: str) -> AsyncIterator[Tail]:
     tail = Tail()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(12))]
+    partitions = await partitions_of(bootstrap, topic)
     consumer.assign(partitions)
     await consumer.seek_to_beginning(*partitions)
 

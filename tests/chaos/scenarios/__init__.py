@@ -2,6 +2,11 @@
 (`Injected`); `runner.py` then measures how long the platform takes to hold the ground truth again
 and compares."""
 
+from tests.chaos.scenarios.broker_kills import (
+    broker_kill_mid_backfill,
+    broker_kill_mid_crm_burst,
+    broker_kill_mid_ingest,
+)
 from tests.chaos.scenarios.common import Injected, Scenario
 from tests.chaos.scenarios.infrastructure import broker_pause, cold_start_without_postgres, postgres_restart
 from tests.chaos.scenarios.inputs import (
@@ -21,6 +26,9 @@ from tests.chaos.scenarios.kills import (
 __all__ = [
     "Injected",
     "Scenario",
+    "broker_kill_mid_backfill",
+    "broker_kill_mid_crm_burst",
+    "broker_kill_mid_ingest",
     "broker_pause",
     "capture_kill_mid_backfill",
     "capture_kill_mid_incremental",

