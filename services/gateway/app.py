@@ -122,7 +122,9 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             pool=pool,
             scoring=scoring,
             capture=capture,
-            publisher=CrmEventPublisher(producer, topic=settings.topics.crm_events),
+            publisher=CrmEventPublisher(
+                producer, topic=settings.topics.crm_events, timeout_sec=settings.ingest_publish_timeout_sec
+            ),
             configs=ConfigCache(pool, ttl_sec=settings.config_cache_ttl_sec),
             authenticator=authenticator,
             pepper=settings.api_key_pepper.get_secret_value().encode(),

@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     scoring_target: str = "127.0.0.1:50052"
     capture_target: str = "127.0.0.1:50053"
     upstream_timeout_sec: float = 5.0
+    # How long CRM ingest waits for the broker's acknowledgement before answering 503 + Retry-After:
+    # well inside a plugin's own HTTP timeout, so a broker outage is refused rather than left hanging.
+    ingest_publish_timeout_sec: float = 10.0
     db_pool_size: int = 10
 
     # The server-side key of the HMAC that API keys are stored under (see domain/api_keys.py).

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from xml.etree import ElementTree
+
+from plumbing.embedded.kafka.broker import SINGLE_NODE
 from plumbing.kafka.topics import ALL_TOPICS, TopicSpec
 from tests.k8s.manifests import Obj, Rendering
+
+EMBEDDED_POM = Path(__file__).resolve().parents[2] / "plumbing" / "embedded" / "kafka" / "pom.xml"
+_MAVEN = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 
 def _expected_yaml(spec: TopicSpec) -> str:
@@ -66,3 +73,14 @@ def test_topics_belong_to_the_cluster_and_fit_its_brokers(overlay: Rendering) ->
         # acks=all must survive one broker down wherever there is more than one replica.
         if topic["spec"]["replicas"] > 1:
             assert 1 < config["min.insync.replicas"] < topic["spec"]["replicas"], name
+
+
+def test_the_cluster_runs_the_kafka_the_tests_run(overlay: Rendering) -> None:
+    """The Strimzi cluster's Kafka version is the one the embedded broker resolves (its pom), and
+    both refuse topics created by a client's first use."""
+    pom = ElementTree.parse(EMBEDDED_POM).getroot()
+    embedded_version = pom.findtext("m:properties/m:kafka.version", namespaces=_MAVEN)
+    (kafka,) = overlay.of_kind("Kafka")
+    assert str(kafka["spec"]["kafka"]["version"]) == embedded_version
+    assert kafka["spec"]["kafka"]["config"]["auto.create.topics.enable"] is False
+    assert SINGLE_NODE["auto.create.topics.enable"] == "false"

@@ -28,7 +28,7 @@ _NODE_ID = 1
 # Settings for a fast single-node start that behaves like the production cluster where it matters:
 # the same topic configs and `acks=all` semantics, no topic auto-creation (topics come from the
 # catalogue, as Strimzi's KafkaTopics do), and group timings short enough for tests.
-_SINGLE_NODE = {
+SINGLE_NODE = {
     "process.roles": "broker,controller",
     "node.id": str(_NODE_ID),
     "controller.listener.names": "CONTROLLER",
@@ -187,7 +187,7 @@ class EmbeddedKafka:
         broker, controller = self._listen_ports()
         (self.home / "ports.json").write_text(json.dumps([broker, controller]))
         properties = {
-            **_SINGLE_NODE,
+            **SINGLE_NODE,
             "controller.quorum.voters": f"{_NODE_ID}@127.0.0.1:{controller}",
             "listeners": f"PLAINTEXT://127.0.0.1:{broker},CONTROLLER://127.0.0.1:{controller}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker}",

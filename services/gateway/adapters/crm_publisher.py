@@ -18,7 +18,12 @@ PUBLISHED = Counter("gt_gateway_crm_events_published_total", "CRM events acknowl
 
 class CrmEventPublisher:
     """`publish` returns only once the broker has every event (acks=all) and raises
-    `UpstreamUnavailable` otherwise; the caller owns the producer's lifecycle.
+    `UpstreamUnavailable` otherwise, within `timeout_sec` whatever the broker does (a dead broker
+    blocks aiokafka's `send` itself while it waits for metadata); the caller owns the producer.
+
+    A refused batch may still reach the topic later (records already handed to the producer are
+    retried by it); that is safe: event ids are derived from the content, so the client's retry
+    carries the same ids and scoring applies each event once.
 
     Keys are `tenant:rep`, or `tenant:` for events without a rep (tenant configuration, records
     without an owner), so one rep's events stay ordered on one partition.
@@ -34,16 +39,17 @@ class CrmEventPublisher:
         if not events:
             return
         try:
-            deliveries = [
-                await self._producer.send(
-                    self._topic,
-                    key=record_key(event.tenant_id, event.rep_id),
-                    value=event.SerializeToString(),
-                    headers=self._headers,
-                )
-                for event in events
-            ]
-            await asyncio.wait_for(asyncio.gather(*deliveries), timeout=self._timeout_sec)
+            async with asyncio.timeout(self._timeout_sec):
+                deliveries = [
+                    await self._producer.send(
+                        self._topic,
+                        key=record_key(event.tenant_id, event.rep_id),
+                        value=event.SerializeToString(),
+                        headers=self._headers,
+                    )
+                    for event in events
+                ]
+                await asyncio.gather(*deliveries)
         except (KafkaError, TimeoutError) as exc:
             raise UpstreamUnavailable(f"the broker did not acknowledge the events: {exc!r}") from exc
         PUBLISHED.inc(len(events))
