@@ -61,10 +61,10 @@ $(GENERATED): $(PROTOS) $(INSTALLED)
 protos: $(GENERATED)
 
 run: install
-	$(BIN)/groundtruth run
+	$(BIN)/python -m services.sandbox run
 
 infra: install
-	$(BIN)/groundtruth infra
+	$(BIN)/python -m services.sandbox infra
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

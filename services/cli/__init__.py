@@ -1,7 +1,7 @@
 """`groundtruth`: the command line for running the platform and administering a tenant.
 
 Layout: `parser.py` assembles the command tree from one module per group (`keys`, `connections`,
-`sync`, `reports`, `erase`, `platform_commands`; `tenant` comes from the gateway's direct-database
+`sync`, `reports`, `erase`; `tenant` comes from the gateway's direct-database
 commands); `render/` turns the API's JSON into tables (pure); `errors.py` turns failures into one line
 and an exit code. Every gateway call goes through `services.gateway.client.rest.RestClient`.
 """

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli import connections, erase, keys, platform_commands, reports, sync
+from services.cli import connections, erase, keys, reports, sync
 from services.cli.terminal import DEFAULT_URL, KEY_ENV, RAW, URL_ENV
 from services.gateway.cli import add_tenant_commands
 
 DESCRIPTION = f"""\
-Groundtruth: run the platform and administer a tenant from the terminal.
+Groundtruth: administer a tenant from the terminal (`make run` starts the platform).
 
 Commands that talk to the gateway take --url (or ${URL_ENV}, default {DEFAULT_URL}) and
 --key (or ${KEY_ENV}); most print a table, or the API's JSON with --json. 'tenant' (and 'keys'
@@ -30,7 +30,6 @@ examples: groundtruth tenant create acme --name 'Acme Corp'
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groundtruth", description=DESCRIPTION, formatter_class=RAW)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    platform_commands.add_commands(commands)
     add_tenant_commands(commands)
     keys.add_commands(commands)
     connections.add_commands(commands)

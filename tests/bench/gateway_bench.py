@@ -38,7 +38,7 @@ from plumbing.kafka.topics import Topics, ensure_topics
 from services.gateway.app import MIGRATIONS, SCHEMA
 from services.gateway.domain.principal import Role
 from services.gateway.operations import keys
-from services.scoring.synthetic.organisation import Organisation, OrganisationSpec
+from services.sandbox.synthetic.organisation import Organisation, OrganisationSpec
 from tests.bench.gateway_load import LoadResult, grpc_load, http_load, http_request
 from tests.bench.harness import BenchReport, Figure, RssSampler
 from tests.bench.scoring_bench import committed, publish

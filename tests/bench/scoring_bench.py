@@ -35,9 +35,9 @@ from plumbing.embedded import Infrastructure
 from plumbing.embedded.process import free_port
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
+from services.sandbox.synthetic.organisation import Organisation, OrganisationSpec
 from services.scoring.adapters.kafka_batches import publish_keyed
 from services.scoring.app import MIGRATIONS, SCHEMA
-from services.scoring.synthetic.organisation import Organisation, OrganisationSpec
 from tests.bench.harness import BenchReport, Figure, RssSampler
 from tests.kafka_topics import partitions_of
 

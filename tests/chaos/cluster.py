@@ -139,7 +139,7 @@ class ChaosCluster:
         control_port = free_port()
         process = spawn(
             [
-                sys.executable, "-m", "services.emulators", "--state-dir", str(state),
+                sys.executable, "-m", "services.sandbox.emulators", "--state-dir", str(state),
                 "--profile", "seeded", "--host", "127.0.0.1", "--control-port", str(control_port),
                 "--port", f"microsoft={free_port()}", "--port", f"google={free_port()}",
                 "--mailboxes", str(self.mailboxes + self.reserve_mailboxes),

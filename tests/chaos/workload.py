@@ -30,7 +30,7 @@ from groundtruth.activity.v1 import activity_pb2
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.domain.identity import activity_id
 from services.capture.domain.window import calendar_window
-from services.emulators.microsoft.org import CUSTOMER_DOMAINS
+from services.sandbox.emulators.microsoft.org import CUSTOMER_DOMAINS
 from tests.chaos.cluster import TENANT, ChaosCluster
 
 __all__ = ["TENANT", "Workload"]

@@ -143,6 +143,7 @@ def test_dockerignore_keeps_local_state_out() -> None:
         "tests/x.py",
         ".env",
         "services/scoring/__pycache__/app.cpython-311.pyc",
+        "services/sandbox/emulators/microsoft/graph.py",
     ):
         assert _ignored(path, patterns), f"{path} must not enter the build context"
     for path in (

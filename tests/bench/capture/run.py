@@ -166,7 +166,7 @@ def _start_emulators(
         [
             sys.executable,
             "-m",
-            "services.emulators",
+            "services.sandbox.emulators",
             "--state-dir",
             str(state),
             "--profile",

@@ -22,7 +22,7 @@ from services.capture.domain.identity import activity_id
 from services.capture.providers.google.calendar import NON_MEETING_EVENT_TYPES
 from services.capture.providers.google.gmail import skip_reason
 from services.capture.sync.worker import MailboxWorker
-from services.emulators.google import DOMAIN, GoogleEmulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator
 from tests.conftest import eventually
 from tests.integration.capture.harness import TopicTail, admin_client, tailing
 from tests.integration.conftest import Isolated

@@ -20,7 +20,7 @@ from services.capture.providers.google.client import GoogleApiSettings, GoogleWo
 from services.capture.providers.google.cursors import CalendarCursor, GmailCursor
 from services.capture.providers.google.gmail import skip_reason
 from services.capture.providers.google.items import MailItem, MeetingItem
-from services.emulators.google import GoogleEmulator
+from services.sandbox.emulators.google import GoogleEmulator
 
 
 def client_for(emulator: GoogleEmulator, **overrides: object) -> GoogleWorkspaceClient:

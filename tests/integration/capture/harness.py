@@ -23,9 +23,9 @@ from services.capture.adapters.secret_box import new_key
 from services.capture.config import Settings as CaptureSettings
 from services.capture.domain.identity import activity_id
 from services.capture.domain.window import Window
-from services.emulators.microsoft.emulator import MicrosoftEmulator
-from services.emulators.microsoft.org import OrgSpec
-from services.emulators.tls import TlsFiles, issue_tls
+from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
+from services.sandbox.emulators.microsoft.org import OrgSpec
+from services.sandbox.emulators.tls import TlsFiles, issue_tls
 from tests.integration.conftest import Isolated
 from tests.kafka_topics import partitions_of
 

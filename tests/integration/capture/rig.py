@@ -16,7 +16,7 @@ from services.capture.app import RunningCapture, running_capture
 from services.capture.domain.identity import activity_id
 from services.capture.domain.window import Window, calendar_window
 from services.capture.sync.worker import MailboxWorker
-from services.emulators.microsoft.emulator import MicrosoftEmulator
+from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
 from tests.conftest import eventually
 from tests.integration.capture.harness import (
     DOMAIN,

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.adapters.secret_box import new_key
 from services.capture.app import RunningCapture, running_capture
-from services.emulators.microsoft.emulator import MicrosoftEmulator
+from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
 from tests.conftest import eventually
 from tests.integration.capture.harness import (
     CLIENT_ID,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.conftest import eventually
 from tests.integration.capture.google_rig import (
     EXCLUDED_DOMAIN,

@@ -18,7 +18,7 @@ from services.capture.providers.google.client import (
     Services,
 )
 from services.capture.providers.google.errors import ErrorClass, Operation
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.integration.capture.google_support import calendar, client_for, full_mail, mail_ids, truth_mail_ids
 
 pytestmark = pytest.mark.integration

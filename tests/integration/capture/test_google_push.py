@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from services.capture.providers.google.webhooks import GOOGLE_NOTIFICATIONS
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.conftest import eventually
 from tests.integration.capture.google_rig import PUSH_TOKEN, GoogleRig, gid, now, running_google_rig
 from tests.integration.conftest import Isolated

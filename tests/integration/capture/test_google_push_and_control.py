@@ -16,7 +16,7 @@ from services.capture.providers.google.push import (
     parse_calendar_push,
     parse_pubsub_push,
 )
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.conftest import eventually
 from tests.integration.capture.google_support import (
     PushReceiver,

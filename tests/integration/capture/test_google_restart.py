@@ -14,7 +14,7 @@ import pytest
 from groundtruth.capture.v1 import capture_pb2_grpc
 from plumbing.embedded.process import free_port
 from services.capture.adapters.secret_box import new_key
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.integration.capture.google_rig import TENANT, expected, register_google
 from tests.integration.capture.restart import kill_mid_backfill_and_restart
 from tests.integration.conftest import Isolated

@@ -22,7 +22,7 @@ from services.capture.providers.google.items import (
     Sensitivity,
 )
 from services.capture.providers.google.sync import GmailBatch
-from services.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
+from services.sandbox.emulators.google import DOMAIN, GoogleEmulator, running_google_emulator
 from tests.integration.capture.google_support import (
     calendar,
     client_for,

@@ -15,7 +15,7 @@ from groundtruth.capture.v1 import capture_pb2_grpc
 from plumbing.embedded.process import free_port
 from services.capture.adapters.secret_box import new_key
 from services.capture.domain.window import calendar_window
-from services.emulators.microsoft.emulator import MicrosoftEmulator
+from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
 from tests.integration.capture.harness import (
     DOMAIN,
     TENANT,

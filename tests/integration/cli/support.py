@@ -23,9 +23,9 @@ from plumbing.embedded.process import free_port
 from services.capture.app import RunningCapture, running_capture
 from services.cli import main
 from services.cli.terminal import Terminal
-from services.emulators.microsoft.emulator import MicrosoftEmulator
 from services.gateway.app import RunningGateway, running_gateway
 from services.gateway.config import Settings as GatewaySettings
+from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
 from services.scoring.app import running_scoring
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.capture.harness import capture_settings, org_spec, running_emulator

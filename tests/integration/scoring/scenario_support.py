@@ -10,8 +10,8 @@ from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics
+from services.sandbox.synthetic.organisation import Event
 from services.scoring.adapters.kafka_batches import publish_keyed
-from services.scoring.synthetic.organisation import Event
 from tests.integration.platform import committed_through_end
 
 _ACTIVITY_HEADERS = protobuf_headers(activity_pb2.Activity())

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from plumbing.db.pool import Pool
+from services.sandbox.synthetic import events as ev
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.domain.crm_events import decode_crm_event
 from services.scoring.domain.instants import datetime_to_us
 from services.scoring.ingest import IngestService
 from services.scoring.rescore import RescoreService
-from services.scoring.synthetic import events as ev
 from tests.integration.scoring.conftest import empty_scoring_tables
 from tests.unit.scoring.world import HISTORY_END, NOW, decoded_history
 

@@ -14,8 +14,8 @@ from aiokafka import AIOKafkaConsumer
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.kafka.records import record_key
+from services.sandbox.synthetic.organisation import Archetype, Organisation, OrganisationSpec
 from services.scoring.app import RunningScoring, running_scoring
-from services.scoring.synthetic.organisation import Archetype, Organisation, OrganisationSpec
 from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import scoring_settings

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from services.gateway.bootstrap import demo_keys
 from services.gateway.domain.principal import Role
+from services.sandbox.demo.keys import demo_keys
 from tests.integration.conftest import Isolated
-from tests.integration.demo import running_demo
 from tests.integration.platform import TEST_API_KEY_PEPPER, Platform
+from tests.integration.sandbox.demo import running_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / ".screenshots"
 CHROMIUM_ARGS = [

@@ -63,10 +63,10 @@ def examples(description: str) -> list[str]:
 def test_the_tree_has_every_command_group() -> None:
     top = {path[0] for path, _ in COMMANDS if path}
     assert top == {
-        "run", "infra", "tenant", "keys", "connections", "mailboxes", "sync", "backfill",
+        "tenant", "keys", "connections", "mailboxes", "sync", "backfill",
         "scores", "score", "health", "diagnostics", "friction", "opportunities", "readiness", "erase",
     }  # fmt: skip
-    assert len(LEAVES) == 25  # a new command: add it here and to docs/cli.md
+    assert len(LEAVES) == 23  # a new command: add it here and to docs/cli.md
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_bad_usage_exits_2_with_argparses_message(
 
 def test_gateway_commands_take_url_key_and_json() -> None:
     for path, parser in LEAVES:
-        if path[0] in {"run", "infra", "tenant"}:
+        if path[0] == "tenant":
             continue
         options = {o for a in parser._actions for o in a.option_strings}
         assert {"--url", "--key"} <= options, path

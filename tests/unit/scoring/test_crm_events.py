@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from groundtruth.crm.v1 import crm_pb2
+from services.sandbox.synthetic import events as ev
 from services.scoring.domain.crm_events import InvalidCrmEvent, ManualLog, decode_crm_event
 from services.scoring.domain.records import CrmRecord, ObjectType
 from services.scoring.domain.tenant_settings import settings_from_config
-from services.scoring.synthetic import events as ev
 from tests.unit.scoring.world import at
 
 

@@ -5,10 +5,10 @@ import pytest
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.kafka.dead_letters import InvalidMessage
 from plumbing.kafka.records import protobuf_headers
+from services.sandbox.synthetic import events as ev
 from services.scoring.adapters.event_consumer import decode_record
 from services.scoring.domain.activities import CapturedActivity
 from services.scoring.domain.crm_events import CrmChange, Login
-from services.scoring.synthetic import events as ev
 from tests.factories import make_activity
 from tests.records import record
 from tests.unit.scoring.world import at

@@ -108,7 +108,7 @@ def test_feed_positions_are_unique_and_within_what_was_allocated() -> None:
 
 
 def _row(state: MemoryState, item: str, tenant: str = "t1") -> ActivityRow:
-    from services.scoring.synthetic.events import digest
+    from services.sandbox.synthetic.events import digest
 
     wanted = {digest(tenant, "MICROSOFT", f"{rep}@acme.example", item) for rep in ("r1", "r2")}
     return next(r for r in state.activities.values() if r.id in wanted)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
+from services.sandbox.synthetic import events as ev
 from services.scoring.domain.instants import datetime_to_us
 from services.scoring.ingest import IngestService
-from services.scoring.synthetic import events as ev
 from tests.unit.scoring.memory_store import MemoryStore
 from tests.unit.scoring.world import MEETING, NOW, at, decode
 

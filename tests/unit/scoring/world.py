@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
+from services.sandbox.synthetic import events as ev
 from services.scoring.domain.activities import decode_activity
 from services.scoring.domain.crm_events import decode_crm_event
 from services.scoring.ingest import Decoded
-from services.scoring.synthetic import events as ev
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(days=20)
