@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
+from plumbing.bootstrap import service_bootstrap
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
-from plumbing.db.pool import Pool, create_pool
+from plumbing.db.pool import Pool
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
-from plumbing.kafka.producer import broker_reachable, create_producer
+from plumbing.kafka.producer import broker_reachable
 from services.capture.adapters.grpc_admin import CaptureAdminServicer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
 from services.capture.adapters.metrics import register_lag_source
@@ -50,19 +51,10 @@ async def run_migrations(settings: Settings) -> list[int]:
 @contextlib.asynccontextmanager
 async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
     """Start every component; on exit stop the sync engine first, then close in reverse order."""
-    await run_migrations(settings)
-    async with contextlib.AsyncExitStack() as stack:
-        pool = await create_pool(
-            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
-        )
-        stack.push_async_callback(pool.close)
-        producer = create_producer(
-            settings.kafka_bootstrap_servers,
-            enable_idempotence=settings.kafka_enable_idempotence,
-            client_id="capture",
-        )
-        await producer.start()
-        stack.push_async_callback(producer.stop)
+    async with service_bootstrap(
+        settings, name="capture", schema=SCHEMA, migrations=MIGRATIONS, pool_size=settings.db_pool_size
+    ) as started:
+        stack, pool, producer = started.stack, started.pool, started.producer
         publisher = KafkaActivityPublisher(producer, topic=settings.topics.activity_captured)
 
         secrets = SecretBox(settings.secret_keys)

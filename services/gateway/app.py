@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from plumbing.bootstrap import service_bootstrap
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
-from plumbing.db.pool import create_pool
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer
-from plumbing.kafka.producer import broker_reachable, create_producer
+from plumbing.kafka.producer import broker_reachable
 from services.gateway.adapters.authenticator import Authenticator, LastUsedRecorder
 from services.gateway.adapters.capture_client import CaptureClient
 from services.gateway.adapters.crm_publisher import CrmEventPublisher
@@ -75,19 +75,10 @@ async def _purge_loop(gateway: Gateway) -> None:
 @contextlib.asynccontextmanager
 async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
     """Start every component; on exit stop taking requests first, then flush and close."""
-    await run_migrations(settings)
-    async with contextlib.AsyncExitStack() as stack:
-        pool = await create_pool(
-            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
-        )
-        stack.push_async_callback(pool.close)
-        producer = create_producer(
-            settings.kafka_bootstrap_servers,
-            enable_idempotence=settings.kafka_enable_idempotence,
-            client_id="gateway",
-        )
-        await producer.start()
-        stack.push_async_callback(producer.stop)
+    async with service_bootstrap(
+        settings, name="gateway", schema=SCHEMA, migrations=MIGRATIONS, pool_size=settings.db_pool_size
+    ) as started:
+        stack, pool, producer = started.stack, started.pool, started.producer
         scoring = ScoringClient(settings.scoring_target, timeout_sec=settings.upstream_timeout_sec)
         stack.push_async_callback(scoring.close)
         capture = CaptureClient(settings.capture_target, timeout_sec=settings.upstream_timeout_sec)

@@ -12,15 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from plumbing.bootstrap import service_bootstrap
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
-from plumbing.db.pool import Pool, create_pool, is_transient_db_error
+from plumbing.db.pool import Pool, is_transient_db_error
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
 from plumbing.kafka.dead_letters import DeadLetterPublisher
-from plumbing.kafka.producer import broker_reachable, create_producer
+from plumbing.kafka.producer import broker_reachable
 from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
@@ -80,20 +81,10 @@ async def run_migrations(settings: Settings) -> list[int]:
 @contextlib.asynccontextmanager
 async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
     """Start every component; on exit the consumer finishes and commits its batch before anything closes."""
-    await run_migrations(settings)
-    async with contextlib.AsyncExitStack() as stack:
-        pool = await create_pool(
-            settings.database_url.get_secret_value(), schema=SCHEMA, max_size=settings.db_pool_size
-        )
-        stack.push_async_callback(pool.close)
-
-        producer = create_producer(
-            settings.kafka_bootstrap_servers,
-            enable_idempotence=settings.kafka_enable_idempotence,
-            client_id="scoring",
-        )
-        await producer.start()
-        stack.push_async_callback(producer.stop)
+    async with service_bootstrap(
+        settings, name="scoring", schema=SCHEMA, migrations=MIGRATIONS, pool_size=settings.db_pool_size
+    ) as started:
+        stack, pool, producer = started.stack, started.pool, started.producer
 
         stopping = asyncio.Event()
         relays = Relays(
