@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
+from aiokafka.structs import ConsumerRecord
 from google.protobuf.message import Message
 
 CONTENT_TYPE_HEADER = "content-type"
 Headers = Sequence[tuple[str, bytes]]
+# A fetched record; keys and values stay bytes (no deserializers), decoding is the service's step.
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 def record_key(tenant_id: str, rep_id: str) -> bytes:

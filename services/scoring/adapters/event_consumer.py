@@ -8,9 +8,8 @@ from google.protobuf.message import DecodeError
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
-from plumbing.kafka.consumer import Record
 from plumbing.kafka.dead_letters import InvalidMessage
-from plumbing.kafka.records import CONTENT_TYPE_HEADER, header
+from plumbing.kafka.records import CONTENT_TYPE_HEADER, Record, header
 from plumbing.kafka.topics import ACTIVITY_CAPTURED, CRM_EVENTS
 from services.scoring.domain.activities import InvalidActivity, decode_activity
 from services.scoring.domain.crm_events import InvalidCrmEvent, decode_crm_event

@@ -1,0 +1,1 @@
+"""The consumer's steps, one concern per module; `abstract` holds the interface they share."""
