@@ -130,7 +130,7 @@ class BatchConsumer(Generic[TDecoded]):
             backpressure=Backpressure(consumer, pause_after_sec=config.pause_after_sec, metrics=metrics),
             metrics=metrics,
             max_records=config.max_batch_size,
-            poll_interval_sec=min(config.poll_interval_ms, config.max_batch_time_ms) / 1000,
+            poll_interval_sec=max(1, min(config.poll_interval_ms, config.max_batch_time_ms)) / 1000,
             join_timeout_sec=config.join_timeout_sec,
         )
 
@@ -145,7 +145,7 @@ class BatchConsumer(Generic[TDecoded]):
         return self._driver.last_poll_monotonic
 
     def stop(self) -> None:
-        """Ask the loop to finish its current batch, commit it and return."""
+        """Ask the loop to finish the records it accepted, commit them (forced) and return."""
         self._driver.stop()
 
     async def run(self) -> None:

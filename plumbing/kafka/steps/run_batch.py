@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from plumbing.kafka.dead_letters import DeadLetter
 from plumbing.kafka.metrics import ConsumerMetrics
 from plumbing.kafka.retry import Health, NotTransient, RetryPolicy, retry_transient
-from plumbing.kafka.steps.abstract import Message, ProcessingStep, Wake
+from plumbing.kafka.steps.abstract import Message, MessageRejected, ProcessingStep, Wake
 from plumbing.kafka.steps.decode import Decoded, Outcome
 from plumbing.kafka.steps.in_flight import InFlight
 
@@ -52,6 +52,8 @@ class RunBatch(Generic[TValue]):
 
     def submit(self, message: Message[list[Outcome[TValue]]]) -> None:
         """Start applying the batch; raises `MessageRejected` while the previous one is not through."""
+        if self._in_flight.busy:
+            raise MessageRejected()
         self._in_flight.start(self._apply(message.payload), message.offsets)
 
     def poll(self) -> None:
