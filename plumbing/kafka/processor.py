@@ -114,7 +114,11 @@ class StreamProcessor:
             return  # assignment not there yet: the held records wait for its pipeline
         self._progress.clear()
         pipeline.poll()
-        self._submit_held(pipeline)
+        # Let work the poll started (a batch's transaction) reach its first I/O before the CPU goes
+        # to decoding the held records, so the database works meanwhile.
+        await asyncio.sleep(0)
+        if self._pipeline is pipeline:
+            self._submit_held(pipeline)
 
     async def _fetch(self, *, timeout_ms: int) -> None:
         fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self._max_records)
