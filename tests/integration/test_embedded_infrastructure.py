@@ -93,3 +93,62 @@ def test_restart_keeps_data_and_port(tmp_path: Path) -> None:
         assert asyncio.run(read()) == 42
     finally:
         server.stop()
+
+
+def test_the_superuser_needs_the_generated_password(tmp_path: Path) -> None:
+    import asyncio
+
+    import asyncpg
+
+    from plumbing.embedded.postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path / "pgdata", durable=False)
+    url = server.start()
+    try:
+        password = server.password_file.read_text().strip()
+        assert len(password) >= 24 and f":{password}@" in url
+        assert server.password_file.stat().st_mode & 0o777 == 0o600
+
+        async def connect(dsn: str) -> int:
+            conn = await asyncpg.connect(dsn)
+            try:
+                return int(await conn.fetchval("SELECT 1"))
+            finally:
+                await conn.close()
+
+        assert asyncio.run(connect(url)) == 1
+        for wrong in (url.replace(f":{password}@", "@"), url.replace(password, "not-the-password")):
+            with pytest.raises(
+                (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)
+            ):
+                asyncio.run(connect(wrong))
+        server.restart()
+        assert asyncio.run(connect(url)) == 1, "the password changed across a restart"
+    finally:
+        server.stop()
+
+
+def test_a_data_directory_from_before_passwords_gets_one(tmp_path: Path) -> None:
+    """Run directories made by earlier versions trust every local connection; the next start closes that."""
+    import asyncio
+
+    import asyncpg
+
+    from plumbing.embedded.postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path / "pgdata", durable=False)
+    url = server.start()
+    server.stop()
+    hba = server.data_dir / "pg_hba.conf"
+    hba.write_text(hba.read_text().replace("scram-sha-256", "trust"))
+    server.start()
+    try:
+        with pytest.raises((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+            asyncio.run(asyncpg.connect(url.replace(url.split("@")[0].split("//")[1], "postgres")))
+        assert "trust" not in {
+            line.split()[-1]
+            for line in hba.read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+    finally:
+        server.stop()

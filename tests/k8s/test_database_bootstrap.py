@@ -48,7 +48,10 @@ async def _bootstrap(server: str, overlay: Rendering) -> dict[str, str]:
         await admin.execute(f'CREATE DATABASE "{initdb["database"]}" OWNER "{initdb["owner"]}"')
     finally:
         await admin.close()
-    database = await asyncpg.connect(_with(server, user="postgres", password="", database=initdb["database"]))
+    superuser_password = urlsplit(server).password or ""
+    database = await asyncpg.connect(
+        _with(server, user="postgres", password=superuser_password, database=initdb["database"])
+    )
     passwords = {}
     try:
         for statement in bootstrap_sql(overlay):

@@ -75,7 +75,9 @@ def start(run_dir: Path, env: dict[str, str], *, timeout_sec: float = 240) -> Ru
     database = re.search(r"PostgreSQL \(embedded\): (\S+)", text)
     kafka = re.search(r"Kafka \(Apache Kafka\):\s+(\S+)", text)
     assert database and kafka, text
-    return Run(process, database.group(1), kafka.group(1), output, reader)
+    password = (run_dir / "postgres.password").read_text().strip()
+    database_url = database.group(1).replace(":***@", f":{password}@")
+    return Run(process, database_url, kafka.group(1), output, reader)
 
 
 def stop(run: Run) -> None:
