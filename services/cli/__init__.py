@@ -3,7 +3,7 @@
 Layout: `parser.py` assembles the command tree from one module per group (`keys`, `connections`,
 `sync`, `reports`, `erase`; `tenant` comes from the gateway's direct-database
 commands); `render/` turns the API's JSON into tables (pure); `errors.py` turns failures into one line
-and an exit code. Every gateway call goes through `services.gateway.client.rest.RestClient`.
+and an exit code. Every gateway call goes through `services.client.rest.RestClient`.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from services.cli.terminal import (
     print_json,
     with_client,
 )
+from services.client.rest import RestClient
 from services.gateway.cli import run_direct_key_command
-from services.gateway.client.rest import RestClient
 from services.gateway.domain.principal import Role
 
 _DIRECT = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
 from services.gateway.domain.principal import Role
 from services.gateway.operations import keys
 from tests.integration.gateway.conftest import GatewayUnderTest

@@ -1,6 +1,6 @@
 """`RestClient`: the gateway's public REST API (`/v1`) for admin tools such as the `groundtruth` CLI.
 
-    from services.gateway.client.rest import RestClient
+    from services.client.rest import RestClient
 
     with RestClient("https://gateway.example", api_key) as gt:
         for status in gt.sync_status()["mailboxes"]:

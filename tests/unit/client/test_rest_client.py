@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from services.gateway.client import rest
-from services.gateway.client.rest import ApiError, GatewayUnreachable, RestClient
+from services.client import rest
+from services.client.rest import ApiError, GatewayUnreachable, RestClient
 
 
 def client_for(

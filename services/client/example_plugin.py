@@ -4,7 +4,7 @@ A real plugin replaces `Crm` with calls to Salesforce, HubSpot, Dynamics...; the
 Writing back is idempotent in the CRM (keyed by the activity id) and the ack comes after the write,
 so a crash at any point loses nothing and repeats at most the page that was not acked.
 
-    python -m services.gateway.client.example_plugin gateway:50051 gt_... salesforce
+    python -m services.client.example_plugin gateway:50051 gt_... salesforce
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
-from services.gateway.client.client import GroundtruthClient
+from services.client.grpc_client import GroundtruthClient
 
 
 @dataclass
@@ -72,7 +72,7 @@ async def _main(target: str, api_key: str, subscription: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 4:
         print(
-            "usage: python -m services.gateway.client.example_plugin TARGET API_KEY SUBSCRIPTION",
+            "usage: python -m services.client.example_plugin TARGET API_KEY SUBSCRIPTION",
             file=sys.stderr,
         )
         sys.exit(2)
