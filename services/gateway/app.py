@@ -22,15 +22,15 @@ from plumbing.kafka.producer import broker_reachable, create_producer
 from services.gateway.adapters.authenticator import Authenticator, LastUsedRecorder
 from services.gateway.adapters.capture_client import CaptureClient
 from services.gateway.adapters.crm_publisher import CrmEventPublisher
-from services.gateway.adapters.grpc_auth import AuthInterceptor
-from services.gateway.adapters.grpc_public import GroundtruthServicer
 from services.gateway.adapters.read_cache import ReadCache
 from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
-from services.gateway.api import create_app
 from services.gateway.config import Settings
 from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.grpc.auth import AuthInterceptor
+from services.gateway.grpc.servicer import GroundtruthServicer
+from services.gateway.http.api import create_app
 from services.gateway.operations.context import ConfigCache, Gateway, Limits
 
 _log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from services.gateway.adapters import key_store
 from services.gateway.adapters.key_store import KeyRecord
 from services.gateway.domain import api_keys
 from services.gateway.domain.access import Operation, require
+from services.gateway.domain.identifiers import is_rep_id, is_tenant_id
 from services.gateway.domain.principal import REP_BOUND_ROLES, Principal, Role
 from services.gateway.errors import Conflict, InvalidRequest, NotFound
-from services.gateway.identifiers import is_rep_id, is_tenant_id
 from services.gateway.operations.context import Gateway
 
 MAX_NAME_CHARS = 200

@@ -23,7 +23,7 @@ from services.gateway.errors import (
     Unauthenticated,
     UpstreamUnavailable,
 )
-from services.gateway.schemas import Problem
+from services.gateway.http.schemas.problem import Problem
 
 _log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

@@ -12,8 +12,8 @@ from google.protobuf.timestamp_pb2 import Timestamp as ProtoTimestamp
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, TypeAdapter, ValidationError
 
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.identifiers import REP_ID_PATTERN
-from services.gateway.strict_types import Boolean, IsoDate, Number, Timestamp
+from services.gateway.domain.identifiers import REP_ID_PATTERN
+from services.gateway.http.schemas.types import Boolean, IsoDate, Number, Timestamp
 
 MAX_BATCH_EVENTS = 500
 ObjectType = Literal["opportunity", "contact", "account"]

@@ -56,7 +56,7 @@ class BodySizeLimit:
 
 async def _refuse(send: Send, status: int, detail: str) -> None:
     # Imported here: problems imports the schemas, which this low-level module should not need early.
-    from services.gateway.problems import problem
+    from services.gateway.http.problems import problem
 
     response = problem(status, detail)
     await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})

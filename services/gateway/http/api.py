@@ -6,12 +6,12 @@ from fastapi import FastAPI
 
 from plumbing.health import Readiness
 from plumbing.http_server import health_routes
-from services.gateway.body_limit import BodySizeLimit
-from services.gateway.deps import document_security
+from services.gateway.http.body_limit import BodySizeLimit
+from services.gateway.http.deps import document_security
+from services.gateway.http.problems import install_problem_handlers
+from services.gateway.http.routes import activities, admin, auth, crm, feed, keys, me, scores
+from services.gateway.http.web import mount_web
 from services.gateway.operations.context import Gateway
-from services.gateway.problems import install_problem_handlers
-from services.gateway.routes import activities, admin, auth, crm, feed, keys, me, scores
-from services.gateway.web import mount_web
 
 DESCRIPTION = """Passive CRM activity capture and honest adoption diagnostics.
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from services.gateway.deps import Ctx
 from services.gateway.domain.api_keys import KEY_ID_PATTERN
 from services.gateway.domain.principal import Role
+from services.gateway.http.deps import Ctx
+from services.gateway.http.responses import RESPONSES
+from services.gateway.http.schemas.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from services.gateway.operations import keys
-from services.gateway.routes import RESPONSES
-from services.gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 
 router = APIRouter(prefix="/admin/api-keys", tags=["admin"], responses=RESPONSES)
 

@@ -10,12 +10,11 @@ from starlette.responses import JSONResponse, Response
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.deps import Ctx
-from services.gateway.identifiers import CONNECTION_ID_PATTERN, REP_ID_PATTERN
-from services.gateway.operations import admin
-from services.gateway.proto_json import model_for
-from services.gateway.routes import RESPONSES, proto_response
-from services.gateway.schemas_admin import (
+from services.gateway.domain.identifiers import CONNECTION_ID_PATTERN, REP_ID_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.proto_json import model_for
+from services.gateway.http.responses import RESPONSES, proto_response
+from services.gateway.http.schemas.admin import (
     CAPTURE_LEVELS,
     CaptureErasureRead,
     CapturePolicyIn,
@@ -27,6 +26,7 @@ from services.gateway.schemas_admin import (
     SyncIn,
     TenantConfigIn,
 )
+from services.gateway.operations import admin
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=RESPONSES)
 ConnectionId = Annotated[str, Path(pattern=CONNECTION_ID_PATTERN)]

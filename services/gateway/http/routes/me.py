@@ -9,12 +9,12 @@ from starlette.responses import JSONResponse, Response
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.deps import Ctx
-from services.gateway.identifiers import ISO_DATE_PATTERN
+from services.gateway.domain.identifiers import ISO_DATE_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.proto_json import model_for
+from services.gateway.http.responses import RESPONSES, cached_response, proto_response
+from services.gateway.http.schemas.me import ExclusionsIn
 from services.gateway.operations import me
-from services.gateway.proto_json import model_for
-from services.gateway.routes import RESPONSES, cached_response, proto_response
-from services.gateway.schemas_admin import ExclusionsIn
 
 router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
 

@@ -15,12 +15,12 @@ from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.gateway.v1 import gateway_pb2_grpc
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.adapters.grpc_auth import Context, caller
 from services.gateway.adapters.key_store import KeyRecord
 from services.gateway.domain.access import Operation, require
 from services.gateway.domain.idempotency import StoredAnswer, fingerprint_bytes
 from services.gateway.domain.principal import Role
 from services.gateway.errors import InvalidRequest
+from services.gateway.grpc.auth import Context, caller
 from services.gateway.operations import admin, feed, ingest, keys, me, reads
 from services.gateway.operations.context import Gateway
 

@@ -1,8 +1,5 @@
-"""REST routers, one module per area; assembled in `services.gateway.api`.
-
-Handlers are thin: parse, call the operation (which authorizes), render. Protobuf answers are
-rendered by `proto_json.to_json` and documented by the model generated from the same descriptor.
-"""
+"""How routes answer: protobuf messages as REST JSON (`proto_json`), cached answers rendered once,
+and the error statuses documented on every route."""
 
 from __future__ import annotations
 
@@ -12,14 +9,14 @@ from google.protobuf.message import Message
 from starlette.responses import JSONResponse, Response
 
 from services.gateway.adapters.read_cache import Cached
-from services.gateway.problems import ERROR_RESPONSES
+from services.gateway.http.problems import ERROR_RESPONSES
+from services.gateway.http.proto_json import to_json
 
+# Documented on every route (see `problems.ERROR_RESPONSES`).
 RESPONSES = ERROR_RESPONSES
 
 
 def proto_response(message: Message, *, status_code: int = 200) -> JSONResponse:
-    from services.gateway.proto_json import to_json
-
     return JSONResponse(to_json(message), status_code=status_code)
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.gateway.deps import Ctx
-from services.gateway.identifiers import REP_ID_PATTERN
+from services.gateway.domain.identifiers import REP_ID_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.responses import RESPONSES
+from services.gateway.http.schemas.activities import ActivityPage, ActivityRead
 from services.gateway.operations import reads
-from services.gateway.routes import RESPONSES
-from services.gateway.schemas import ActivityPage, ActivityRead
 
 router = APIRouter(tags=["activities"], responses=RESPONSES)
 

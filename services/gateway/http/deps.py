@@ -12,8 +12,8 @@ from typing import Annotated, NamedTuple
 from fastapi import Depends, FastAPI, Request
 
 from services.gateway.domain.principal import Principal
+from services.gateway.http.strict_query import reject_unknown_query
 from services.gateway.operations.context import Gateway
-from services.gateway.strict_query import reject_unknown_query
 
 SECURITY_SCHEME = "ApiKey"
 

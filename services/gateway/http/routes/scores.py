@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import JSONResponse, Response
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.deps import Ctx
-from services.gateway.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.proto_json import model_for
+from services.gateway.http.responses import RESPONSES, cached_response, proto_response
 from services.gateway.operations import reads
-from services.gateway.proto_json import model_for
-from services.gateway.routes import RESPONSES, cached_response, proto_response
 
 router = APIRouter(tags=["scores"], responses=RESPONSES)
 TeamId = Annotated[

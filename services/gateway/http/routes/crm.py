@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import JSONResponse
 
-from services.gateway.deps import Ctx
 from services.gateway.domain.access import Operation, require
 from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, StoredAnswer, fingerprint_json
+from services.gateway.http.deps import Ctx
+from services.gateway.http.problems import problem
+from services.gateway.http.responses import RESPONSES
+from services.gateway.http.schemas.crm import CrmEventBatchIn, IngestRead, parse_item
 from services.gateway.operations import ingest
-from services.gateway.problems import problem
-from services.gateway.routes import RESPONSES
-from services.gateway.schemas_crm import CrmEventBatchIn, IngestRead, parse_item
 
 router = APIRouter(tags=["crm"], responses=RESPONSES)
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.identifiers import CONNECTION_ID_PATTERN, REP_ID_PATTERN, TEAM_ID_PATTERN
-from services.gateway.strict_types import Boolean, Integer, IsoDate, Number
-
-Name = Annotated[str, Field(min_length=1, max_length=255)]
-RepId = Annotated[str, Field(pattern=REP_ID_PATTERN)]
+from services.gateway.domain.identifiers import CONNECTION_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.http.schemas.types import Boolean, Integer, IsoDate, Name, Number, RepId, StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TeamIn(_Strict):
+class TeamIn(StrictModel):
     team_id: Annotated[str, Field(pattern=TEAM_ID_PATTERN)]
     name: Annotated[str, Field(max_length=200)] = ""
     manager_rep_id: RepId | None = None
     member_rep_ids: Annotated[list[RepId], Field(max_length=5_000)] = Field(default_factory=list)
 
 
-class TenantConfigIn(_Strict):
+class TenantConfigIn(StrictModel):
     """The whole configuration (a PUT replaces it). Teams define what manager keys may see."""
 
     internal_domains: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
@@ -78,31 +71,24 @@ CAPTURE_LEVELS: dict[str, c.CaptureLevel.ValueType] = {
 }
 
 
-class CapturePolicyIn(_Strict):
+class CapturePolicyIn(StrictModel):
     capture_level: Literal["metadata", "subject"] = "metadata"
     internal_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
     excluded_addresses: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
     excluded_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
 
 
-class ExclusionsIn(_Strict):
-    """The rep's own exclusions (a PUT replaces them): people and domains never to capture."""
-
-    excluded_addresses: Annotated[list[Name], Field(max_length=1_000)] = Field(default_factory=list)
-    excluded_domains: Annotated[list[Name], Field(max_length=1_000)] = Field(default_factory=list)
-
-
 ConnectionId = Annotated[str, Field(pattern=CONNECTION_ID_PATTERN)]
 Secret = Annotated[str, Field(min_length=1, max_length=16_384)]
 
 
-class CertificateIn(_Strict):
+class CertificateIn(StrictModel):
     private_key_pem: Secret
     thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")]
     public_certificate_pem: Annotated[str, Field(max_length=16_384)] = ""
 
 
-class MicrosoftConnectionIn(_Strict):
+class MicrosoftConnectionIn(StrictModel):
     """A Microsoft 365 app registration with application permissions; give one credential."""
 
     connection_id: ConnectionId | None = None
@@ -130,7 +116,7 @@ class MicrosoftConnectionIn(_Strict):
         return request
 
 
-class GoogleConnectionIn(_Strict):
+class GoogleConnectionIn(StrictModel):
     """A Google Workspace service account with domain-wide delegation."""
 
     connection_id: ConnectionId | None = None
@@ -138,16 +124,16 @@ class GoogleConnectionIn(_Strict):
     workspace_domain: Name
 
 
-class MailboxIn(_Strict):
+class MailboxIn(StrictModel):
     address: Name
     rep_id: RepId
 
 
-class MailboxesIn(_Strict):
+class MailboxesIn(StrictModel):
     mailboxes: Annotated[list[MailboxIn], Field(min_length=1, max_length=1_000)]
 
 
-class SyncIn(_Strict):
+class SyncIn(StrictModel):
     mailbox: Name | None = Field(default=None, description="absent: every mailbox of the tenant")
     full_resync: Boolean = Field(default=False, description="drop cursors and backfill again (harmless)")
 

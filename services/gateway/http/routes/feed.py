@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from services.gateway.deps import Ctx
-from services.gateway.identifiers import SUBSCRIPTION_PATTERN
+from services.gateway.domain.identifiers import SUBSCRIPTION_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.proto_json import to_json
+from services.gateway.http.responses import RESPONSES
+from services.gateway.http.schemas.feed import FeedAckIn, FeedAckRead, FeedPageRead
 from services.gateway.operations import feed
-from services.gateway.proto_json import to_json
-from services.gateway.routes import RESPONSES
-from services.gateway.schemas import FeedAckIn, FeedAckRead, FeedPageRead
 
 router = APIRouter(tags=["feed"], responses=RESPONSES)
 
