@@ -13,26 +13,12 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter
 
 TValue = TypeVar("TValue")
 LOOKUPS = Counter("gt_gateway_score_cache_lookups_total", "Rep score reads by cache outcome", ["outcome"])
-
-
-@dataclass
-class Cached(Generic[TValue]):
-    """A cached answer and its REST rendering, computed once however often the answer is served."""
-
-    value: TValue
-    rendered: bytes | None = None
-
-    def render(self, renderer: Callable[[TValue], bytes]) -> bytes:
-        if self.rendered is None:
-            self.rendered = renderer(self.value)
-        return self.rendered
 
 
 class ReadCache(Generic[TValue]):

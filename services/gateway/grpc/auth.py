@@ -21,7 +21,6 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from plumbing.db.pool import is_transient_db_error
-from services.gateway.adapters.authenticator import Authenticator
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import (
     Conflict,
@@ -34,6 +33,7 @@ from services.gateway.errors import (
     Unauthenticated,
     UpstreamUnavailable,
 )
+from services.gateway.ports import Credentials
 
 _log = logging.getLogger(__name__)
 _CALLER: contextvars.ContextVar[Principal] = contextvars.ContextVar("gateway_caller")
@@ -74,7 +74,7 @@ async def _abort_unexpected(context: Context, exc: Exception, method: str) -> No
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, authenticator: Authenticator, *, service: str) -> None:
+    def __init__(self, authenticator: Credentials, *, service: str) -> None:
         self._authenticator = authenticator
         self._prefix = f"/{service}/"
 

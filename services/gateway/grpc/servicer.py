@@ -15,13 +15,12 @@ from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.gateway.v1 import gateway_pb2_grpc
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.adapters.key_store import KeyRecord
-from services.gateway.domain.access import Operation, require
-from services.gateway.domain.idempotency import StoredAnswer, fingerprint_bytes
+from services.gateway.domain.idempotency import fingerprint_bytes
 from services.gateway.domain.principal import Role
+from services.gateway.domain.records import KeyRecord
 from services.gateway.errors import InvalidRequest
 from services.gateway.grpc.auth import Context, caller
-from services.gateway.operations import admin, feed, ingest, keys, me, reads
+from services.gateway.operations import capture, configuration, crm_ingest, erasure, feed, keys, me, reads
 from services.gateway.operations.context import Gateway
 
 _ROLES = {
@@ -42,33 +41,25 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def IngestCrmEvents(
         self, request: g.IngestCrmEventsRequest, context: Context
     ) -> g.IngestCrmEventsResponse:
-        p = caller()
-        require(p, Operation.INGEST_CRM_EVENTS)
         events = list(request.events)
-
-        async def run() -> StoredAnswer:
-            return (await ingest.ingest(self._gw, p, events)).answer()
-
-        # The fingerprint covers the events only: the key itself is not part of "the same request".
-        content = g.IngestCrmEventsRequest(events=events).SerializeToString(deterministic=True)
-        answer, replayed = await ingest.idempotently(
-            self._gw,
-            p,
-            operation="grpc:crm.ingest",
-            key=request.idempotency_key or None,
-            fingerprint=fingerprint_bytes(content),
-            run=run,
-        )
-        body = answer.body
+        idempotency = None
+        if request.idempotency_key:
+            # The fingerprint covers the events only: the key itself is not part of "the same request".
+            content = g.IngestCrmEventsRequest(events=events).SerializeToString(deterministic=True)
+            idempotency = crm_ingest.IdempotencyKey(
+                request.idempotency_key, fingerprint_bytes(content), surface="grpc"
+            )
+        ingested = await crm_ingest.ingest(self._gw, caller(), events, idempotency=idempotency)
+        body = ingested.answer.body
         items = [
             g.IngestItemResult(index=i["index"], event_id=i["event_id"] or "", errors=i["errors"])
             for i in body["items"]
         ]
-        if answer.status_code == 422:
+        if ingested.answer.status_code == 422:
             first = next((f"event {i.index}: {'; '.join(i.errors)}" for i in items if i.errors), "")
             raise InvalidRequest(f"no event of the batch is valid; {first}")
         return g.IngestCrmEventsResponse(
-            accepted=body["accepted"], rejected=body["rejected"], items=items, replayed=replayed
+            accepted=body["accepted"], rejected=body["rejected"], items=items, replayed=ingested.replayed
         )
 
     async def ReadFeed(self, request: g.ReadFeedRequest, context: Context) -> g.FeedPage:
@@ -184,16 +175,16 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def GetTenantConfig(
         self, request: g.GetTenantConfigRequest, context: Context
     ) -> crm_pb2.TenantConfig:
-        return await admin.get_config(self._gw, caller())
+        return await configuration.get_config(self._gw, caller())
 
     async def SetTenantConfig(
         self, request: g.SetTenantConfigRequest, context: Context
     ) -> crm_pb2.TenantConfig:
         expected = request.expected_version if request.HasField("expected_version") else None
-        return await admin.set_config(self._gw, caller(), request.config, expected_version=expected)
+        return await configuration.set_config(self._gw, caller(), request.config, expected_version=expected)
 
     async def GetCapturePolicy(self, request: g.GetCapturePolicyRequest, context: Context) -> c.CapturePolicy:
-        return await admin.get_capture_policy(self._gw, caller())
+        return await capture.get_capture_policy(self._gw, caller())
 
     async def SetCapturePolicy(self, request: g.SetCapturePolicyRequest, context: Context) -> c.CapturePolicy:
         policy = request.policy
@@ -203,7 +194,7 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
             c.CAPTURE_LEVEL_SUBJECT,
         ):
             raise InvalidRequest("policy.capture_level must be metadata or subject")
-        return await admin.set_capture_policy(
+        return await capture.set_capture_policy(
             self._gw,
             caller(),
             capture_level=policy.capture_level or c.CAPTURE_LEVEL_METADATA,
@@ -215,17 +206,17 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def ListConnections(
         self, request: g.ListConnectionsRequest, context: Context
     ) -> c.ListConnectionsResponse:
-        return await admin.list_connections(self._gw, caller())
+        return await capture.list_connections(self._gw, caller())
 
     async def RegisterMicrosoftConnection(
         self, request: g.RegisterMicrosoftConnectionRequest, context: Context
     ) -> c.Connection:
-        return await admin.register_microsoft(self._gw, caller(), request.connection)
+        return await capture.register_microsoft(self._gw, caller(), request.connection)
 
     async def RegisterGoogleConnection(
         self, request: g.RegisterGoogleConnectionRequest, context: Context
     ) -> c.Connection:
-        return await admin.register_google(
+        return await capture.register_google(
             self._gw,
             caller(),
             connection_id=request.connection_id,
@@ -234,13 +225,13 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
         )
 
     async def DeleteConnection(self, request: g.DeleteConnectionRequest, context: Context) -> g.Empty:
-        await admin.delete_connection(self._gw, caller(), connection_id=request.connection_id)
+        await capture.delete_connection(self._gw, caller(), connection_id=request.connection_id)
         return g.Empty()
 
     async def UpsertMailboxes(
         self, request: g.UpsertMailboxesRequest, context: Context
     ) -> c.UpsertMailboxesResponse:
-        return await admin.upsert_mailboxes(
+        return await capture.upsert_mailboxes(
             self._gw,
             caller(),
             connection_id=request.connection_id,
@@ -248,26 +239,26 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
         )
 
     async def RemoveMailbox(self, request: g.RemoveMailboxRequest, context: Context) -> g.Empty:
-        await admin.remove_mailbox(self._gw, caller(), address=request.address)
+        await capture.remove_mailbox(self._gw, caller(), address=request.address)
         return g.Empty()
 
     async def GetSyncStatus(
         self, request: g.GetSyncStatusRequest, context: Context
     ) -> c.GetSyncStatusResponse:
-        return await admin.sync_status(self._gw, caller(), mailbox=request.mailbox)
+        return await capture.sync_status(self._gw, caller(), mailbox=request.mailbox)
 
     async def TriggerSync(self, request: g.TriggerSyncRequest, context: Context) -> c.TriggerSyncResponse:
-        return await admin.trigger_sync(
+        return await capture.trigger_sync(
             self._gw, caller(), mailbox=request.mailbox, full_resync=request.full_resync
         )
 
     async def EraseRep(self, request: g.EraseRepRequest, context: Context) -> g.EraseRepResponse:
-        erasure = await admin.erase_rep(self._gw, caller(), rep_id=request.rep_id)
+        erased = await erasure.erase_rep(self._gw, caller(), rep_id=request.rep_id)
         return g.EraseRepResponse(
-            rep_id=erasure.rep_id,
-            capture=erasure.capture,
-            scoring=erasure.scoring,
-            revoked_key_ids=erasure.revoked_key_ids,
+            rep_id=erased.rep_id,
+            capture=erased.capture,
+            scoring=erased.scoring,
+            revoked_key_ids=erased.revoked_key_ids,
         )
 
     async def ListApiKeys(self, request: g.ListApiKeysRequest, context: Context) -> g.ListApiKeysResponse:

@@ -25,7 +25,7 @@ class RequestContext(NamedTuple):
 
 async def _context(request: Request) -> RequestContext:
     gateway: Gateway = request.app.state.gateway
-    caller = await gateway.authenticator.authenticate(request.headers.get("authorization"))
+    caller = await gateway.credentials.authenticate(request.headers.get("authorization"))
     await reject_unknown_query(request)
     return RequestContext(gateway, caller)
 

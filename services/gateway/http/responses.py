@@ -8,9 +8,9 @@ from typing import Any
 from google.protobuf.message import Message
 from starlette.responses import JSONResponse, Response
 
-from services.gateway.adapters.read_cache import Cached
 from services.gateway.http.problems import ERROR_RESPONSES
 from services.gateway.http.proto_json import to_json
+from services.gateway.ports import Cached
 
 # Documented on every route (see `problems.ERROR_RESPONSES`).
 RESPONSES = ERROR_RESPONSES

@@ -1,4 +1,4 @@
-"""CRM ingest for plugins."""
+"""CRM ingest for plugins (the use case is `operations/crm_ingest.py`, the items `schemas/crm.py`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import JSONResponse
 
-from services.gateway.domain.access import Operation, require
-from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, StoredAnswer, fingerprint_json
+from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, fingerprint_json
 from services.gateway.http.deps import Ctx
 from services.gateway.http.problems import problem
 from services.gateway.http.responses import RESPONSES
 from services.gateway.http.schemas.crm import CrmEventBatchIn, IngestRead, parse_item
-from services.gateway.operations import ingest
+from services.gateway.operations import crm_ingest
 
 router = APIRouter(tags=["crm"], responses=RESPONSES)
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -34,22 +33,18 @@ async def ingest_crm_events(
 ) -> JSONResponse:
     """Validate each event, publish the valid ones to gt.crm.events.v1 and answer once the broker
     has them: 202 with per-item results, or 422 when no event of the batch is valid."""
-    require(ctx.caller, Operation.INGEST_CRM_EVENTS)
     raw_events = list(batch.events)
-
-    async def run() -> StoredAnswer:
-        result = await ingest.ingest(ctx.gw, ctx.caller, [parse_item(raw) for raw in raw_events])
-        return result.answer()
-
-    answer, replayed = await ingest.idempotently(
-        ctx.gw,
-        ctx.caller,
-        operation="rest:crm.ingest",
-        key=idempotency_key,
-        fingerprint=fingerprint_json(raw_events),
-        run=run,
+    idempotency = (
+        crm_ingest.IdempotencyKey(idempotency_key, fingerprint_json(raw_events), surface="rest")
+        if idempotency_key is not None
+        else None
     )
-    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    # Items are parsed lazily: only when the batch is processed, never for a refusal or a replay.
+    ingested = await crm_ingest.ingest(
+        ctx.gw, ctx.caller, (parse_item(raw) for raw in raw_events), idempotency=idempotency
+    )
+    answer = ingested.answer
+    headers = {REPLAYED_HEADER: "true"} if ingested.replayed else None
     if answer.status_code == 422:
         return problem(
             422,

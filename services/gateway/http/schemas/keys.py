@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway.adapters.key_store import KeyRecord
 from services.gateway.domain.identifiers import REP_ID_PATTERN
+from services.gateway.domain.records import KeyRecord
 
 RoleName = Literal["admin", "manager", "rep", "plugin"]
 

@@ -1,4 +1,4 @@
-"""`groundtruth tenant` / `groundtruth keys`: bootstrap a tenant, manage keys, fail clearly."""
+"""`python -m services.gateway admin`: bootstrap a tenant, manage its keys on the database, fail clearly."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from tests.integration.platform import TEST_API_KEY_PEPPER
 pytestmark = pytest.mark.integration
 
 
-async def groundtruth(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+async def admin(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.cli",
+        "services.gateway",
+        "admin",
         *args,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
@@ -35,29 +36,27 @@ async def test_bootstrap_a_tenant_and_manage_its_keys(gateway_env: GatewayUnderT
         "DATABASE_URL": gateway_env.isolated.database_url,
         "GT_GATEWAY_API_KEY_PEPPER": TEST_API_KEY_PEPPER,
     }
-    code, out, _ = await groundtruth("tenant", "create", "initech", "--name", "Initech", env=env)
+    code, out, _ = await admin("create-tenant", "initech", "--name", "Initech", env=env)
     assert code == 0
     admin_key = out.split("store it now): ", 1)[1].strip()
     async with httpx.AsyncClient(base_url=gateway_env.url) as client:
         config = await client.get("/v1/admin/config", headers={"Authorization": f"Bearer {admin_key}"})
     assert config.status_code == 200
 
-    code, _, err = await groundtruth("tenant", "create", "initech", "--name", "Again", env=env)
+    code, _, err = await admin("create-tenant", "initech", "--name", "Again", env=env)
     assert code == 1 and "already exists" in err
-    code, out, _ = await groundtruth(
-        "keys", "create", "--tenant", "initech", "--role", "plugin", "--name", "sf", env=env
-    )
+    code, out, _ = await admin("issue-key", "initech", "--role", "plugin", "--name", "sf", env=env)
     assert code == 0 and "gt_" in out
     key_id = out.split()[2]
-    code, out, _ = await groundtruth("keys", "list", "--tenant", "initech", env=env)
+    code, out, _ = await admin("list-keys", "initech", env=env)
     assert code == 0 and key_id in out and "plugin" in out and "gt_" not in out
-    code, out, _ = await groundtruth("keys", "revoke", "--tenant", "initech", key_id, env=env)
+    code, out, _ = await admin("revoke-key", "initech", key_id, env=env)
     assert code == 0 and "revoked" in out
-    code, _, err = await groundtruth(
-        "keys", "create", "--tenant", "initech", "--role", "rep", "--name", "r", env=env
-    )
+    code, _, err = await admin("issue-key", "initech", "--role", "rep", "--name", "r", env=env)
     assert code == 1 and "rep_id is required" in err
-    code, _, err = await groundtruth("keys", "list", "--tenant", "nobody", env=env)
+    code, _, err = await admin("list-keys", "nobody", env=env)
     assert code == 1 and "no tenant" in err
-    code, _, err = await groundtruth("tenant", "list", env={"DATABASE_URL": ""})
+    code, out, _ = await admin("list-tenants", env=env)
+    assert code == 0 and "initech\tInitech\t" in out
+    code, _, err = await admin("list-tenants", env={"DATABASE_URL": ""})
     assert code == 1 and "DATABASE_URL is not set" in err
