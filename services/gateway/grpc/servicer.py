@@ -1,6 +1,6 @@
 """The public gRPC service (groundtruth.gateway.v1.Groundtruth): thin wrappers over the operations.
 
-Authentication, request parsing and error codes are the interceptor's (`grpc_auth`); each method
+Authentication, request parsing and error codes are the interceptor's (`grpc/auth.py`); each method
 here only maps its request onto an operation and the answer back onto the contract.
 """
 
