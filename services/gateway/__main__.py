@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands.add_parser(
             "admin",
             help="create tenants and manage their keys on the gateway's database",
-            description=admin.__doc__,
+            description=admin.DESCRIPTION,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )

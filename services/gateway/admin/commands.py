@@ -24,12 +24,22 @@ from services.gateway.admin.keys import migrated_pool
 from services.gateway.domain.principal import Role
 from services.gateway.errors import GatewayError
 from services.gateway.operations import tenants
+from services.gateway.ports import Tenants
 
 PEPPER_ENV = "GT_GATEWAY_API_KEY_PEPPER"
 PROG = "python -m services.gateway admin"
 TIMEOUT_SEC = 60
 _RAW = argparse.RawDescriptionHelpFormatter
 _ENV_HELP = f"\n\nenvironment: DATABASE_URL (the gateway's PostgreSQL) and {PEPPER_ENV} (as the gateway's)"
+
+
+DESCRIPTION = (
+    "The operator's commands, straight on the gateway's database: create a tenant and its first admin\n"
+    "key, and manage any tenant's keys when no admin key is left. Everything else goes through the\n"
+    "API with an admin key (groundtruth; docs/cli.md).\n\n"
+    "exit codes: 0 done, 1 failed (one line on stderr), 2 bad usage.\n\n"
+    f"example: {PROG} create-tenant acme --name 'Acme Corp'" + _ENV_HELP
+)
 
 
 class AdminError(Exception):
@@ -56,7 +66,7 @@ class AdminSettings:
         return cls(database_url=database_url, pepper=pepper.encode())
 
 
-Command = Callable[[argparse.Namespace, PostgresTenants, bytes], Awaitable[None]]
+Command = Callable[[argparse.Namespace, Tenants, bytes], Awaitable[None]]
 
 
 def add_commands(admin: argparse.ArgumentParser) -> None:
@@ -82,7 +92,7 @@ def add_commands(admin: argparse.ArgumentParser) -> None:
         f"examples: {PROG} issue-key acme --role admin --name 'break glass'\n"
         f"          {PROG} issue-key acme --role plugin --name salesforce",
     )
-    issue.add_argument("tenant_id")
+    issue.add_argument("tenant_id", help="the tenant's id")
     issue.add_argument("--role", required=True, choices=[r.value for r in Role])
     issue.add_argument("--rep-id", help="required for rep and manager keys")
     issue.add_argument("--name", required=True, help="what the key is for")
@@ -93,7 +103,7 @@ def add_commands(admin: argparse.ArgumentParser) -> None:
         "list a tenant's keys",
         f"List a tenant's keys (never their secrets).\n\nexample: {PROG} list-keys acme",
     )
-    listing.add_argument("tenant_id")
+    listing.add_argument("tenant_id", help="the tenant's id")
     revoke = _command(
         commands,
         "revoke-key",
@@ -101,7 +111,7 @@ def add_commands(admin: argparse.ArgumentParser) -> None:
         "revoke a key of a tenant",
         f"Revoke a key; it stops working within seconds.\n\nexample: {PROG} revoke-key acme abcdefghijklmnop",
     )
-    revoke.add_argument("tenant_id")
+    revoke.add_argument("tenant_id", help="the tenant's id")
     revoke.add_argument("key_id", help="the 16 characters after gt_ (see list-keys)")
 
 
@@ -143,18 +153,18 @@ async def _on_database(settings: AdminSettings, args: argparse.Namespace) -> Non
         await action(args, PostgresTenants(pool), settings.pepper)
 
 
-async def _create_tenant(args: argparse.Namespace, register: PostgresTenants, pepper: bytes) -> None:
+async def _create_tenant(args: argparse.Namespace, register: Tenants, pepper: bytes) -> None:
     created = await tenants.create_tenant(register, pepper=pepper, tenant_id=args.tenant_id, name=args.name)
     print(f"tenant {args.tenant_id} created")
     print(f"admin key (shown once, store it now): {created.plaintext}")
 
 
-async def _list_tenants(_: argparse.Namespace, register: PostgresTenants, _pepper: bytes) -> None:
+async def _list_tenants(_: argparse.Namespace, register: Tenants, _pepper: bytes) -> None:
     for tenant in await tenants.list_tenants(register):
         print(f"{tenant.tenant_id}\t{tenant.name}\t{tenant.created_at.isoformat(timespec='seconds')}")
 
 
-async def _issue_key(args: argparse.Namespace, register: PostgresTenants, pepper: bytes) -> None:
+async def _issue_key(args: argparse.Namespace, register: Tenants, pepper: bytes) -> None:
     created = await tenants.issue_tenant_key(
         register,
         pepper=pepper,
@@ -167,13 +177,13 @@ async def _issue_key(args: argparse.Namespace, register: PostgresTenants, pepper
     print(f"key (shown once, store it now): {created.plaintext}")
 
 
-async def _list_keys(args: argparse.Namespace, register: PostgresTenants, _pepper: bytes) -> None:
+async def _list_keys(args: argparse.Namespace, register: Tenants, _pepper: bytes) -> None:
     for k in await tenants.list_tenant_keys(register, tenant_id=args.tenant_id):
         state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
         used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never"
         print(f"{k.key_id}\t{k.role}\t{k.rep_id or '-'}\t{k.name}\t{state}\tlast used {used}")
 
 
-async def _revoke_key(args: argparse.Namespace, register: PostgresTenants, _pepper: bytes) -> None:
+async def _revoke_key(args: argparse.Namespace, register: Tenants, _pepper: bytes) -> None:
     await tenants.revoke_tenant_key(register, tenant_id=args.tenant_id, key_id=args.key_id)
     print(f"key {args.key_id} revoked")

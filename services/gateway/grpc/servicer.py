@@ -8,28 +8,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.gateway.v1 import gateway_pb2_grpc
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.idempotency import fingerprint_bytes
-from services.gateway.domain.principal import Role
-from services.gateway.domain.records import KeyRecord
 from services.gateway.errors import InvalidRequest
+from services.gateway.grpc.api_keys import ROLES, api_key
 from services.gateway.grpc.auth import Context, caller
 from services.gateway.operations import capture, configuration, crm_ingest, erasure, feed, keys, me, reads
 from services.gateway.operations.context import Gateway
-
-_ROLES = {
-    g.ROLE_ADMIN: Role.ADMIN,
-    g.ROLE_MANAGER: Role.MANAGER,
-    g.ROLE_REP: Role.REP,
-    g.ROLE_PLUGIN: Role.PLUGIN,
-}
-_ROLE_NUMBERS = {role: number for number, role in _ROLES.items()}
 
 
 class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
@@ -262,39 +251,16 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
         )
 
     async def ListApiKeys(self, request: g.ListApiKeysRequest, context: Context) -> g.ListApiKeysResponse:
-        return g.ListApiKeysResponse(keys=[_api_key(k) for k in await keys.list_keys(self._gw, caller())])
+        return g.ListApiKeysResponse(keys=[api_key(k) for k in await keys.list_keys(self._gw, caller())])
 
     async def CreateApiKey(self, request: g.CreateApiKeyRequest, context: Context) -> g.CreateApiKeyResponse:
-        role = _ROLES.get(request.role)
+        role = ROLES.get(request.role)
         if role is None:
             raise InvalidRequest("role must be admin, manager, rep or plugin")
         created = await keys.create_key(
             self._gw, caller(), name=request.name, role=role, rep_id=request.rep_id or None
         )
-        return g.CreateApiKeyResponse(key=_api_key(created.record), secret=created.plaintext)
+        return g.CreateApiKeyResponse(key=api_key(created.record), secret=created.plaintext)
 
     async def RevokeApiKey(self, request: g.RevokeApiKeyRequest, context: Context) -> g.ApiKey:
-        return _api_key(await keys.revoke_key(self._gw, caller(), key_id=request.key_id))
-
-
-def _api_key(record: KeyRecord) -> g.ApiKey:
-    key = g.ApiKey(
-        key_id=record.key_id,
-        prefix=f"gt_{record.key_id}_",
-        name=record.name,
-        role=_ROLE_NUMBERS[record.role],
-        rep_id=record.rep_id or "",
-        created_by=record.created_by,
-    )
-    key.created_at.CopyFrom(_ts(record.created_at))
-    if record.revoked_at is not None:
-        key.revoked_at.CopyFrom(_ts(record.revoked_at))
-    if record.last_used_at is not None:
-        key.last_used_at.CopyFrom(_ts(record.last_used_at))
-    return key
-
-
-def _ts(value: object) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)  # type: ignore[arg-type]
-    return ts
+        return api_key(await keys.revoke_key(self._gw, caller(), key_id=request.key_id))
