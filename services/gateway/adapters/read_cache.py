@@ -19,6 +19,8 @@ from prometheus_client import Counter
 
 TValue = TypeVar("TValue")
 LOOKUPS = Counter("gt_gateway_score_cache_lookups_total", "Rep score reads by cache outcome", ["outcome"])
+# The labelled children, looked up once: reads are hot and `labels()` costs a lock and a dict lookup.
+_HIT, _COALESCED, _MISS = (LOOKUPS.labels(outcome) for outcome in ("hit", "coalesced", "miss"))
 
 
 class ReadCache(Generic[TValue]):
@@ -37,13 +39,13 @@ class ReadCache(Generic[TValue]):
         now = self._clock()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
-            LOOKUPS.labels("hit").inc()
+            _HIT.inc()
             return entry[1]
         pending = self._inflight.get(key)
         if pending is not None:
-            LOOKUPS.labels("coalesced").inc()
+            _COALESCED.inc()
             return await asyncio.shield(pending)
-        LOOKUPS.labels("miss").inc()
+        _MISS.inc()
         future: asyncio.Future[TValue] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:

@@ -9,6 +9,8 @@ from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.ports import Cached
 
+_VIEW_HITS = LOOKUPS.labels("view")
+
 
 class RepScoreReader:
     """Owns neither the client, the cache nor the view; built once in app.py."""
@@ -30,7 +32,7 @@ class RepScoreReader:
         if self._view is not None:
             held = self._view.get(tenant_id, rep_id)
             if held is not None:
-                LOOKUPS.labels("view").inc()
+                _VIEW_HITS.inc()
                 return held
 
         async def load() -> Cached[scoring_pb2.RepScore]:

@@ -54,31 +54,59 @@ class TenantScope:
     bound on first use. Not shared between operations.
     """
 
+    __slots__ = (
+        "_capture",
+        "_configs",
+        "_directory",
+        "_gateway",
+        "_scores",
+        "_scoring",
+        "_store",
+        "principal",
+        "tenant_id",
+    )
+
     def __init__(self, gateway: Gateway, principal: Principal) -> None:
         self.principal = principal
         self.tenant_id = principal.tenant_id
         self._gateway = gateway
         self._directory: TeamDirectory | None = None
+        # Bound on first use: most operations need one or two ports (and reads are hot).
+        self._scoring: TenantScoring | None = None
+        self._capture: TenantCapture | None = None
+        self._store: TenantStore | None = None
+        self._scores: TenantRepScores | None = None
+        self._configs: TenantConfigs | None = None
 
-    @functools.cached_property
+    @property
     def scoring(self) -> TenantScoring:
-        return self._gateway.scoring.for_tenant(self.tenant_id)
+        if self._scoring is None:
+            self._scoring = self._gateway.scoring.for_tenant(self.tenant_id)
+        return self._scoring
 
-    @functools.cached_property
+    @property
     def capture(self) -> TenantCapture:
-        return self._gateway.capture.for_tenant(self.tenant_id)
+        if self._capture is None:
+            self._capture = self._gateway.capture.for_tenant(self.tenant_id)
+        return self._capture
 
-    @functools.cached_property
+    @property
     def store(self) -> TenantStore:
-        return self._gateway.store.for_tenant(self.tenant_id)
+        if self._store is None:
+            self._store = self._gateway.store.for_tenant(self.tenant_id)
+        return self._store
 
-    @functools.cached_property
+    @property
     def scores(self) -> TenantRepScores:
-        return self._gateway.scores.for_tenant(self.tenant_id)
+        if self._scores is None:
+            self._scores = self._gateway.scores.for_tenant(self.tenant_id)
+        return self._scores
 
-    @functools.cached_property
+    @property
     def configs(self) -> TenantConfigs:
-        return self._gateway.configs.for_tenant(self.tenant_id)
+        if self._configs is None:
+            self._configs = self._gateway.configs.for_tenant(self.tenant_id)
+        return self._configs
 
     @property
     def credentials(self) -> Credentials:
