@@ -43,7 +43,7 @@ from services.gateway.ports import (
     TenantStore,
 )
 
-P = ParamSpec("P")
+TParams = ParamSpec("TParams")
 TResult = TypeVar("TResult")
 
 
@@ -171,18 +171,18 @@ def enter(gateway: Gateway, principal: Principal, operation: Operation) -> Tenan
 def scoped(
     operation: Operation,
 ) -> Callable[
-    [Callable[Concatenate[TenantScope, P], Awaitable[TResult]]],
-    Callable[Concatenate[Gateway, Principal, P], Awaitable[TResult]],
+    [Callable[Concatenate[TenantScope, TParams], Awaitable[TResult]]],
+    Callable[Concatenate[Gateway, Principal, TParams], Awaitable[TResult]],
 ]:
     """Declare a use case of `operation`: the decorated body takes a `TenantScope`; callers call it
     with the gateway and the authenticated principal instead (see the module docstring)."""
 
     def decorate(
-        body: Callable[Concatenate[TenantScope, P], Awaitable[TResult]],
-    ) -> Callable[Concatenate[Gateway, Principal, P], Awaitable[TResult]]:
+        body: Callable[Concatenate[TenantScope, TParams], Awaitable[TResult]],
+    ) -> Callable[Concatenate[Gateway, Principal, TParams], Awaitable[TResult]]:
         @functools.wraps(body)
         async def run(
-            gateway: Gateway, principal: Principal, /, *args: P.args, **kwargs: P.kwargs
+            gateway: Gateway, principal: Principal, /, *args: TParams.args, **kwargs: TParams.kwargs
         ) -> TResult:
             return await body(enter(gateway, principal, operation), *args, **kwargs)
 

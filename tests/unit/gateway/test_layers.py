@@ -24,8 +24,19 @@ RULES: dict[str, tuple[str, ...]] = {
     "ports.py": (*IO_LIBRARIES, *INNER, *ENTRYPOINTS, "services.gateway.operations"),
     "operations": (*IO_LIBRARIES, *INNER, *ENTRYPOINTS),
     "adapters": ("services.gateway.http", "services.gateway.grpc", *ENTRYPOINTS),
-    "http": ("services.gateway.adapters", "services.gateway.grpc", *ENTRYPOINTS),
-    "grpc": ("services.gateway.adapters", "services.gateway.http", *ENTRYPOINTS),
+    # The edges never decide access: the operations' scope does (so no edge imports domain.access).
+    "http": (
+        "services.gateway.adapters",
+        "services.gateway.grpc",
+        "services.gateway.domain.access",
+        *ENTRYPOINTS,
+    ),
+    "grpc": (
+        "services.gateway.adapters",
+        "services.gateway.http",
+        "services.gateway.domain.access",
+        *ENTRYPOINTS,
+    ),
 }
 
 
