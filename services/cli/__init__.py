@@ -1,9 +1,10 @@
-"""`groundtruth`: the command line for running the platform and administering a tenant.
+"""`groundtruth`: the command line for administering a tenant, a pure client of the REST API.
 
 Layout: `parser.py` assembles the command tree from one module per group (`keys`, `connections`,
-`sync`, `reports`, `erase`; `tenant` comes from the gateway's direct-database
-commands); `render/` turns the API's JSON into tables (pure); `errors.py` turns failures into one line
-and an exit code. Every gateway call goes through `services.gateway.client.rest.RestClient`.
+`sync`, `reports`, `erase`); `render/` turns the API's JSON into tables (pure); `errors.py` turns
+failures into one line and an exit code. Every gateway call goes through
+`services.client.rest.RestClient`; nothing here touches a database (the operator's bootstrap is
+`python -m services.gateway admin`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,7 @@ def main(argv: list[str] | None = None, *, terminal: Terminal | None = None) -> 
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     try:
-        handler = getattr(args, "handler", None)
-        if handler is not None:
-            code: int = handler(args, terminal)
-        else:
-            code = args.func(args)  # the gateway's direct-database `tenant` commands
+        code: int = args.handler(args, terminal)
         return code
     except (Exception, KeyboardInterrupt) as exc:
         if os.environ.get("GT_DEBUG"):

@@ -18,7 +18,7 @@ from services.cli.terminal import (
     print_json,
     with_client,
 )
-from services.gateway.client.rest import RestClient, iter_batches
+from services.client.rest import RestClient, iter_batches
 
 SECRET_ENV = "GT_CLIENT_SECRET"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.cli.render.admin import erasure_lines
 from services.cli.terminal import RAW, CliError, Terminal, add_gateway_options, print_json, with_client
-from services.gateway.client.rest import RestClient
+from services.client.rest import RestClient
 
 
 def _erase(args: argparse.Namespace, client: RestClient, terminal: Terminal) -> int:

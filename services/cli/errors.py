@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from services.cli.terminal import EXIT_FAILED, EXIT_INTERRUPTED, CliError
-from services.gateway.client.rest import ApiError, GatewayUnreachable
+from services.client.rest import ApiError, GatewayUnreachable
 
 _HINTS = {
     401: "the gateway refused the API key",

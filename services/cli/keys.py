@@ -1,5 +1,7 @@
-"""`groundtruth keys list|create|revoke`: API keys over the REST API with an admin key, or straight
-on the database with --tenant (the operator's way in before any admin key exists, or when none is left)."""
+"""`groundtruth keys list|create|revoke`: the tenant's API keys over the REST API, with an admin key.
+
+The first admin key of a tenant (and a new one when none is left) is the operator's, on the gateway's
+host: `python -m services.gateway admin create-tenant|issue-key` (docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -7,37 +9,14 @@ import argparse
 from typing import Any
 
 from services.cli.render.admin import created_key_lines, keys_table
-from services.cli.terminal import (
-    RAW,
-    ClientHandler,
-    CliError,
-    Handler,
-    Terminal,
-    add_gateway_options,
-    print_json,
-    with_client,
+from services.cli.terminal import RAW, Terminal, add_gateway_options, print_json, with_client
+from services.client.rest import RestClient
+
+ROLES = ("admin", "manager", "rep", "plugin")
+_BOOTSTRAP = (
+    "\n\nThe first admin key of a tenant is issued on the gateway's host:\n"
+    "  python -m services.gateway admin create-tenant acme --name 'Acme Corp'"
 )
-from services.gateway.cli import run_direct_key_command
-from services.gateway.client.rest import RestClient
-from services.gateway.domain.principal import Role
-
-_DIRECT = (
-    "\n\nWith --tenant the command works straight on the gateway's database instead of the API\n"
-    "(needs DATABASE_URL and GT_GATEWAY_API_KEY_PEPPER; no API key)."
-)
-
-
-def _direct_or(api: ClientHandler) -> Handler:
-    def handler(args: argparse.Namespace, terminal: Terminal) -> int:
-        if args.tenant:
-            if args.json or args.url or args.key:
-                raise CliError("--tenant works on the database; --json, --url and --key go with the API")
-            result: int = run_direct_key_command(args)
-            return result
-        code: int = with_client(api)(args, terminal)
-        return code
-
-    return handler
 
 
 def _list(args: argparse.Namespace, client: RestClient, terminal: Terminal) -> int:
@@ -72,7 +51,7 @@ def add_commands(commands: Any) -> None:
     group = commands.add_parser(
         "keys",
         help="list, create and revoke API keys",
-        description="Manage the tenant's API keys (admin key)." + _DIRECT + "\n\n"
+        description="Manage the tenant's API keys (admin key)." + _BOOTSTRAP + "\n\n"
         "example: groundtruth keys list",
         formatter_class=RAW,
     )
@@ -81,32 +60,30 @@ def add_commands(commands: Any) -> None:
     listing = sub.add_parser(
         "list",
         help="list the tenant's keys (never their secrets)",
-        description="List every key of the tenant, revoked ones included." + _DIRECT + "\n\n"
+        description="List every key of the tenant, revoked ones included.\n\n"
         "examples: groundtruth keys list\n"
-        "          groundtruth keys list --tenant acme   # on the database",
+        "          groundtruth keys list --json",
         formatter_class=RAW,
     )
     create = sub.add_parser(
         "create",
         help="issue a key and print it once",
-        description="Issue an API key. It is printed once and stored only hashed." + _DIRECT + "\n\n"
+        description="Issue an API key. It is printed once and stored only hashed.\n\n"
         "examples: groundtruth keys create --role plugin --name salesforce\n"
-        "          groundtruth keys create --role rep --rep-id ann@acme.example --name 'Ann phone'\n"
-        "          groundtruth keys create --tenant acme --role admin --name 'break glass'",
+        "          groundtruth keys create --role rep --rep-id ann@acme.example --name 'Ann phone'",
         formatter_class=RAW,
     )
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--rep-id", help="required for rep and manager keys")
     create.add_argument("--name", required=True, help="what the key is for")
     revoke = sub.add_parser(
         "revoke",
         help="revoke a key",
-        description="Revoke a key; it stops working within seconds." + _DIRECT + "\n\n"
+        description="Revoke a key; it stops working within seconds.\n\n"
         "example: groundtruth keys revoke abcdefghijklmnop",
         formatter_class=RAW,
     )
     revoke.add_argument("key_id", help="the 16 characters after gt_ (see 'keys list')")
     for parser, api in ((listing, _list), (create, _create), (revoke, _revoke)):
-        parser.add_argument("--tenant", help="work on the database for this tenant instead of the API")
         add_gateway_options(parser)
-        parser.set_defaults(handler=_direct_or(api))
+        parser.set_defaults(handler=with_client(api))

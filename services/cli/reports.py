@@ -11,7 +11,7 @@ from rich.console import RenderableType
 
 from services.cli.render import reports as render
 from services.cli.terminal import RAW, Handler, Terminal, add_gateway_options, print_json, with_client
-from services.gateway.client.rest import JsonObject, RestClient
+from services.client.rest import JsonObject, RestClient
 
 Fetch = Callable[[argparse.Namespace, RestClient], JsonObject]
 Render = Callable[[argparse.Namespace, JsonObject], RenderableType]

@@ -31,7 +31,7 @@ from services.cli.terminal import (
     print_json,
     with_client,
 )
-from services.gateway.client.rest import JsonObject, RestClient
+from services.client.rest import JsonObject, RestClient
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]

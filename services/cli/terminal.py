@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
-from services.gateway.client.rest import RestClient
+from services.client.rest import RestClient
 
 RAW = argparse.RawDescriptionHelpFormatter
 DEFAULT_URL = "http://127.0.0.1:8080"

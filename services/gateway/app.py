@@ -15,23 +15,27 @@ from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from plumbing.bootstrap import service_bootstrap
 from plumbing.db.health import database_reachable
 from plumbing.db.migrations import migrate
+from plumbing.db.pool import Pool
 from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer
 from plumbing.kafka.producer import broker_reachable
 from services.gateway.adapters.authenticator import Authenticator, LastUsedRecorder
 from services.gateway.adapters.capture_client import CaptureClient
+from services.gateway.adapters.config_cache import ConfigCache
 from services.gateway.adapters.crm_publisher import CrmEventPublisher
-from services.gateway.adapters.grpc_auth import AuthInterceptor
-from services.gateway.adapters.grpc_public import GroundtruthServicer
+from services.gateway.adapters.postgres_store import PostgresTenants
 from services.gateway.adapters.read_cache import ReadCache
+from services.gateway.adapters.rep_scores import RepScoreReader
 from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
-from services.gateway.api import create_app
 from services.gateway.config import Settings
 from services.gateway.domain.rate_limit import RateLimiter
-from services.gateway.operations.context import ConfigCache, Gateway, Limits
+from services.gateway.grpc.auth import AuthInterceptor
+from services.gateway.grpc.servicer import GroundtruthServicer
+from services.gateway.http.api import create_app
+from services.gateway.operations.context import Gateway, Limits
 
 _log = logging.getLogger(__name__)
 SCHEMA = "gateway"
@@ -42,10 +46,22 @@ PURGE_INTERVAL_SEC = 3600.0
 
 
 @dataclass(frozen=True)
+class Components:
+    """What a running gateway is made of, for tests and tools that reach past the API: the pool and
+    pepper (to issue keys straight on the database), the authenticator and the score view."""
+
+    operations: Gateway
+    pool: Pool
+    pepper: bytes
+    authenticator: Authenticator
+    score_view: ScoreView | None
+
+
+@dataclass(frozen=True)
 class RunningGateway:
     http_port: int
     grpc_port: int
-    gateway: Gateway
+    gateway: Components
 
 
 async def run_migrations(settings: Settings) -> list[int]:
@@ -63,10 +79,10 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
             await task
 
 
-async def _purge_loop(gateway: Gateway) -> None:
+async def _purge_loop(pool: Pool, *, ttl_hours: int) -> None:
     while True:
         try:
-            await purge_idempotency_keys(gateway.pool, ttl_hours=gateway.limits.idempotency_ttl_hours)
+            await purge_idempotency_keys(pool, ttl_hours=ttl_hours)
         except Exception as exc:
             _log.warning("idempotency purge failed", extra={"error": repr(exc)})
         await asyncio.sleep(PURGE_INTERVAL_SEC)
@@ -109,15 +125,17 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 max_entries=settings.score_view_max_entries,
             )
             await stack.enter_async_context(_background(score_view.run(), "gateway-score-view"))
+        tenants = PostgresTenants(pool)
         gateway = Gateway(
-            pool=pool,
+            store=tenants,
             scoring=scoring,
             capture=capture,
+            scores=RepScoreReader(scoring, ReadCache(ttl_sec=settings.score_cache_ttl_sec), score_view),
+            configs=ConfigCache(tenants, ttl_sec=settings.config_cache_ttl_sec),
             publisher=CrmEventPublisher(
                 producer, topic=settings.topics.crm_events, timeout_sec=settings.ingest_publish_timeout_sec
             ),
-            configs=ConfigCache(pool, ttl_sec=settings.config_cache_ttl_sec),
-            authenticator=authenticator,
+            credentials=authenticator,
             pepper=settings.api_key_pepper.get_secret_value().encode(),
             limits=Limits(
                 max_page_size=settings.max_page_size,
@@ -125,10 +143,9 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 idempotency_ttl_hours=settings.idempotency_ttl_hours,
                 feed_poll_interval_sec=settings.feed_poll_interval_sec,
             ),
-            scores=ReadCache(ttl_sec=settings.score_cache_ttl_sec),
-            score_view=score_view,
         )
-        await stack.enter_async_context(_background(_purge_loop(gateway), "gateway-idempotency-purge"))
+        purge = _purge_loop(pool, ttl_hours=settings.idempotency_ttl_hours)
+        await stack.enter_async_context(_background(purge, "gateway-idempotency-purge"))
 
         readiness = Readiness()
         readiness.add("postgres", lambda: database_reachable(pool))
@@ -151,7 +168,14 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
         await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))
 
         _log.info("gateway started", extra={"http_port": settings.http_port, "grpc_port": grpc_server.port})
-        yield RunningGateway(http_port=settings.http_port, grpc_port=grpc_server.port, gateway=gateway)
+        components = Components(
+            operations=gateway,
+            pool=pool,
+            pepper=gateway.pepper,
+            authenticator=authenticator,
+            score_view=score_view,
+        )
+        yield RunningGateway(http_port=settings.http_port, grpc_port=grpc_server.port, gateway=components)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

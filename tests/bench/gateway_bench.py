@@ -35,9 +35,9 @@ from plumbing.embedded import Infrastructure, InfrastructureEndpoints
 from plumbing.embedded.process import free_port, spawn, terminate, wait_for_port
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
+from services.gateway.admin import keys
 from services.gateway.app import MIGRATIONS, SCHEMA
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 from services.sandbox.synthetic.organisation import Organisation, OrganisationSpec
 from tests.bench.gateway_load import LoadResult, grpc_load, http_load, http_request
 from tests.bench.harness import BenchReport, Figure, RssSampler

@@ -29,9 +29,9 @@ from plumbing.embedded.process import free_port, spawn, terminate
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.capture.adapters.secret_box import new_key
 from services.gateway.adapters import key_store
+from services.gateway.admin import keys
 from services.gateway.app import SCHEMA as GATEWAY_SCHEMA
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 
 PEPPER = "chaos-pepper-not-a-secret-0123456789"
 TENANT = "acme"  # the tenant the workload runs as, in capture, scoring and the gateway

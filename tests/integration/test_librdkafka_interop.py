@@ -21,8 +21,8 @@ from groundtruth.crm.v1 import crm_pb2  # noqa: F401
 from groundtruth.scoring.v1 import scoring_pb2  # noqa: F401
 from plumbing.kafka.records import CONTENT_TYPE_HEADER, record_key
 from plumbing.kafka.topics import ALL_TOPICS
+from services.gateway.admin.keys import create_tenant, issue_key
 from services.gateway.domain.principal import Role
-from services.gateway.operations.keys import create_tenant, issue_key
 from tests.conftest import eventually
 from tests.factories import make_activity
 from tests.integration.conftest import Isolated

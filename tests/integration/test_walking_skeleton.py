@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from plumbing.kafka.records import protobuf_headers, record_key
-from services.gateway.operations.keys import create_tenant
+from services.gateway.admin.keys import create_tenant
 from tests.conftest import eventually
 from tests.factories import BASE_TIME, make_activity
 from tests.integration.conftest import Isolated

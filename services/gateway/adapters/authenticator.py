@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from plumbing.db.pool import Pool
-from services.gateway.adapters.key_store import KeyRecord, find_key, touch_keys
+from services.gateway.adapters.key_store import find_key, touch_keys
 from services.gateway.domain import api_keys, tokens
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.rate_limit import RateLimiter
+from services.gateway.domain.records import KeyRecord
 from services.gateway.errors import RateLimited, Unauthenticated
 
 _log = logging.getLogger(__name__)

@@ -1,15 +1,16 @@
-"""PostgreSQL access for tenants and API keys (schema `gateway`). The caller owns transactions."""
+"""SQL for tenants and API keys (schema `gateway`): one function per statement, on a connection or the
+pool; the caller owns transactions (`postgres_store.py` for the operations, `admin/keys.py` for tools)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from plumbing.db.pool import Connection, Pool
 from services.gateway.domain.principal import Role
+from services.gateway.domain.records import KeyRecord, TenantRecord
 
 INSERT_TENANT = """
 INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id
@@ -44,27 +45,6 @@ UPDATE api_keys AS k SET last_used_at = t.used_at
 FROM unnest($1::text[], $2::timestamptz[]) AS t(key_id, used_at)
 WHERE k.key_id = t.key_id AND (k.last_used_at IS NULL OR k.last_used_at < t.used_at)
 """
-
-
-@dataclass(frozen=True)
-class KeyRecord:
-    key_id: str
-    tenant_id: str
-    name: str
-    role: Role
-    rep_id: str | None
-    secret_hash: bytes
-    created_at: datetime
-    created_by: str
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-
-
-@dataclass(frozen=True)
-class TenantRecord:
-    tenant_id: str
-    name: str
-    created_at: datetime
 
 
 def _key(row: asyncpg.Record) -> KeyRecord:

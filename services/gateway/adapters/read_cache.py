@@ -13,26 +13,14 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter
 
 TValue = TypeVar("TValue")
 LOOKUPS = Counter("gt_gateway_score_cache_lookups_total", "Rep score reads by cache outcome", ["outcome"])
-
-
-@dataclass
-class Cached(Generic[TValue]):
-    """A cached answer and its REST rendering, computed once however often the answer is served."""
-
-    value: TValue
-    rendered: bytes | None = None
-
-    def render(self, renderer: Callable[[TValue], bytes]) -> bytes:
-        if self.rendered is None:
-            self.rendered = renderer(self.value)
-        return self.rendered
+# The labelled children, looked up once: reads are hot and `labels()` costs a lock and a dict lookup.
+_HIT, _COALESCED, _MISS = (LOOKUPS.labels(outcome) for outcome in ("hit", "coalesced", "miss"))
 
 
 class ReadCache(Generic[TValue]):
@@ -51,13 +39,13 @@ class ReadCache(Generic[TValue]):
         now = self._clock()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
-            LOOKUPS.labels("hit").inc()
+            _HIT.inc()
             return entry[1]
         pending = self._inflight.get(key)
         if pending is not None:
-            LOOKUPS.labels("coalesced").inc()
+            _COALESCED.inc()
             return await asyncio.shield(pending)
-        LOOKUPS.labels("miss").inc()
+        _MISS.inc()
         future: asyncio.Future[TValue] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:

@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import Counter, Gauge
 
 from groundtruth.scoring.v1 import scoring_pb2
-from services.gateway.adapters.read_cache import Cached
+from services.gateway.ports import Cached
 
 _log = logging.getLogger(__name__)
 ENTRIES = Gauge("gt_gateway_score_view_entries", "Rep scores held in the gateway's score view")

@@ -1,15 +1,15 @@
-"""PostgreSQL access for tenant configuration versions, feed acks and idempotency records."""
+"""SQL for tenant configuration versions, feed acks and idempotency records (schema `gateway`); the
+caller owns transactions."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.db.pool import Connection, Pool
-from services.gateway.domain.idempotency import StoredAnswer
+from services.gateway.domain.idempotency import Claim, ClaimResult, StoredAnswer
 
 SELECT_CURRENT_CONFIG = """
 SELECT config FROM tenant_configs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1
@@ -68,19 +68,6 @@ async def acked_sequence(conn: Connection | Pool, *, tenant_id: str, subscriptio
 async def ack(conn: Connection | Pool, *, tenant_id: str, subscription: str, sequence: int) -> int:
     """Store the ack; returns the subscription's position afterwards (never lower than before)."""
     return int(await conn.fetchval(UPSERT_ACK, tenant_id, subscription, sequence))
-
-
-class Claim(Enum):
-    NEW = "new"  # the caller owns the key and must complete or release it
-    REPLAY = "replay"  # the same request was answered before
-    MISMATCH = "mismatch"  # the key was used for a different request
-    IN_FLIGHT = "in_flight"  # the same request is being processed right now
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    answer: StoredAnswer | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.identifiers import is_domain, is_email, is_iso_date, is_rep_id
+from services.gateway.domain.identifiers import is_domain, is_email, is_iso_date, is_rep_id
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_FUTURE = timedelta(days=1)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
@@ -35,3 +36,18 @@ def fingerprint_bytes(value: bytes) -> bytes:
 class StoredAnswer:
     status_code: int
     body: dict[str, Any]
+
+
+class Claim(Enum):
+    """What claiming an Idempotency-Key found."""
+
+    NEW = "new"  # the caller owns the key and must complete or release it
+    REPLAY = "replay"  # the same request was answered before: `answer` is that answer
+    MISMATCH = "mismatch"  # the key was used for a different request
+    IN_FLIGHT = "in_flight"  # the same request is being processed right now
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    answer: StoredAnswer | None = None

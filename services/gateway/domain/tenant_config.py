@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.domain.access import Team, TeamDirectory
-from services.gateway.identifiers import is_domain, is_iso_date, is_rep_id, is_team_id
+from services.gateway.domain.identifiers import is_domain, is_iso_date, is_rep_id, is_team_id
 
 DEFAULT_WINDOW_DAYS = 28
 MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 7, 365

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.gateway.domain import tokens
-from services.gateway.domain.access import Operation, require
+from services.gateway.domain.access import Operation
 from services.gateway.domain.principal import Principal, Role
 from services.gateway.errors import PermissionDenied
-from services.gateway.operations.context import Gateway
+from services.gateway.operations.scope import TenantScope, scoped
 
 
 @dataclass(frozen=True)
@@ -25,20 +25,21 @@ class Session:
     teams: tuple[VisibleTeam, ...]
 
 
-async def exchange_key(gw: Gateway, p: Principal) -> tokens.IssuedToken:
+@scoped(Operation.ISSUE_TOKEN)
+async def exchange_key(scope: TenantScope) -> tokens.IssuedToken:
     """A token carrying the caller's key. Only a key may be exchanged: renewing a token with itself
     would let a stolen token live for ever."""
-    require(p, Operation.ISSUE_TOKEN)
-    if p.via_token:
+    if scope.principal.via_token:
         raise PermissionDenied("a token cannot be exchanged for another; present the API key")
-    return gw.authenticator.issue_token(p)
+    return scope.credentials.issue_token(scope.principal)
 
 
-async def session(gw: Gateway, p: Principal) -> Session:
+@scoped(Operation.READ_SESSION)
+async def session(scope: TenantScope) -> Session:
     """The caller and the teams whose dashboards it may read (managers: the teams they manage;
     admins and plugins: every team; reps: none)."""
-    require(p, Operation.READ_SESSION)
-    config = await gw.configs.config(p.tenant_id)
+    p = scope.principal
+    config = await scope.configs.config()
     if p.role is Role.REP:
         teams: list[VisibleTeam] = []
     else:

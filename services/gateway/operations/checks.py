@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.gateway import identifiers
+from services.gateway.domain import identifiers
 from services.gateway.errors import InvalidRequest
 
 MAX_PAGE_TOKEN_CHARS = 512

@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.adapters import state_store
-from services.gateway.domain.access import Operation, require
+from services.gateway.domain.access import Operation
 from services.gateway.domain.feed import decode_cursor, encode_cursor, next_position
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import Unauthenticated
 from services.gateway.operations import checks
 from services.gateway.operations.context import Gateway
+from services.gateway.operations.scope import TenantScope, enter, scoped
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -30,57 +30,58 @@ class FeedPage:
     acked_cursor: str  # the subscription's stored resume point
 
 
-async def read_page(gw: Gateway, p: Principal, *, subscription: str, cursor: str, page_size: int) -> FeedPage:
-    require(p, Operation.READ_FEED)
-    name = checks.subscription(subscription)
-    acked = await state_store.acked_sequence(gw.pool, tenant_id=p.tenant_id, subscription=name)
-    after = decode_cursor(cursor) if cursor else acked
-    size = gw.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
-    activities, position = await _page(gw, p.tenant_id, after=after, page_size=size)
-    return FeedPage(activities, encode_cursor(position), encode_cursor(acked))
+@scoped(Operation.READ_FEED)
+async def read_page(scope: TenantScope, *, subscription: str, cursor: str, page_size: int) -> FeedPage:
+    return await _first_page(scope, subscription=subscription, cursor=cursor, page_size=page_size)
 
 
-async def ack(gw: Gateway, p: Principal, *, subscription: str, cursor: str) -> str:
+@scoped(Operation.ACK_FEED)
+async def ack(scope: TenantScope, *, subscription: str, cursor: str) -> str:
     """Store `cursor` as the subscription's resume point; returns the point now stored."""
-    require(p, Operation.ACK_FEED)
     name = checks.subscription(subscription)
-    sequence = decode_cursor(cursor)
-    stored = await state_store.ack(gw.pool, tenant_id=p.tenant_id, subscription=name, sequence=sequence)
+    stored = await scope.store.ack(subscription=name, sequence=decode_cursor(cursor))
     return encode_cursor(stored)
 
 
 async def stream(
-    gw: Gateway, p: Principal, *, subscription: str, cursor: str, page_size: int
+    gateway: Gateway, principal: Principal, *, subscription: str, cursor: str, page_size: int
 ) -> AsyncIterator[FeedPage]:
     """Pages as they become available, forever; polls scoring while caught up.
 
-    Ends with `Unauthenticated` when the key is revoked; the caller cancels it to stop.
+    Needs the role of `read_page` (checked at the first iteration, like `@scoped` does for the
+    others). Ends with `Unauthenticated` when the key is revoked; the caller cancels it to stop.
     """
-    first = await read_page(gw, p, subscription=subscription, cursor=cursor, page_size=page_size)
+    scope = enter(gateway, principal, Operation.READ_FEED)
+    first = await _first_page(scope, subscription=subscription, cursor=cursor, page_size=page_size)
     acked_cursor = first.acked_cursor
     if first.activities:
         yield first
     after = decode_cursor(first.cursor)
-    size = gw.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
+    size = scope.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
     while True:
-        activities, position = await _page(gw, p.tenant_id, after=after, page_size=size)
+        activities, position = await _page(scope, after=after, page_size=size)
         if activities:
             yield FeedPage(activities, encode_cursor(position), acked_cursor)
         after = position
         if len(activities) < size:
-            await asyncio.sleep(gw.limits.feed_poll_interval_sec)
-            if not await gw.authenticator.still_valid(p):
+            await asyncio.sleep(scope.limits.feed_poll_interval_sec)
+            if not await scope.credentials.still_valid(principal):
                 raise Unauthenticated("the API key was revoked")
 
 
-async def _page(
-    gw: Gateway, tenant_id: str, *, after: int, page_size: int
-) -> tuple[list[s.MatchedActivity], int]:
-    response = await gw.scoring.list_matched_activities(
-        tenant_id=tenant_id, after_sequence=after, page_size=page_size
-    )
+async def _first_page(scope: TenantScope, *, subscription: str, cursor: str, page_size: int) -> FeedPage:
+    name = checks.subscription(subscription)
+    acked = await scope.store.acked_sequence(subscription=name)
+    after = decode_cursor(cursor) if cursor else acked
+    size = scope.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
+    activities, position = await _page(scope, after=after, page_size=size)
+    return FeedPage(activities, encode_cursor(position), encode_cursor(acked))
+
+
+async def _page(scope: TenantScope, *, after: int, page_size: int) -> tuple[list[s.MatchedActivity], int]:
+    response = await scope.scoring.list_matched_activities(after_sequence=after, page_size=page_size)
     # Never repeat what is behind the cursor, and never pass on another tenant's item.
     activities = [
-        a for a in response.activities if a.feed_sequence > after and a.tenant_id in ("", tenant_id)
+        a for a in response.activities if a.feed_sequence > after and a.tenant_id in ("", scope.tenant_id)
     ]
     return activities, next_position(after, response.last_sequence, [a.feed_sequence for a in activities])

@@ -1,18 +1,17 @@
-"""API key management (admins, and the CLI for bootstrapping a tenant)."""
+"""API keys of the caller's tenant, as its admins list, issue and revoke them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plumbing.db.pool import Pool
-from services.gateway.adapters import key_store
-from services.gateway.adapters.key_store import KeyRecord
 from services.gateway.domain import api_keys
-from services.gateway.domain.access import Operation, require
-from services.gateway.domain.principal import REP_BOUND_ROLES, Principal, Role
+from services.gateway.domain.access import Operation
+from services.gateway.domain.identifiers import is_rep_id
+from services.gateway.domain.principal import REP_BOUND_ROLES, Role
+from services.gateway.domain.records import KeyRecord
 from services.gateway.errors import Conflict, InvalidRequest, NotFound
-from services.gateway.identifiers import is_rep_id, is_tenant_id
-from services.gateway.operations.context import Gateway
+from services.gateway.operations.scope import TenantScope, scoped
+from services.gateway.ports import TenantStore
 
 MAX_NAME_CHARS = 200
 
@@ -36,16 +35,15 @@ def key_shape_problem(role: Role, rep_id: str | None, name: str) -> str | None:
 
 
 async def issue_key(
-    pool: Pool, *, pepper: bytes, tenant_id: str, name: str, role: Role, rep_id: str | None, created_by: str
+    store: TenantStore, *, pepper: bytes, name: str, role: Role, rep_id: str | None, created_by: str
 ) -> CreatedKey:
+    """Generate a key and store its hash in `store`'s tenant (shared by admins and the operator)."""
     problem = key_shape_problem(role, rep_id, name)
     if problem:
         raise InvalidRequest(problem)
     new = api_keys.generate(pepper)
-    record = await key_store.insert_key(
-        pool,
+    record = await store.insert_key(
         key_id=new.key_id,
-        tenant_id=tenant_id,
         name=name.strip(),
         role=role,
         rep_id=rep_id or None,
@@ -55,63 +53,41 @@ async def issue_key(
     return CreatedKey(record=record, plaintext=new.plaintext)
 
 
-async def create_tenant(pool: Pool, *, pepper: bytes, tenant_id: str, name: str) -> CreatedKey:
-    """Create a tenant and its first admin key (the bootstrap the CLI runs)."""
-    if not is_tenant_id(tenant_id):
-        raise InvalidRequest(f"{tenant_id!r} is not a valid tenant id (1-64 of A-Z a-z 0-9 _ . -)")
-    if not name.strip() or len(name) > MAX_NAME_CHARS:
-        raise InvalidRequest(f"the tenant name must be 1..{MAX_NAME_CHARS} characters")
-    if not await key_store.create_tenant(pool, tenant_id=tenant_id, name=name.strip()):
-        raise Conflict(
-            f"tenant {tenant_id!r} already exists; create more keys with 'groundtruth keys create'"
-        )
+@scoped(Operation.READ_API_KEYS)
+async def list_keys(scope: TenantScope) -> list[KeyRecord]:
+    return await scope.store.list_keys()
+
+
+@scoped(Operation.WRITE_API_KEYS)
+async def create_key(scope: TenantScope, *, name: str, role: Role, rep_id: str | None) -> CreatedKey:
     return await issue_key(
-        pool,
-        pepper=pepper,
-        tenant_id=tenant_id,
-        name="first admin",
-        role=Role.ADMIN,
-        rep_id=None,
-        created_by="cli",
-    )
-
-
-async def list_keys(gw: Gateway, p: Principal) -> list[KeyRecord]:
-    require(p, Operation.READ_API_KEYS)
-    return await key_store.list_keys(gw.pool, p.tenant_id)
-
-
-async def create_key(gw: Gateway, p: Principal, *, name: str, role: Role, rep_id: str | None) -> CreatedKey:
-    require(p, Operation.WRITE_API_KEYS)
-    return await issue_key(
-        gw.pool,
-        pepper=gw.pepper,
-        tenant_id=p.tenant_id,
+        scope.store,
+        pepper=scope.pepper,
         name=name,
         role=role,
         rep_id=rep_id,
-        created_by=p.key_id,
+        created_by=scope.principal.key_id,
     )
 
 
-async def revoke_key(gw: Gateway, p: Principal, *, key_id: str) -> KeyRecord:
+@scoped(Operation.WRITE_API_KEYS)
+async def revoke_key(scope: TenantScope, *, key_id: str) -> KeyRecord:
     """Revoke a key of the caller's tenant (idempotent). The last active admin key cannot be revoked,
-    so a tenant can never lock itself out; the CLI can still issue one."""
-    require(p, Operation.WRITE_API_KEYS)
+    so a tenant can never lock itself out; the operator can still issue one
+    (`python -m services.gateway admin issue-key`)."""
     if not api_keys.is_key_id(key_id):
         raise NotFound("no API key with that id in this tenant")
-    async with gw.pool.acquire() as conn, conn.transaction():
-        await key_store.lock_tenant(conn, p.tenant_id)
-        existing = await key_store.find_key(conn, key_id)
-        if existing is None or existing.tenant_id != p.tenant_id:
+    async with scope.store.locked() as tenant:
+        existing = await tenant.find_key(key_id)
+        if existing is None:
             raise NotFound("no API key with that id in this tenant")
         if (
             existing.role is Role.ADMIN
             and existing.revoked_at is None
-            and await key_store.count_active_admin_keys(conn, p.tenant_id) <= 1
+            and await tenant.count_active_admin_keys() <= 1
         ):
             raise Conflict("this is the tenant's last active admin key; create another admin key first")
-        revoked = await key_store.revoke_key(conn, tenant_id=p.tenant_id, key_id=key_id)
-    gw.authenticator.forget(key_id)
+        revoked = await tenant.revoke_key(key_id)
+    scope.credentials.forget(key_id)
     assert revoked is not None  # the row was found under the same tenant lock
     return revoked

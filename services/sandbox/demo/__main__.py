@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from plumbing.lifecycle import run_until_signalled
 from plumbing.logs import configure_logging
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import EmulatorControlApi
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
 from services.sandbox.demo.capture_settings import route_gmail_push_async

@@ -10,9 +10,9 @@ from pathlib import Path
 from plumbing.db.migrations import migrate
 from plumbing.db.pool import create_pool
 from services.gateway.adapters import key_store
+from services.gateway.admin import keys
 from services.gateway.app import MIGRATIONS, SCHEMA
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 
 DEMO_KEY_NAME = "make run"
 

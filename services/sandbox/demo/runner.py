@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import MailboxSink
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
 from services.sandbox.demo.live import LiveStory, Tick

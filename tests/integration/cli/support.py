@@ -56,17 +56,16 @@ class Cli:
         key: str | None = None,
         stdin: str = "",
         url: str | None = None,
-        direct: bool = False,
     ) -> Result:
-        """Run `groundtruth *argv`; `direct` commands (the database ones) get no --url/--key."""
+        """Run `groundtruth *argv` against this gateway (--url, and --key unless `key` is empty)."""
         out, err = io.StringIO(), io.StringIO()
         terminal = Terminal(
             out=Console(file=out, width=220, color_system=None, force_terminal=False),
             err=Console(file=err, width=220, color_system=None, force_terminal=False),
             stdin=io.StringIO(stdin),
         )
-        args = [*argv] if direct else [*argv, "--url", url or self.url]
-        if not direct and (key is not None or self.key):
+        args = [*argv, "--url", url or self.url]
+        if key is not None or self.key:
             args += ["--key", key if key is not None else self.key]
         code = await asyncio.wait_for(asyncio.to_thread(main, args, terminal=terminal), timeout=90)
         return Result(code, out.getvalue(), err.getvalue())

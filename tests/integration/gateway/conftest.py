@@ -14,10 +14,11 @@ from pydantic import SecretStr
 from plumbing.embedded import InfrastructureEndpoints
 from plumbing.embedded.process import free_port
 from plumbing.kafka.topics import Topics, ensure_topics
+from services.gateway.admin import keys
 from services.gateway.app import RunningGateway, running_gateway
 from services.gateway.config import Settings
 from services.gateway.domain.principal import Principal, Role
-from services.gateway.operations import admin, keys
+from services.gateway.operations import configuration
 from tests.integration.conftest import Isolated, create_database, drop_database
 from tests.integration.gateway.events import team_config
 from tests.integration.gateway.fakes import Upstreams, running_upstreams
@@ -84,7 +85,7 @@ async def seed_tenants(running: RunningGateway) -> dict[tuple[str, Role], str]:
             )  # fmt: skip
             issued[(tenant, role)] = created.plaintext
         admin_principal = Principal(tenant_id=tenant, key_id=first.record.key_id, role=Role.ADMIN)
-        await admin.set_config(gw, admin_principal, team_config(), expected_version=None)
+        await configuration.set_config(gw.operations, admin_principal, team_config(), expected_version=None)
     return issued
 
 

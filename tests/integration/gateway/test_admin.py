@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from services.gateway.adapters import key_store
+from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.kafka import crm_events
 from tests.integration.gateway.matrix import CONFIG

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
+from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 from tests.integration.gateway.conftest import GatewayUnderTest
 
 pytestmark = pytest.mark.integration

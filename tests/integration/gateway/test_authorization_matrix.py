@@ -17,9 +17,9 @@ import pytest
 
 from groundtruth.gateway.v1 import gateway_pb2
 from plumbing.health import Readiness
-from services.gateway.api import create_app
+from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
+from services.gateway.http.api import create_app
 from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.fakes import marker, matched
 from tests.integration.gateway.matrix import (

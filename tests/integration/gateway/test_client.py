@@ -5,8 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from services.gateway.client import GroundtruthClient
-from services.gateway.client.example_plugin import Crm, sync
+from services.client import GroundtruthClient
+from services.client.example_plugin import Crm, sync
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.fakes import matched

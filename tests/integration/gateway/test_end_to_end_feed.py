@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from services.gateway.admin import keys
 from services.gateway.domain.feed import encode_cursor
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 from tests.conftest import eventually
 from tests.factories import make_activity
 from tests.integration.conftest import Isolated

@@ -11,9 +11,9 @@ import pytest
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from plumbing.grpc_server import MAX_MESSAGE_BYTES
 from services.gateway.adapters import key_store
+from services.gateway.admin import keys
 from services.gateway.app import running_gateway
 from services.gateway.domain.principal import Role
-from services.gateway.operations import keys
 from tests.integration.gateway.conftest import GatewayUnderTest, gateway_settings
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import httpx
 from pydantic import SecretStr
 
 from services.capture.adapters.secret_box import new_key
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import InProcessEmulators, google_world, seed_microsoft
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
 from services.sandbox.demo.capture_settings import DEMO_CALENDAR_DAYS_BACK

@@ -6,7 +6,7 @@ import pytest
 
 from services.cli.errors import describe
 from services.cli.terminal import CliError
-from services.gateway.client.rest import ApiError, GatewayUnreachable
+from services.client.rest import ApiError, GatewayUnreachable
 
 
 def problem(status: int, detail: str, **extra: object) -> ApiError:

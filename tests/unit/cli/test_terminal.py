@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 
 import pytest
 
@@ -60,11 +62,11 @@ def test_microsoft_credential_sources(monkeypatch: pytest.MonkeyPatch, tmp_path:
         _microsoft_credential(_ms(certificate_file=str(tmp_path / "missing.pem")))
 
 
-def test_keys_on_the_database_refuse_api_options() -> None:
-    from services.cli import main
-
-    terminal, _, err = captured_terminal()
-    assert main(["keys", "list", "--tenant", "acme", "--json"], terminal=terminal) == 1
-    assert (
-        err.getvalue() == "error: --tenant works on the database; --json, --url and --key go with the API\n"
-    )
+def test_the_cli_is_a_pure_rest_client() -> None:
+    """No database mode: the CLI imports neither the gateway service nor a database driver (the
+    operator's commands on the gateway's database are `python -m services.gateway admin`)."""
+    forbidden = ("services.gateway", "asyncpg", "plumbing.db")
+    program = f"import sys, services.cli\nprint(sorted(m for m in sys.modules if m.startswith({forbidden})))"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import pytest
 
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.domain.crm_events import event_problems, normalized
-from services.gateway.schemas_crm import parse_item
+from services.gateway.http.schemas.crm import parse_item
 from tests.factories import timestamp
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.identifiers import is_rep_id, is_tenant_id
+from services.gateway.domain.identifiers import is_rep_id, is_tenant_id
 
 
 @pytest.mark.parametrize("value", ["acme", "acme-eu.1", "A1"])

@@ -4,7 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.gateway.errors import Conflict, RateLimited
-from services.gateway.problems import install_problem_handlers
+from services.gateway.http.problems import install_problem_handlers
 
 
 def app() -> FastAPI:

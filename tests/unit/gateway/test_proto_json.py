@@ -5,7 +5,7 @@ import json
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
-from services.gateway.proto_json import enum_label, enum_number, model_for, to_json
+from services.gateway.http.proto_json import enum_label, enum_number, model_for, to_json
 from tests.factories import BASE_TIME, make_activity, timestamp
 
 

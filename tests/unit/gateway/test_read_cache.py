@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from services.gateway.adapters.read_cache import Cached, ReadCache
+from services.gateway.adapters.read_cache import ReadCache
+from services.gateway.ports import Cached
 
 
 class Clock:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.client import GroundtruthClient
+from services.client import GroundtruthClient
 
 PLUGIN_KEY_NAME = "demo CRM plugin"
 MAX_BATCH = 500

@@ -1,0 +1,17 @@
+"""A small typed Python client of the public gRPC API, for CRM plugins.
+
+    from services.client import GroundtruthClient
+
+    async with GroundtruthClient("gateway.example:50051", api_key, secure=True) as gt:
+        await gt.ingest(events)
+        async for page in gt.stream_feed(subscription="salesforce"):
+            ...  # write page.activities into the CRM
+            await gt.ack(page.cursor, subscription="salesforce")
+
+See `services/client/example_plugin.py` and docs/api.md. Admin tools use the REST API through
+`services.client.rest.RestClient` (what the `groundtruth` CLI is built on; docs/cli.md).
+"""
+
+from services.client.grpc_client import GroundtruthClient, RetryPolicy
+
+__all__ = ["GroundtruthClient", "RetryPolicy"]

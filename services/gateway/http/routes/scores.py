@@ -1,0 +1,101 @@
+"""Scores and diagnostics: per rep, per team, per tenant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import JSONResponse, Response
+
+from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.http.deps import Ctx
+from services.gateway.http.proto_json import model_for
+from services.gateway.http.responses import RESPONSES, cached_response, proto_response
+from services.gateway.operations import reads
+
+router = APIRouter(tags=["scores"], responses=RESPONSES)
+TeamId = Annotated[
+    str | None, Query(pattern=TEAM_ID_PATTERN, description="absent: the whole tenant", examples=["team-east"])
+]
+RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN, examples=["rep-1"])]
+RepPath = Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])]
+PageSize = Annotated[int, Query(ge=1, le=500)]
+PageToken = Annotated[str | None, Query(max_length=512)]
+
+
+@router.get("/reps/{rep_id}/score", response_model=model_for(s.RepScore.DESCRIPTOR))
+async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> Response:
+    """The rep's adoption and data-quality scores with every input behind them, and the trend."""
+    return cached_response(await reads.rep_score(ctx.gw, ctx.caller, rep_id=rep_id))
+
+
+@router.get("/scores", response_model=model_for(s.ListRepScoresResponse.DESCRIPTOR))
+async def list_rep_scores(
+    ctx: Ctx,
+    team_id: TeamId = None,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> JSONResponse:
+    """Scores of every rep of a team (managers: a team they manage) or of the tenant."""
+    response = await reads.rep_scores(
+        ctx.gw, ctx.caller, team_id=team_id or "", page_size=page_size, page_token=page_token or ""
+    )
+    return proto_response(response)
+
+
+@router.get("/team-health", response_model=model_for(s.TeamHealth.DESCRIPTOR))
+async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
+    """Weekly active users, completeness, stale pipeline against targets, and at 30/60/90 days."""
+    return proto_response(await reads.team_health(ctx.gw, ctx.caller, team_id=team_id or ""))
+
+
+@router.get("/diagnostics", response_model=model_for(s.ListDiagnosticsResponse.DESCRIPTOR))
+async def list_diagnostics(ctx: Ctx, team_id: TeamId = None, rep_id: RepFilter = None) -> JSONResponse:
+    """Likely root causes with their evidence and what to change."""
+    return proto_response(
+        await reads.diagnostics(ctx.gw, ctx.caller, team_id=team_id or "", rep_id=rep_id or "")
+    )
+
+
+@router.get("/field-friction", response_model=model_for(s.GetFieldFrictionResponse.DESCRIPTOR))
+async def get_field_friction(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
+    """Required fields left empty on open opportunities, worst first."""
+    return proto_response(await reads.field_friction(ctx.gw, ctx.caller, team_id=team_id or ""))
+
+
+@router.get("/forecast-accuracy", response_model=model_for(s.ListForecastAccuracyResponse.DESCRIPTOR))
+async def list_forecast_accuracy(ctx: Ctx, rep_id: RepFilter = None) -> JSONResponse:
+    """Committed forecast against closed-won per period (reps: their own; managers: their teams)."""
+    return proto_response(await reads.forecast_accuracy(ctx.gw, ctx.caller, rep_id=rep_id or ""))
+
+
+@router.get("/readiness", response_model=model_for(s.ReadinessReport.DESCRIPTOR))
+async def get_readiness_report(ctx: Ctx) -> JSONResponse:
+    """Go-live readiness of the tenant's CRM data: duplicates, completeness, stale deals."""
+    return proto_response(await reads.readiness(ctx.gw, ctx.caller))
+
+
+@router.get("/opportunities", response_model=model_for(s.ListOpportunitiesResponse.DESCRIPTOR))
+async def list_opportunities(
+    ctx: Ctx,
+    team_id: TeamId = None,
+    rep_id: RepFilter = None,
+    review_ready: Annotated[
+        bool,
+        Query(description="only deals with a current next step, a future close date and activity in 7 days"),
+    ] = False,
+    page_size: PageSize = 50,
+    page_token: PageToken = None,
+) -> JSONResponse:
+    """Open opportunities (reps: their own; managers: their teams)."""
+    response = await reads.opportunities(
+        ctx.gw,
+        ctx.caller,
+        team_id=team_id or "",
+        rep_id=rep_id or "",
+        review_ready_only=review_ready,
+        page_size=page_size,
+        page_token=page_token or "",
+    )
+    return proto_response(response)

@@ -1,0 +1,155 @@
+"""REST request bodies of the admin and mobile endpoints, and their conversion to protobuf."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from groundtruth.capture.v1 import capture_pb2 as c
+from groundtruth.crm.v1 import crm_pb2
+from services.gateway.domain.identifiers import CONNECTION_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.http.schemas.types import Boolean, Integer, IsoDate, Name, Number, RepId, StrictModel
+
+
+class TeamIn(StrictModel):
+    team_id: Annotated[str, Field(pattern=TEAM_ID_PATTERN)]
+    name: Annotated[str, Field(max_length=200)] = ""
+    manager_rep_id: RepId | None = None
+    member_rep_ids: Annotated[list[RepId], Field(max_length=5_000)] = Field(default_factory=list)
+
+
+class TenantConfigIn(StrictModel):
+    """The whole configuration (a PUT replaces it). Teams define what manager keys may see."""
+
+    internal_domains: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
+    free_mail_domains: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
+    required_opportunity_fields: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
+    stages: Annotated[list[Name], Field(max_length=100)] = Field(
+        default_factory=list, description="ordered, open stages first"
+    )
+    go_live_date: IsoDate | None = None
+    teams: Annotated[list[TeamIn], Field(max_length=500)] = Field(default_factory=list)
+    score_weights: Annotated[
+        dict[str, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
+    ] = Field(default_factory=dict, description="overrides of the documented defaults")
+    thresholds: Annotated[dict[str, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)] = (
+        Field(default_factory=dict)
+    )
+    uses_write_back: Boolean = False
+    window_days: Annotated[Integer, Field(ge=7, le=365)] = 28
+    expected_version: Integer | None = Field(
+        default=None, description="refuse the update (409) unless the current version is this one"
+    )
+
+    def to_proto(self) -> crm_pb2.TenantConfig:
+        return crm_pb2.TenantConfig(
+            internal_domains=self.internal_domains,
+            free_mail_domains=self.free_mail_domains,
+            required_opportunity_fields=self.required_opportunity_fields,
+            stages=self.stages,
+            go_live_date=self.go_live_date.isoformat() if self.go_live_date else "",
+            teams=[
+                crm_pb2.Team(
+                    team_id=t.team_id,
+                    name=t.name,
+                    manager_rep_id=t.manager_rep_id or "",
+                    member_rep_ids=t.member_rep_ids,
+                )
+                for t in self.teams
+            ],
+            score_weights=self.score_weights,
+            thresholds=self.thresholds,
+            uses_write_back=self.uses_write_back,
+            window_days=self.window_days,
+        )
+
+
+CAPTURE_LEVELS: dict[str, c.CaptureLevel.ValueType] = {
+    "metadata": c.CAPTURE_LEVEL_METADATA,
+    "subject": c.CAPTURE_LEVEL_SUBJECT,
+}
+
+
+class CapturePolicyIn(StrictModel):
+    capture_level: Literal["metadata", "subject"] = "metadata"
+    internal_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
+    excluded_addresses: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
+    excluded_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
+
+
+ConnectionId = Annotated[str, Field(pattern=CONNECTION_ID_PATTERN)]
+Secret = Annotated[str, Field(min_length=1, max_length=16_384)]
+
+
+class CertificateIn(StrictModel):
+    private_key_pem: Secret
+    thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")]
+    public_certificate_pem: Annotated[str, Field(max_length=16_384)] = ""
+
+
+class MicrosoftConnectionIn(StrictModel):
+    """A Microsoft 365 app registration with application permissions; give one credential."""
+
+    connection_id: ConnectionId | None = None
+    directory_tenant_id: Name
+    client_id: Name
+    client_secret: Secret | None = None
+    certificate: CertificateIn | None = None
+
+    def to_proto(self) -> c.RegisterMicrosoftConnectionRequest:
+        request = c.RegisterMicrosoftConnectionRequest(
+            connection_id=self.connection_id or "",
+            directory_tenant_id=self.directory_tenant_id,
+            client_id=self.client_id,
+        )
+        if self.client_secret is not None:
+            request.client_secret = self.client_secret
+        if self.certificate is not None:
+            request.certificate.CopyFrom(
+                c.CertificateCredential(
+                    private_key_pem=self.certificate.private_key_pem,
+                    thumbprint=self.certificate.thumbprint,
+                    public_certificate_pem=self.certificate.public_certificate_pem,
+                )
+            )
+        return request
+
+
+class GoogleConnectionIn(StrictModel):
+    """A Google Workspace service account with domain-wide delegation."""
+
+    connection_id: ConnectionId | None = None
+    service_account_key: dict[str, Any] = Field(description="the downloaded JSON key file, as an object")
+    workspace_domain: Name
+
+
+class MailboxIn(StrictModel):
+    address: Name
+    rep_id: RepId
+
+
+class MailboxesIn(StrictModel):
+    mailboxes: Annotated[list[MailboxIn], Field(min_length=1, max_length=1_000)]
+
+
+class SyncIn(StrictModel):
+    mailbox: Name | None = Field(default=None, description="absent: every mailbox of the tenant")
+    full_resync: Boolean = Field(default=False, description="drop cursors and backfill again (harmless)")
+
+
+class CaptureErasureRead(BaseModel):
+    mailboxes_removed: int
+
+
+class ScoringErasureRead(BaseModel):
+    activities_deleted: int
+    aggregates_deleted: int
+    scores_deleted: int
+
+
+class ErasureRead(BaseModel):
+    rep_id: str
+    capture: CaptureErasureRead
+    scoring: ScoringErasureRead
+    revoked_key_ids: list[str]
