@@ -141,6 +141,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 max_page_size=settings.max_page_size,
                 max_batch_events=settings.max_batch_events,
                 idempotency_ttl_hours=settings.idempotency_ttl_hours,
+                idempotency_lease_sec=settings.idempotency_lease_sec,
                 feed_poll_interval_sec=settings.feed_poll_interval_sec,
             ),
         )

@@ -47,6 +47,10 @@ class Settings(ServiceSettings):
     # How long the tenant configuration (teams, for managers' scope) is cached per process.
     config_cache_ttl_sec: float = 5.0
     idempotency_ttl_hours: int = 24
+    # An unfinished Idempotency-Key claim older than this is taken over by the next retry of the same
+    # request (its first attempt died); longer than any request runs (ingest waits at most
+    # ingest_publish_timeout_sec for the broker).
+    idempotency_lease_sec: float = Field(default=30.0, gt=0)
     # Rep scores are served from a per-process cache for this long (0 turns it off); scores change
     # only when scoring recomputes them. Erasing a rep evicts it at once.
     score_cache_ttl_sec: float = 1.0

@@ -170,10 +170,12 @@ class TenantStore(Protocol):
         ...
 
     async def claim_idempotency_key(
-        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int
+        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int, lease_sec: float
     ) -> ClaimResult:
         """Claim (operation, key) for a request with this fingerprint; an expired claim counts as
-        none. On `Claim.NEW` the caller must complete or release it."""
+        none, and so does an unfinished claim of the same request older than `lease_sec` (its
+        request died with its process or its database connection). On `Claim.NEW` the caller must
+        complete or release it."""
         ...
 
     async def complete_idempotency_key(self, *, operation: str, key: str, answer: StoredAnswer) -> None: ...

@@ -84,10 +84,14 @@ class PostgresTenantStore:
         )
 
     async def claim_idempotency_key(
-        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int
+        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int, lease_sec: float
     ) -> ClaimResult:
         return await state_store.claim_idempotency_key(
-            self._pool, self._scope(operation, key), fingerprint=fingerprint, ttl_hours=ttl_hours
+            self._pool,
+            self._scope(operation, key),
+            fingerprint=fingerprint,
+            ttl_hours=ttl_hours,
+            lease_sec=lease_sec,
         )
 
     async def complete_idempotency_key(self, *, operation: str, key: str, answer: StoredAnswer) -> None:

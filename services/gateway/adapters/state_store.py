@@ -25,13 +25,19 @@ ON CONFLICT (tenant_id, subscription) DO UPDATE
 SET acked_sequence = greatest(feed_acks.acked_sequence, EXCLUDED.acked_sequence), updated_at = now()
 RETURNING acked_sequence
 """
-# Claim the key; an expired record is replaced as if it never existed.
+# Claim the key; an expired record is replaced as if it never existed, and so is an unfinished claim
+# of the same request whose lease ran out: the request that made it never completed nor released it
+# (its process died, or the database went away before the answer was stored). Taking it over is safe
+# because the work is idempotent (CRM event ids derive from their content).
 CLAIM_IDEMPOTENCY_KEY = """
 INSERT INTO idempotency_keys (tenant_id, operation, idempotency_key, fingerprint)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (tenant_id, operation, idempotency_key) DO UPDATE
 SET fingerprint = EXCLUDED.fingerprint, status_code = NULL, response = NULL, created_at = now()
 WHERE idempotency_keys.created_at < now() - make_interval(hours => $5)
+   OR (idempotency_keys.status_code IS NULL
+       AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+       AND idempotency_keys.created_at < now() - make_interval(secs => $6))
 RETURNING true
 """
 SELECT_IDEMPOTENCY_KEY = """
@@ -78,14 +84,14 @@ class IdempotencyScope:
 
 
 async def claim_idempotency_key(
-    pool: Pool, scope: IdempotencyScope, *, fingerprint: bytes, ttl_hours: int
+    pool: Pool, scope: IdempotencyScope, *, fingerprint: bytes, ttl_hours: int, lease_sec: float
 ) -> ClaimResult:
     args = (scope.tenant_id, scope.operation, scope.key)
-    if await pool.fetchval(CLAIM_IDEMPOTENCY_KEY, *args, fingerprint, ttl_hours):
+    if await pool.fetchval(CLAIM_IDEMPOTENCY_KEY, *args, fingerprint, ttl_hours, lease_sec):
         return ClaimResult(Claim.NEW)
     row = await pool.fetchrow(SELECT_IDEMPOTENCY_KEY, *args)
     if row is None:  # released between our two statements: try once more from the start
-        if await pool.fetchval(CLAIM_IDEMPOTENCY_KEY, *args, fingerprint, ttl_hours):
+        if await pool.fetchval(CLAIM_IDEMPOTENCY_KEY, *args, fingerprint, ttl_hours, lease_sec):
             return ClaimResult(Claim.NEW)
         return ClaimResult(Claim.IN_FLIGHT)
     if bytes(row["fingerprint"]) != fingerprint:

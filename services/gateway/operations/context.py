@@ -24,6 +24,7 @@ class Limits:
     max_page_size: int = 500
     max_batch_events: int = 500
     idempotency_ttl_hours: int = 24
+    idempotency_lease_sec: float = 30.0
     feed_poll_interval_sec: float = 1.0
 
     def page_size(self, value: int, *, default: int = 50) -> int:

@@ -70,6 +70,7 @@ async def ingest(
         key=idempotency.key,
         fingerprint=idempotency.fingerprint,
         ttl_hours=scope.limits.idempotency_ttl_hours,
+        lease_sec=scope.limits.idempotency_lease_sec,
     )
     if claim.claim is Claim.REPLAY and claim.answer is not None:
         return Ingested(claim.answer, replayed=True)

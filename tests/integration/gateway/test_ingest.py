@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import grpc
 import httpx
 import pytest
@@ -180,3 +181,34 @@ async def test_grpc_ingest_with_idempotency_key(gateway_env: GatewayUnderTest) -
     assert nothing_valid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "tenant_id does not match" in (nothing_valid.value.details() or "")
     assert len(await published(env, {first.items[0].event_id, first.items[1].event_id})) == 2
+
+
+async def test_a_claim_its_request_never_finished_is_taken_over_after_its_lease(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    """A request that claimed its Idempotency-Key and died before storing an answer (the gateway
+    killed, PostgreSQL gone) must not lock the key until it expires: while the claim is fresh the
+    retry is told 409 (in flight); once its lease has passed the retry runs and is acknowledged."""
+    env = gateway_env
+    key = f"abandoned-{uuid.uuid4()}"
+    batch = {"events": [opportunity_json(f"006-{uuid.uuid4().hex[:8]}")]}
+    headers = {**env.headers("acme", Role.PLUGIN), "Idempotency-Key": key}
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        first = await client.post("/v1/crm/events", json=batch, headers=headers)
+        assert first.status_code == 202
+        # Turn the finished claim into one its request abandoned, made just now.
+        conn = await asyncpg.connect(env.isolated.database_url)
+        try:
+            unfinish = (
+                "UPDATE gateway.idempotency_keys SET status_code = NULL, response = NULL, "
+                "created_at = now() - make_interval(secs => $2) WHERE idempotency_key = $1"
+            )
+            await conn.execute(unfinish, key, 1)
+            fresh = await client.post("/v1/crm/events", json=batch, headers=headers)
+            await conn.execute(unfinish, key, 31)  # past the 30 s lease
+            taken_over = await client.post("/v1/crm/events", json=batch, headers=headers)
+        finally:
+            await conn.close()
+    assert fresh.status_code == 409
+    assert taken_over.status_code == 202 and "Idempotent-Replayed" not in taken_over.headers
+    assert taken_over.json()["items"] == first.json()["items"]  # the same content-derived ids

@@ -62,7 +62,7 @@ class Handle:
         return directory_of(self._binder.config)
 
     async def claim_idempotency_key(
-        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int
+        self, *, operation: str, key: str, fingerprint: bytes, ttl_hours: int, lease_sec: float
     ) -> ClaimResult:
         self._binder.calls.append((self._tenant_id, "claim_idempotency_key", {"operation": operation}))
         held = self._binder.claims.get((self._tenant_id, operation, key))
