@@ -9,6 +9,8 @@ from services.scoring.operations.admin import ScoringAdmin
 
 
 class ScoringAdminServicer(scoring_pb2_grpc.ScoringAdminServicer):
+    """Bad input is INVALID_ARGUMENT; each RPC answers once its work is committed."""
+
     def __init__(self, admin: ScoringAdmin) -> None:
         self._admin = admin
 

@@ -31,6 +31,8 @@ RESCORE_SECONDS = Histogram("gt_scoring_rescore_seconds", "Duration of one tenan
 
 @dataclass(frozen=True)
 class RescoreOutcome:
+    """What one tenant's pass did (the RescoreTenant answer, and a log line)."""
+
     tenant_id: str
     full: bool
     reps_scored: int

@@ -10,6 +10,8 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class ErasureCounts:
+    """Rows an erasure deleted, by kind (the EraseRep answer)."""
+
     activities: int
     aggregates: int
     scores: int
@@ -17,6 +19,8 @@ class ErasureCounts:
 
 
 class ErasureStore(Protocol):
+    """Where a rep's data is erased; every method may block on the database."""
+
     async def erase_rep(self, tenant_id: str, rep_id: str) -> ErasureCounts:
         """Erase the rep in one transaction under the tenant's ingest lock (no batch interleaves),
         queue a tombstone for their score and ask for a full rescore. Raises on failure."""
@@ -27,6 +31,8 @@ class ErasureStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class QueuedTombstone:
+    """An erased rep whose score must be deleted from the compacted scores topic."""
+
     tenant_id: str
     rep_id: str
     queued_at: datetime
@@ -34,6 +40,8 @@ class QueuedTombstone:
 
 @dataclass(frozen=True, slots=True)
 class UnpublishedScore:
+    """A stored score whose current version is not on the scores topic yet."""
+
     tenant_id: str
     rep_id: str
     payload: bytes  # a serialized RepScore
@@ -42,6 +50,8 @@ class UnpublishedScore:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
+    """One position of a tenant's write-back feed, ready to publish."""
+
     tenant_id: str
     rep_id: str
     value: bytes  # a serialized MatchedActivity

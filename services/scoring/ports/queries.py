@@ -41,6 +41,8 @@ class ForecastOutcome(NamedTuple):
 
 
 class ReadinessCounts(NamedTuple):
+    """Open opportunities of a tenant, and how many of them are past their close date or stale."""
+
     open_opportunities: int
     past_close_date: int
     stale: int  # no change and no activity for the tenant's stale_days

@@ -50,7 +50,8 @@ class ScoreStore(Protocol):
     async def rescore_requested_at(self, tenant_id: str) -> datetime | None:
         """When a full rescore of the tenant was asked for (erasure, an administrator), if it was."""
 
-    async def dirty_marks(self, tenant_id: str) -> DirtyMarks: ...
+    async def dirty_marks(self, tenant_id: str) -> DirtyMarks:
+        """The reps marked for rescoring since their last pass, with their marks."""
 
     async def rep_inputs(
         self, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None

@@ -64,7 +64,8 @@ class TenantFacts(Protocol):
     async def open_by_stage(self, tenant_id: str) -> list[tuple[str, str, int]]:
         """(owner, stage, open opportunities) per owner and stage."""
 
-    async def stage_histories(self, tenant_id: str) -> list[StageHistory]: ...
+    async def stage_histories(self, tenant_id: str) -> list[StageHistory]:
+        """Live opportunities seen in at least two stages."""
 
     async def unknown_addresses(self, settings: TenantSettings, since: date) -> list[tuple[str, str, int]]:
         """(rep, address, interactions) of external people met or written to often who are no contact."""
