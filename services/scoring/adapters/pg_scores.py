@@ -154,11 +154,14 @@ async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: in
     return int(status.rsplit(" ", 1)[-1])
 
 
-class PgScoreWriter:
-    """The writes of one rescore transaction on its connection; see `ScoreWriter`."""
+class PgScoreTransaction:
+    """One rescore transaction on its connection; see `ScoreTransaction`."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
+        return await stored_hashes(self._conn, tenant_id, reps)
 
     async def save_scores(
         self, results: Sequence[RepScoreResult], *, computed_at: datetime, hashes: Mapping[str, bytes]
@@ -175,8 +178,8 @@ class PgScoreWriter:
 
 
 class PgScoreStore:
-    """See `ScoreStore`. Reads take a pool connection each, so the inputs' statements and the
-    writes of another pass run at once; `transaction` holds one connection for its block."""
+    """See `ScoreStore`. Reads take a pool connection each (the inputs' statements run at once);
+    `transaction` holds one connection for its block."""
 
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
@@ -201,14 +204,10 @@ class PgScoreStore:
         # On the pool: each statement gets its own connection and PostgreSQL runs them at once.
         return await load_rep_inputs(self._pool, settings, as_of=as_of, reps=reps)
 
-    async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
-        async with self._pool.acquire() as conn:
-            return await stored_hashes(conn, tenant_id, reps)
-
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgScoreWriter]:
+    async def transaction(self) -> AsyncIterator[PgScoreTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():
-            yield PgScoreWriter(conn)
+            yield PgScoreTransaction(conn)
 
     async def tenants_due(self, today: date) -> tuple[set[str], set[str]]:
         async with self._pool.acquire() as conn:

@@ -1,7 +1,7 @@
 """Recomputes scores: changed reps shortly after their data changes, whole tenants once a day.
 
 A pass reads the dirty marks first, then the data, so a change committed during the pass keeps its
-mark (see `ScoreWriter.clear_dirty`) and is scored by the next one. A full pass also refreshes team
+mark (see `ScoreTransaction.clear_dirty`) and is scored by the next one. A full pass also refreshes team
 health and diagnostics. Scores that did not change are not written again, so nothing is republished.
 """
 
@@ -84,16 +84,18 @@ class RescoreService:
             # the scores are saved, so PostgreSQL computes them on the other core while this process
             # scores and saves.
             inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
-            if full:
-                reps = [i.rep_id for i in inputs]
-                facts = (
-                    asyncio.create_task(self._views.diagnostic_facts(settings, as_of)),
-                    asyncio.create_task(self._views.team_health_facts(settings, reps, as_of)),
-                )
-            previous = await store.stored_hashes(tenant_id, None if full else marks.reps)
             results: list[RepScoreResult] = []
             changed_count = 0
+            # The transaction takes its connection first: the facts' reads started below queue for
+            # the pool's other connections, never ahead of scoring and saving.
             async with store.transaction() as tx:
+                if full:
+                    reps = [i.rep_id for i in inputs]
+                    facts = (
+                        asyncio.create_task(self._views.diagnostic_facts(settings, as_of)),
+                        asyncio.create_task(self._views.team_health_facts(settings, reps, as_of)),
+                    )
+                previous = await tx.stored_hashes(tenant_id, None if full else marks.reps)
                 # In chunks, keeping only slim results: a 10,000-rep tenant fits in little memory.
                 for start in range(0, len(inputs), SCORE_CHUNK):
                     scored = [score_rep(i, settings) for i in inputs[start : start + SCORE_CHUNK]]

@@ -27,7 +27,7 @@ from services.scoring.ports.queries import (
     ScoreReads,
     StoredActivity,
 )
-from services.scoring.ports.scores import DirtyMarks, ScoreStore, ScoreWriter
+from services.scoring.ports.scores import DirtyMarks, ScoreStore, ScoreTransaction
 from services.scoring.ports.settings import ConfigStore
 from services.scoring.ports.tenant_views import (
     DuplicateGroup,
@@ -57,7 +57,7 @@ __all__ = [
     "RelayStore",
     "ScoreReads",
     "ScoreStore",
-    "ScoreWriter",
+    "ScoreTransaction",
     "StageHistory",
     "StoredActivity",
     "TenantFacts",

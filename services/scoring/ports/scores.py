@@ -21,9 +21,12 @@ class DirtyMarks:
     marks: list[int]
 
 
-class ScoreWriter(Protocol):
-    """The writes of one rescore transaction; nothing is visible to others before it commits. Every
-    method may block on the database and raises on failure."""
+class ScoreTransaction(Protocol):
+    """One rescore transaction on a connection of its own; nothing it writes is visible to others
+    before it commits. Every method may block on the database and raises on failure."""
+
+    async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
+        """Content hash of each stored score (of every rep of the tenant when `reps` is None)."""
 
     async def save_scores(
         self, results: Sequence[RepScoreResult], *, computed_at: datetime, hashes: Mapping[str, bytes]
@@ -58,11 +61,10 @@ class ScoreStore(Protocol):
     ) -> list[RepInputs]:
         """Inputs of `reps` (every rep known to the tenant when None), as of the end of `as_of`."""
 
-    async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
-        """Content hash of each stored score (of every rep of the tenant when `reps` is None)."""
-
-    def transaction(self) -> AbstractAsyncContextManager[ScoreWriter]:
-        """One transaction; commits when the block exits normally, rolls back when it raises."""
+    def transaction(self) -> AbstractAsyncContextManager[ScoreTransaction]:
+        """One transaction, holding its connection from the start of the block (reads started
+        meanwhile wait for the others); commits when the block exits normally, rolls back when it
+        raises."""
 
     async def tenants_due(self, today: date) -> tuple[set[str], set[str]]:
         """Tenants due for a full rescore (asked for, or not rescored `today`), and the other tenants

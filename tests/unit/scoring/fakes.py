@@ -163,8 +163,8 @@ class FakeCrmReads:
 
 @dataclass
 class FakeScoreStore:
-    """`ScoreStore` and its `ScoreWriter`: inputs and hashes set by the test; a transaction's writes
-    are kept only when its block ends normally."""
+    """`ScoreStore` and its `ScoreTransaction`: inputs and hashes set by the test; a transaction's
+    writes are kept only when its block ends normally."""
 
     inputs: list[RepInputs] = field(default_factory=list)
     hashes: dict[str, bytes] = field(default_factory=dict)
@@ -193,10 +193,12 @@ class FakeScoreStore:
         return [i for i in self.inputs if reps is None or i.rep_id in reps]
 
     async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
+        self.calls.append("stored_hashes")
         return dict(self.hashes)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeScoreStore]:
+        self.calls.append("transaction")
         self._pending = []
         yield self
         for kind, value in self._pending:

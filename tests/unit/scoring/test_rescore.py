@@ -40,7 +40,7 @@ def _service() -> tuple[RescoreService, FakeScoreStore, FakeTenantFacts]:
 async def test_a_changed_pass_scores_the_marked_reps_and_writes_what_changed() -> None:
     service, store, facts = _service()
     outcome = await service.rescore_tenant("acme", full=False)
-    assert store.calls == ["dirty_marks", "rep_inputs ['kim', 'lou']"]
+    assert store.calls == ["dirty_marks", "rep_inputs ['kim', 'lou']", "transaction", "stored_hashes"]
     assert (outcome.reps_scored, outcome.scores_changed) == (2, 1)
     assert store.saved == ["lou"]
     assert store.cleared == [DirtyMarks(["kim", "lou"], [7, 8])]
@@ -50,7 +50,13 @@ async def test_a_changed_pass_scores_the_marked_reps_and_writes_what_changed() -
 async def test_a_full_pass_scores_everyone_and_refreshes_team_health_and_diagnostics() -> None:
     service, store, facts = _service()
     outcome = await service.rescore_tenant("acme", full=True)
-    assert store.calls == ["refresh_statistics", "dirty_marks", "rep_inputs all"]
+    assert store.calls == [
+        "refresh_statistics",
+        "dirty_marks",
+        "rep_inputs all",
+        "transaction",
+        "stored_hashes",
+    ]
     assert (outcome.reps_scored, outcome.scores_changed) == (3, 2)
     assert sorted(store.saved) == ["dana", "lou"]
     assert store.full_passes == [("acme", AS_OF)]
