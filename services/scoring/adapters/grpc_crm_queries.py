@@ -10,9 +10,9 @@ from services.scoring.adapters.grpc_validation import (
     answer,
     check_optional_id,
     decode_token,
-    encode_token,
     invalid,
     iso_date,
+    next_page_token,
     page_size,
     require_ids,
 )
@@ -100,10 +100,9 @@ class CrmQueryRpcs:
                 limit=limit,
             ),
         )
-        response = scoring_pb2.ListOpportunitiesResponse(opportunities=page.items)
-        if page.more:
-            response.next_page_token = encode_token(page.items[-1].crm_id)
-        return response
+        return scoring_pb2.ListOpportunitiesResponse(
+            opportunities=page.items, next_page_token=next_page_token(page, lambda o: o.crm_id)
+        )
 
     async def GetTenantConfig(
         self, request: scoring_pb2.GetTenantConfigRequest, context: Context

@@ -16,8 +16,8 @@ from services.scoring.adapters.grpc_validation import (
     answer,
     check_optional_id,
     decode_token,
-    encode_token,
     invalid,
+    next_page_token,
     page_size,
     require_ids,
 )
@@ -85,10 +85,9 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
                 tenant_id=request.tenant_id, team_id=request.team_id, after_rep_id=after, limit=limit
             ),
         )
-        response = scoring_pb2.ListRepScoresResponse(scores=page.items)
-        if page.more:
-            response.next_page_token = encode_token(page.items[-1].rep_id)
-        return response
+        return scoring_pb2.ListRepScoresResponse(
+            scores=page.items, next_page_token=next_page_token(page, lambda score: score.rep_id)
+        )
 
     async def GetTeamHealth(
         self, request: scoring_pb2.GetTeamHealthRequest, context: Context

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, NoReturn, TypeAlias, TypeVar
 
 import grpc
 
 from services.scoring.operations.errors import NotFound
+from services.scoring.operations.queries import Page
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 MAX_ID_LENGTH = 256
@@ -57,6 +58,11 @@ async def page_size(context: Context, requested: int, *, default: int, maximum: 
 
 def encode_token(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def next_page_token(page: Page[T], key: Callable[[T], str]) -> str:
+    """The token of the page after `page` (its last item's key), or "" when it is the last page."""
+    return encode_token(key(page.items[-1])) if page.more else ""
 
 
 async def decode_token(context: Context, token: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 
 from groundtruth.scoring.v1 import scoring_pb2
-from plumbing.kafka.records import protobuf_headers, record_key
+from plumbing.kafka.records import Headers, protobuf_headers, record_key
 from services.scoring.adapters.kafka_batches import publish_keyed
 
 _SCORE_HEADERS = protobuf_headers(scoring_pb2.RepScore())
@@ -24,21 +24,21 @@ class KafkaRelayPublisher:
         self._matched_topic = matched_topic
 
     async def publish_scores(self, records: Sequence[tuple[str, str, bytes]]) -> None:
-        await publish_keyed(
-            self._producer,
-            self._scores_topic,
-            [(record_key(tenant, rep), value) for tenant, rep, value in records],
-            _SCORE_HEADERS,
-        )
+        await self._publish(self._scores_topic, records, _SCORE_HEADERS)
 
     async def publish_tombstones(self, reps: Sequence[tuple[str, str]]) -> None:
         # A tombstone has no value for a content-type header to describe.
-        await publish_keyed(self._producer, self._scores_topic, [(record_key(t, r), None) for t, r in reps])
+        await self._publish(self._scores_topic, [(t, r, None) for t, r in reps], ())
 
     async def publish_matched(self, records: Sequence[tuple[str, str, bytes]]) -> None:
+        await self._publish(self._matched_topic, records, _MATCHED_HEADERS)
+
+    async def _publish(
+        self, topic: str, records: Sequence[tuple[str, str, bytes | None]], headers: Headers
+    ) -> None:
         await publish_keyed(
             self._producer,
-            self._matched_topic,
+            topic,
             [(record_key(tenant, rep), value) for tenant, rep, value in records],
-            _MATCHED_HEADERS,
+            headers,
         )

@@ -3,7 +3,6 @@ is scoped by tenant_id first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import asyncpg
@@ -14,7 +13,7 @@ from plumbing.db.pool import Pool
 from services.scoring.adapters.pg_feed import feed_rows, matched_activity
 from services.scoring.adapters.proto_mapping import timestamp
 from services.scoring.domain.instants import day_start
-from services.scoring.ports import ForecastOutcome, ReadinessCounts
+from services.scoring.ports import ForecastOutcome, OpportunityQuery, ReadinessCounts
 
 OPPORTUNITIES = """
 SELECT r.*,
@@ -115,27 +114,18 @@ class PgCrmReads:
         rows = await feed_rows(self._pool, tenant_id=tenant_id, after=after, limit=limit, rep_id=rep_id)
         return [matched_activity(r) for r in rows]
 
-    async def open_opportunities(
-        self,
-        *,
-        tenant_id: str,
-        owners: Sequence[str] | None,
-        review_ready_only: bool,
-        after_crm_id: str,
-        limit: int,
-        today: date,
-        next_step_max_age_days: int,
-    ) -> list[scoring_pb2.CrmRecordSummary]:
+    async def open_opportunities(self, query: OpportunityQuery) -> list[scoring_pb2.CrmRecordSummary]:
+        today = query.today
         rows = await self._pool.fetch(
             OPPORTUNITIES,
-            tenant_id,
-            list(owners) if owners is not None else None,
-            after_crm_id,
-            review_ready_only,
+            query.tenant_id,
+            list(query.owners) if query.owners is not None else None,
+            query.after_crm_id,
+            query.review_ready_only,
             today - timedelta(days=6),
-            day_start(today - timedelta(days=next_step_max_age_days)),
+            day_start(today - timedelta(days=query.next_step_max_age_days)),
             today,
-            limit,
+            query.limit,
         )
         return [record_summary(r, r["last_activity_at"]) for r in rows]
 

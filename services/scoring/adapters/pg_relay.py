@@ -45,12 +45,8 @@ class PgRelayStore:
         return [QueuedTombstone(r["tenant_id"], r["rep_id"], r["queued_at"]) for r in rows]
 
     async def forget_tombstones(self, published: Sequence[QueuedTombstone]) -> None:
-        await self._pool.execute(
-            FORGET_TOMBSTONES,
-            [t.tenant_id for t in published],
-            [t.rep_id for t in published],
-            [t.queued_at for t in published],
-        )
+        keys = [(t.tenant_id, t.rep_id, t.queued_at) for t in published]
+        await self._pool.execute(FORGET_TOMBSTONES, *_arrays(keys, width=3))
 
     async def unpublished_scores(self, limit: int) -> list[UnpublishedScore]:
         rows = await self._pool.fetch(UNPUBLISHED_SCORES, limit)
@@ -60,12 +56,8 @@ class PgRelayStore:
         ]
 
     async def mark_published(self, published: Sequence[UnpublishedScore]) -> None:
-        await self._pool.execute(
-            MARK_PUBLISHED,
-            [s.tenant_id for s in published],
-            [s.rep_id for s in published],
-            [s.content_hash for s in published],
-        )
+        keys = [(s.tenant_id, s.rep_id, s.content_hash) for s in published]
+        await self._pool.execute(MARK_PUBLISHED, *_arrays(keys, width=3))
 
     async def feeds_behind(self) -> list[tuple[str, int]]:
         return [(r["tenant_id"], r["published_through"]) for r in await self._pool.fetch(FEED_BEHIND)]
@@ -79,3 +71,8 @@ class PgRelayStore:
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
         await self._pool.execute(FEED_PUBLISHED_THROUGH, tenant_id, sequence)
+
+
+def _arrays(rows: Sequence[tuple[object, ...]], *, width: int) -> list[list[object]]:
+    """Rows as one array per column, the parameters of an `unnest($1, $2, ...)`."""
+    return [[row[i] for row in rows] for i in range(width)]

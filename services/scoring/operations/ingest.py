@@ -19,7 +19,6 @@ from services.scoring.domain.activity_plan import ActivityWork, assign_feed, pla
 from services.scoring.domain.aggregates import Deltas, add_crm_write, add_login
 from services.scoring.domain.crm_events import ConfigUpdate, CrmChange, ForecastSubmission, Login, ManualLog
 from services.scoring.domain.ingest_plan import (
-    AccountTarget,
     RepRef,
     StoredConfig,
     StoredForecast,
@@ -277,4 +276,4 @@ async def _candidates(
     }
 
 
-__all__ = ["AccountTarget", "Decoded", "IngestService", "IngestSummary"]
+__all__ = ["Decoded", "IngestService", "IngestSummary"]

@@ -15,7 +15,7 @@ from services.scoring.domain.field_friction import by_empty_share, field_frictio
 from services.scoring.domain.forecast import ForecastAccuracy, forecast_accuracy
 from services.scoring.operations.queries import Page, configured_team, page_of
 from services.scoring.operations.settings import SettingsReader
-from services.scoring.ports import CrmReads, DuplicateGroup, ReadinessCounts, TenantFacts
+from services.scoring.ports import CrmReads, DuplicateGroup, OpportunityQuery, ReadinessCounts, TenantFacts
 
 MAX_DUPLICATE_GROUPS = 100
 
@@ -113,13 +113,15 @@ class CrmReports:
         if rep_id:
             owners = {rep_id} if owners is None else owners & {rep_id}
         rows = await self._crm.open_opportunities(
-            tenant_id=tenant_id,
-            owners=sorted(owners) if owners is not None else None,
-            review_ready_only=review_ready_only,
-            after_crm_id=after_crm_id,
-            limit=limit + 1,
-            today=self._today(),
-            next_step_max_age_days=int(settings.threshold("review_next_step_max_age_days")),
+            OpportunityQuery(
+                tenant_id=tenant_id,
+                owners=sorted(owners) if owners is not None else None,
+                review_ready_only=review_ready_only,
+                after_crm_id=after_crm_id,
+                limit=limit + 1,
+                today=self._today(),
+                next_step_max_age_days=int(settings.threshold("review_next_step_max_age_days")),
+            )
         )
         return page_of(rows, limit)
 

@@ -40,6 +40,19 @@ class ForecastOutcome(NamedTuple):
     closed_won: float
 
 
+@dataclass(frozen=True)
+class OpportunityQuery:
+    """A page of a tenant's open opportunities in crm_id order, after `after_crm_id`."""
+
+    tenant_id: str
+    owners: Sequence[str] | None  # None: every owner's
+    review_ready_only: bool  # only those ready for a pipeline review as of `today`
+    after_crm_id: str
+    limit: int
+    today: date
+    next_step_max_age_days: int  # a next step older than this is not review-ready
+
+
 class ReadinessCounts(NamedTuple):
     """Open opportunities of a tenant, and how many of them are past their close date or stale."""
 
@@ -91,16 +104,5 @@ class CrmReads(Protocol):
     ) -> list[scoring_pb2.CrmRecordSummary]:
         """The largest stale open opportunities, at most ten."""
 
-    async def open_opportunities(
-        self,
-        *,
-        tenant_id: str,
-        owners: Sequence[str] | None,
-        review_ready_only: bool,
-        after_crm_id: str,
-        limit: int,
-        today: date,
-        next_step_max_age_days: int,
-    ) -> list[scoring_pb2.CrmRecordSummary]:
-        """Open opportunities in crm_id order after `after_crm_id` (of `owners` unless None), with
-        their last activity; only the ones ready for a pipeline review when asked."""
+    async def open_opportunities(self, query: OpportunityQuery) -> list[scoring_pb2.CrmRecordSummary]:
+        """Open opportunities as `query` selects them, with their last activity."""

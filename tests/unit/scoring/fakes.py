@@ -25,6 +25,7 @@ from services.scoring.ports import (
     FeedEntry,
     FieldGap,
     ForecastOutcome,
+    OpportunityQuery,
     QueuedTombstone,
     ReadinessCounts,
     StageHistory,
@@ -126,6 +127,7 @@ class FakeCrmReads:
     """`CrmReads` over an empty CRM mirror with 14 open opportunities and three on the first page."""
 
     agenda_days: list[date] = field(default_factory=list)
+    opportunity_queries: list[OpportunityQuery] = field(default_factory=list)
 
     async def matched_feed(
         self, *, tenant_id: str, after: int, limit: int, rep_id: str
@@ -147,18 +149,9 @@ class FakeCrmReads:
     ) -> list[scoring_pb2.CrmRecordSummary]:
         return []
 
-    async def open_opportunities(
-        self,
-        *,
-        tenant_id: str,
-        owners: Sequence[str] | None,
-        review_ready_only: bool,
-        after_crm_id: str,
-        limit: int,
-        today: date,
-        next_step_max_age_days: int,
-    ) -> list[scoring_pb2.CrmRecordSummary]:
-        return [scoring_pb2.CrmRecordSummary(crm_id=f"o{i}") for i in range(3)][:limit]
+    async def open_opportunities(self, query: OpportunityQuery) -> list[scoring_pb2.CrmRecordSummary]:
+        self.opportunity_queries.append(query)
+        return [scoring_pb2.CrmRecordSummary(crm_id=f"o{i}") for i in range(3)][: query.limit]
 
 
 @dataclass

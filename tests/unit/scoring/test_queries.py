@@ -138,6 +138,8 @@ async def test_reports_default_to_today_and_page_opportunities() -> None:
         tenant_id="t1", team_id="", rep_id="r1", review_ready_only=False, after_crm_id="", limit=2
     )
     assert [o.crm_id for o in page.items] == ["o0", "o1"] and page.more
+    [query] = world.crm.opportunity_queries
+    assert (query.owners, query.limit, query.today) == (["r1"], 3, TODAY)
     with pytest.raises(NotFound):
         await reports.opportunities(
             tenant_id="t1", team_id="west", rep_id="", review_ready_only=False, after_crm_id="", limit=2
