@@ -78,9 +78,8 @@ class CrmReports:
         stale_days = int(settings.threshold("stale_days"))
         counts = await self._crm.readiness_counts(tenant_id=tenant_id, today=today, stale_days=stale_days)
         duplicates = (await self._facts.duplicate_groups(tenant_id))[:MAX_DUPLICATE_GROUPS]
-        friction = field_friction(
-            "", ((g.field, g.open_opportunities, g.empty) for g in await self._facts.field_gaps(settings))
-        )
+        gaps = await self._facts.field_gaps(settings)
+        friction = field_friction("", ((g.field, g.open_opportunities, g.empty) for g in gaps))
         possible = sum(f.open_opportunities for f in friction)
         empty = sum(f.empty for f in friction)
         return Readiness(
