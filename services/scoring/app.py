@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
@@ -22,16 +22,13 @@ from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import broker_reachable
-from services.scoring.adapters.event_consumer import ScoringEventProcessor
-from services.scoring.adapters.grpc_admin import ScoringAdminServicer
-from services.scoring.adapters.grpc_query import ScoringQueryServicer
-from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.adapters.pg_statistics import refresh_stale_statistics
-from services.scoring.adapters.relays import Relays
 from services.scoring.config import Settings
-from services.scoring.domain.instants import datetime_to_us
-from services.scoring.ingest import Decoded, IngestService
-from services.scoring.rescore import RescoreService
+from services.scoring.operations.ingest import Decoded
+from services.scoring.operations.relay import Relays
+from services.scoring.operations.rescore import RescoreService
+from services.scoring.operations.settings import SettingsCache
+from services.scoring.wiring import build_processor, build_relays, build_rescore, build_servicers
 
 _log = logging.getLogger(__name__)
 SCHEMA = "scoring"
@@ -54,26 +51,6 @@ class RunningScoring:
     relays: Relays
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def now_us() -> int:
-    return datetime_to_us(now())
-
-
-def build_processor(
-    pool: Pool,
-    *,
-    rematch_horizon_days: int = 90,
-    clock: Callable[[], int] = now_us,
-    after_commit: Callable[[], None] | None = None,
-) -> ScoringEventProcessor:
-    """The consumer's processor: both input topics, applied through the PostgreSQL store."""
-    ingest = IngestService(PgIngestStore(pool), now_us=clock, rematch_horizon_days=rematch_horizon_days)
-    return ScoringEventProcessor(ingest, after_commit=after_commit)
-
-
 async def run_migrations(settings: Settings) -> list[int]:
     return await migrate(settings.database_url.get_secret_value(), schema=SCHEMA, directory=MIGRATIONS)
 
@@ -87,7 +64,9 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         stack, pool, producer = started.stack, started.pool, started.producer
 
         stopping = asyncio.Event()
-        relays = Relays(
+        # One per process: ingest, rescoring and the queries build each configuration version once.
+        tenant_settings = SettingsCache()
+        relays = build_relays(
             pool,
             producer,
             matched_topic=settings.topics.activity_matched,
@@ -95,8 +74,10 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             batch_size=settings.relay_batch_size,
             interval_sec=settings.relay_interval_sec,
         )
-        rescore = RescoreService(
-            pool, now=now, dedupe_retention=timedelta(days=settings.dedupe_retention_days)
+        rescore = build_rescore(
+            pool,
+            tenant_settings=tenant_settings,
+            dedupe_retention=timedelta(days=settings.dedupe_retention_days),
         )
         background = [
             asyncio.create_task(relays.run(stopping), name="scoring-relays"),
@@ -133,7 +114,10 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             consumer=kafka_consumer,
             config=config,
             processor=build_processor(
-                pool, rematch_horizon_days=settings.rematch_horizon_days, after_commit=relays.nudge
+                pool,
+                rematch_horizon_days=settings.rematch_horizon_days,
+                after_commit=relays.nudge,
+                tenant_settings=tenant_settings,
             ),
             dead_letters=DeadLetterPublisher(
                 producer, topic=settings.topics.deadletter, consumer_group=settings.consumer_group
@@ -148,8 +132,7 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         readiness.add("kafka", lambda: broker_reachable(producer))
         readiness.add("consumer", lambda: _consumer_alive(consumer, consumer_task))
 
-        query = ScoringQueryServicer(pool, today=lambda: now().date())
-        admin = ScoringAdminServicer(pool, relays=relays, rescore=rescore)
+        query, admin = build_servicers(pool, tenant_settings=tenant_settings, relays=relays, rescore=rescore)
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,

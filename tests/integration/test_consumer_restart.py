@@ -18,8 +18,9 @@ from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, Record, creat
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import create_producer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
-from services.scoring.app import build_processor, run_migrations, running_scoring
-from services.scoring.ingest import Decoded
+from services.scoring.app import run_migrations, running_scoring
+from services.scoring.operations.ingest import Decoded
+from services.scoring.wiring import build_processor
 from tests.conftest import eventually
 from tests.factories import make_activity
 from tests.integration.conftest import Isolated

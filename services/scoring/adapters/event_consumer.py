@@ -13,7 +13,7 @@ from plumbing.kafka.records import CONTENT_TYPE_HEADER, Record, header
 from plumbing.kafka.topics import ACTIVITY_CAPTURED, CRM_EVENTS
 from services.scoring.domain.activities import InvalidActivity, decode_activity
 from services.scoring.domain.crm_events import InvalidCrmEvent, decode_crm_event
-from services.scoring.ingest import Decoded, IngestService
+from services.scoring.operations.ingest import Decoded, IngestService
 
 _ACTIVITY_TYPE = activity_pb2.Activity.DESCRIPTOR.full_name.encode()
 _CRM_TYPE = crm_pb2.CrmEvent.DESCRIPTOR.full_name.encode()

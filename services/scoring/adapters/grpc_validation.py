@@ -1,16 +1,22 @@
-"""Request validation shared by the scoring RPCs: bad input is INVALID_ARGUMENT with what was wrong."""
+"""What the scoring RPCs share at the edge: bad input is INVALID_ARGUMENT with what was wrong, and an
+operation's `NotFound` is NOT_FOUND with its message."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 import grpc
 
+from services.scoring.operations.errors import NotFound
+from services.scoring.operations.queries import Page
+
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 MAX_ID_LENGTH = 256
+T = TypeVar("T")
 
 
 async def invalid(context: Context, message: str) -> NoReturn:
@@ -21,6 +27,14 @@ async def invalid(context: Context, message: str) -> NoReturn:
 async def not_found(context: Context, message: str) -> NoReturn:
     await context.abort(grpc.StatusCode.NOT_FOUND, message)
     raise AssertionError("abort returns only by raising")  # pragma: no cover
+
+
+async def answer(context: Context, operation: Awaitable[T]) -> T:
+    """The operation's result; its `NotFound` aborts the call with NOT_FOUND."""
+    try:
+        return await operation
+    except NotFound as exc:
+        await not_found(context, str(exc))
 
 
 async def require_ids(context: Context, **ids: str) -> None:
@@ -46,6 +60,11 @@ def encode_token(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
+def next_page_token(page: Page[T], key: Callable[[T], str]) -> str:
+    """The token of the page after `page` (its last item's key), or "" when it is the last page."""
+    return encode_token(key(page.items[-1])) if page.more else ""
+
+
 async def decode_token(context: Context, token: str) -> str:
     if not token:
         return ""
@@ -56,9 +75,10 @@ async def decode_token(context: Context, token: str) -> str:
         await invalid(context, f"page_token {token!r} is not valid")
 
 
-async def iso_date(context: Context, name: str, value: str, default: date) -> date:
+async def iso_date(context: Context, name: str, value: str) -> date | None:
+    """The date, or None when the field is empty."""
     if not value:
-        return default
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -1,25 +1,34 @@
-"""Erasure of a rep: their captured activity, counters, manual logs, forecasts and scores go, and a
-marker stops any replay of their older events from bringing them back."""
+"""`ErasureStore` on PostgreSQL. Erasure of a rep: their captured activity, counters, manual logs,
+forecasts and scores go, and a marker stops any replay of their older events from bringing them back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from plumbing.db.pool import Pool
 from services.scoring.adapters.pg_ingest_store import PgIngestTransaction
-
-
-@dataclass(frozen=True)
-class ErasureCounts:
-    activities: int
-    aggregates: int
-    scores: int
-    crm_entries: int
+from services.scoring.ports import ErasureCounts
 
 
 def _count(status: str) -> int:
     """Rows affected, from asyncpg's command status ("DELETE 12")."""
     return int(status.rsplit(" ", 1)[-1])
+
+
+class PgErasure:
+    """See `ErasureStore`."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def erase_rep(self, tenant_id: str, rep_id: str) -> ErasureCounts:
+        return await erase_rep(self._pool, tenant_id, rep_id)
+
+    async def tombstone_queued(self, tenant_id: str, rep_id: str) -> bool:
+        queued: bool = await self._pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM score_tombstones WHERE tenant_id = $1 AND rep_id = $2)",
+            tenant_id,
+            rep_id,
+        )
+        return queued
 
 
 async def erase_rep(pool: Pool, tenant_id: str, rep_id: str) -> ErasureCounts:

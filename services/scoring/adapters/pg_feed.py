@@ -1,4 +1,5 @@
-"""The write-back feed as MatchedActivity messages, built from stored activity rows."""
+"""The write-back feed: its page of stored activity rows, as MatchedActivity messages (for the
+ListMatchedActivities RPC) or as their serialized bytes (for the relay to gt.activity.matched.v1)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,24 @@ import asyncpg
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.scoring.v1 import scoring_pb2
+from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.proto_mapping import set_match, timestamp
 from services.scoring.domain.matching import decode_links, match_from_links
 
 _ACTIVITY_FIELD = 5  # MatchedActivity.activity
+
+FEED = """
+SELECT id, tenant_id, rep_id, occurred_at, stored_at, payload, match_links, feed_sequence FROM activities
+WHERE tenant_id = $1 AND feed_sequence > $2 AND ($3 = '' OR rep_id = $3)
+ORDER BY feed_sequence LIMIT $4
+"""
+
+
+async def feed_rows(
+    db: Connection | Pool, *, tenant_id: str, after: int, limit: int, rep_id: str = ""
+) -> list[asyncpg.Record]:
+    """Feed rows after position `after`, in feed order; of one rep when `rep_id` is not ""."""
+    return list(await db.fetch(FEED, tenant_id, after, rep_id, limit))
 
 
 def _varint(value: int) -> bytes:

@@ -12,17 +12,18 @@ from collections.abc import AsyncIterator, Collection
 
 import asyncpg
 
-from groundtruth.crm.v1 import crm_pb2
 from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_ingest_writes import write_plan
 from services.scoring.adapters.pg_rows import (
     ACTIVITY_STATE_COLUMNS,
+    CONFIG_COLUMNS,
     MATCH_RECORD_COLUMNS,
     activity_state_from_row,
     record_from_row,
+    stored_config_from_row,
 )
 from services.scoring.domain.activities import ActivityRow
-from services.scoring.domain.crm_events import ConfigUpdate, ForecastSubmission, ManualLog
+from services.scoring.domain.crm_events import ForecastSubmission, ManualLog
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -71,17 +72,9 @@ class PgIngestTransaction:
 
     async def configs(self, tenant_ids: Collection[str]) -> dict[str, StoredConfig]:
         rows = await self._conn.fetch(
-            "SELECT tenant_id, version, version_event, config FROM tenant_configs WHERE tenant_id = ANY($1)",
-            list(tenant_ids),
+            f"SELECT {CONFIG_COLUMNS} FROM tenant_configs WHERE tenant_id = ANY($1)", list(tenant_ids)
         )
-        return {
-            r["tenant_id"]: StoredConfig(
-                r["tenant_id"],
-                (r["version"], r["version_event"]),
-                ConfigUpdate(crm_pb2.TenantConfig.FromString(r["config"])),
-            )
-            for r in rows
-        }
+        return {r["tenant_id"]: stored_config_from_row(r) for r in rows}
 
     async def erasures(self, reps: Collection[RepRef]) -> dict[RepRef, int]:
         if not reps:

@@ -1,8 +1,8 @@
-"""Queries behind the ScoringQuery RPCs. Every query is scoped by tenant_id first."""
+"""`CrmReads` on PostgreSQL: the read models over the CRM mirror and the write-back feed. Every query
+is scoped by tenant_id first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import asyncpg
@@ -10,15 +10,10 @@ import asyncpg
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
-from services.scoring.adapters.pg_feed import matched_activity
+from services.scoring.adapters.pg_feed import feed_rows, matched_activity
 from services.scoring.adapters.proto_mapping import timestamp
 from services.scoring.domain.instants import day_start
-
-FEED = """
-SELECT id, tenant_id, rep_id, occurred_at, stored_at, payload, match_links, feed_sequence FROM activities
-WHERE tenant_id = $1 AND feed_sequence > $2 AND ($3 = '' OR rep_id = $3)
-ORDER BY feed_sequence LIMIT $4
-"""
+from services.scoring.ports import ForecastOutcome, OpportunityQuery, ReadinessCounts
 
 OPPORTUNITIES = """
 SELECT r.*,
@@ -62,101 +57,26 @@ def record_summary(
     return summary
 
 
-async def matched_feed(
-    pool: Pool, *, tenant_id: str, after: int, limit: int, rep_id: str
-) -> list[scoring_pb2.MatchedActivity]:
-    return [matched_activity(r) for r in await pool.fetch(FEED, tenant_id, after, rep_id, limit)]
-
-
-async def list_opportunities(
-    pool: Pool,
-    *,
-    tenant_id: str,
-    owners: Sequence[str] | None,
-    review_ready_only: bool,
-    after_crm_id: str,
-    limit: int,
-    today: date,
-    next_step_max_age_days: int,
-) -> list[scoring_pb2.CrmRecordSummary]:
-    rows = await pool.fetch(
-        OPPORTUNITIES,
-        tenant_id,
-        list(owners) if owners is not None else None,
-        after_crm_id,
-        review_ready_only,
-        today - timedelta(days=6),
-        day_start(today - timedelta(days=next_step_max_age_days)),
-        today,
-        limit,
-    )
-    return [record_summary(r, r["last_activity_at"]) for r in rows]
-
-
-async def agenda(pool: Pool, *, tenant_id: str, rep_id: str, day: date) -> list[scoring_pb2.AgendaItem]:
-    """The rep's meetings that day (not cancelled), with their account, deal and last interactions."""
-    meetings = await pool.fetch(
-        "SELECT payload, occurred_at, account_crm_id, opportunity_crm_id FROM activities "
-        "WHERE tenant_id = $1 AND rep_id = $2 AND kind = $3 AND occurred_at >= $4 AND occurred_at < $5 "
-        "AND NOT is_deletion AND NOT is_cancelled ORDER BY occurred_at, id",
-        tenant_id,
-        rep_id,
-        activity_pb2.ACTIVITY_KIND_MEETING,
-        day_start(day),
-        day_start(day + timedelta(days=1)),
-    )
-    items = []
-    for meeting in meetings:
-        item = scoring_pb2.AgendaItem(meeting=activity_pb2.Activity.FromString(meeting["payload"]))
-        for crm_id, object_type, field in (
-            (meeting["account_crm_id"], "account", item.account),
-            (meeting["opportunity_crm_id"], "opportunity", item.opportunity),
-        ):
-            if not crm_id:
-                continue
-            record = await pool.fetchrow(
-                "SELECT * FROM crm_records WHERE tenant_id = $1 AND object_type = $2 AND crm_id = $3 "
-                "AND NOT deleted",
-                tenant_id,
-                object_type,
-                crm_id,
-            )
-            if record is not None:
-                field.CopyFrom(record_summary(record))
-        if meeting["account_crm_id"]:
-            previous = await pool.fetch(
-                "SELECT payload FROM activities WHERE tenant_id = $1 AND account_crm_id = $2 AND "
-                "occurred_at < $3 "
-                "AND NOT is_deletion AND NOT is_cancelled ORDER BY occurred_at DESC LIMIT 3",
-                tenant_id,
-                meeting["account_crm_id"],
-                meeting["occurred_at"],
-            )
-            item.last_interactions.extend(activity_pb2.Activity.FromString(p["payload"]) for p in previous)
-        items.append(item)
-    return items
-
-
-async def forecasts_with_outcomes(
-    pool: Pool, *, tenant_id: str, rep_id: str
-) -> list[tuple[str, str, date, float, float]]:
-    """(rep, period, period end, committed, closed won in the period) per submitted forecast."""
-    rows = await pool.fetch(
-        "SELECT f.rep_id, f.period, f.period_end, f.committed_amount, coalesce((SELECT sum(r.amount) "
-        "FROM crm_records r WHERE r.tenant_id = f.tenant_id AND r.object_type = 'opportunity' AND "
-        "NOT r.deleted "
-        "AND r.is_won AND r.owner_rep_id = f.rep_id AND r.close_date BETWEEN f.period_start AND "
-        "f.period_end), 0) "
-        "AS closed_won FROM forecasts f WHERE f.tenant_id = $1 AND ($2 = '' OR f.rep_id = $2) "
-        "ORDER BY f.period_start DESC, f.rep_id",
-        tenant_id,
-        rep_id,
-    )
-    return [
-        (r["rep_id"], r["period"], r["period_end"], r["committed_amount"], float(r["closed_won"]))
-        for r in rows
-    ]
-
+AGENDA_MEETINGS = """
+SELECT payload, occurred_at, account_crm_id, opportunity_crm_id FROM activities
+WHERE tenant_id = $1 AND rep_id = $2 AND kind = $3 AND occurred_at >= $4 AND occurred_at < $5
+  AND NOT is_deletion AND NOT is_cancelled ORDER BY occurred_at, id
+"""
+LIVE_RECORD = (
+    "SELECT * FROM crm_records WHERE tenant_id = $1 AND object_type = $2 AND crm_id = $3 AND NOT deleted"
+)
+LAST_INTERACTIONS = """
+SELECT payload FROM activities WHERE tenant_id = $1 AND account_crm_id = $2 AND occurred_at < $3
+  AND NOT is_deletion AND NOT is_cancelled ORDER BY occurred_at DESC LIMIT 3
+"""
+FORECASTS_WITH_OUTCOMES = """
+SELECT f.rep_id, f.period, f.period_end, f.committed_amount, coalesce((SELECT sum(r.amount)
+    FROM crm_records r WHERE r.tenant_id = f.tenant_id AND r.object_type = 'opportunity' AND NOT r.deleted
+    AND r.is_won AND r.owner_rep_id = f.rep_id AND r.close_date BETWEEN f.period_start AND f.period_end), 0)
+    AS closed_won
+FROM forecasts f WHERE f.tenant_id = $1 AND ($2 = '' OR f.rep_id = $2)
+ORDER BY f.period_start DESC, f.rep_id
+"""
 
 READINESS = """
 SELECT count(*) AS open_opportunities,
@@ -182,16 +102,85 @@ ORDER BY r.amount DESC, r.crm_id LIMIT 10
 """
 
 
-async def readiness_counts(
-    pool: Pool, *, tenant_id: str, today: date, stale_days: int
-) -> tuple[int, int, int]:
-    """(open opportunities, with a past close date, stale) where stale is no change and no activity."""
-    since = today - timedelta(days=stale_days)
-    row = await pool.fetchrow(READINESS, tenant_id, today, day_start(since), since)
-    assert row is not None
-    return row["open_opportunities"], row["past_close_date"], row["stale"]
+class PgCrmReads:
+    """See `CrmReads`; every read takes a pool connection of its own."""
 
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
 
-async def stale_examples(pool: Pool, *, tenant_id: str, today: date, stale_days: int) -> list[asyncpg.Record]:
-    since = today - timedelta(days=stale_days)
-    return list(await pool.fetch(STALE_EXAMPLES, tenant_id, day_start(since), since))
+    async def matched_feed(
+        self, *, tenant_id: str, after: int, limit: int, rep_id: str
+    ) -> list[scoring_pb2.MatchedActivity]:
+        rows = await feed_rows(self._pool, tenant_id=tenant_id, after=after, limit=limit, rep_id=rep_id)
+        return [matched_activity(r) for r in rows]
+
+    async def open_opportunities(self, query: OpportunityQuery) -> list[scoring_pb2.CrmRecordSummary]:
+        today = query.today
+        rows = await self._pool.fetch(
+            OPPORTUNITIES,
+            query.tenant_id,
+            list(query.owners) if query.owners is not None else None,
+            query.after_crm_id,
+            query.review_ready_only,
+            today - timedelta(days=6),
+            day_start(today - timedelta(days=query.next_step_max_age_days)),
+            today,
+            query.limit,
+        )
+        return [record_summary(r, r["last_activity_at"]) for r in rows]
+
+    async def agenda(self, *, tenant_id: str, rep_id: str, day: date) -> list[scoring_pb2.AgendaItem]:
+        pool = self._pool
+        meetings = await pool.fetch(
+            AGENDA_MEETINGS,
+            tenant_id,
+            rep_id,
+            activity_pb2.ACTIVITY_KIND_MEETING,
+            day_start(day),
+            day_start(day + timedelta(days=1)),
+        )
+        items = []
+        for meeting in meetings:
+            item = scoring_pb2.AgendaItem(meeting=activity_pb2.Activity.FromString(meeting["payload"]))
+            for crm_id, object_type, field in (
+                (meeting["account_crm_id"], "account", item.account),
+                (meeting["opportunity_crm_id"], "opportunity", item.opportunity),
+            ):
+                if not crm_id:
+                    continue
+                record = await pool.fetchrow(LIVE_RECORD, tenant_id, object_type, crm_id)
+                if record is not None:
+                    field.CopyFrom(record_summary(record))
+            if meeting["account_crm_id"]:
+                previous = await pool.fetch(
+                    LAST_INTERACTIONS, tenant_id, meeting["account_crm_id"], meeting["occurred_at"]
+                )
+                item.last_interactions.extend(
+                    activity_pb2.Activity.FromString(p["payload"]) for p in previous
+                )
+            items.append(item)
+        return items
+
+    async def forecasts_with_outcomes(self, *, tenant_id: str, rep_id: str) -> list[ForecastOutcome]:
+        rows = await self._pool.fetch(FORECASTS_WITH_OUTCOMES, tenant_id, rep_id)
+        return [
+            ForecastOutcome(
+                r["rep_id"], r["period"], r["period_end"], r["committed_amount"], float(r["closed_won"])
+            )
+            for r in rows
+        ]
+
+    async def readiness_counts(self, *, tenant_id: str, today: date, stale_days: int) -> ReadinessCounts:
+        since = today - timedelta(days=stale_days)
+        row = await self._pool.fetchrow(READINESS, tenant_id, today, day_start(since), since)
+        assert row is not None  # an aggregate without GROUP BY always returns one row
+        return ReadinessCounts(row["open_opportunities"], row["past_close_date"], row["stale"])
+
+    async def stale_examples(
+        self, *, tenant_id: str, today: date, stale_days: int
+    ) -> list[scoring_pb2.CrmRecordSummary]:
+        since = today - timedelta(days=stale_days)
+        return [
+            record_summary(r)
+            for r in await self._pool.fetch(STALE_EXAMPLES, tenant_id, day_start(since), since)
+        ]

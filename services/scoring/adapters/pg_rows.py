@@ -8,8 +8,11 @@ from typing import Any
 
 import asyncpg
 
+from groundtruth.crm.v1 import crm_pb2
 from services.scoring.domain.activities import ActivityRow
+from services.scoring.domain.crm_events import ConfigUpdate
 from services.scoring.domain.duplicates import name_key
+from services.scoring.domain.ingest_plan import StoredConfig
 from services.scoring.domain.instants import datetime_to_us, us_to_datetime
 from services.scoring.domain.matching import decode_links, encode_links, match_from_links
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
@@ -37,6 +40,16 @@ def record_row(r: CrmRecord) -> tuple[Any, ...]:
         name_key(r.name),
     )  # fmt: skip
 
+
+# Whether required field `f` of opportunity `r` (a crm_records row) is filled: the CRM sent a
+# non-blank value, or, for the fields the plugin may leave out, the standard column has one.
+REQUIRED_FIELD_FILLED = """CASE
+    WHEN r.fields ? f THEN btrim(r.fields ->> f) <> ''
+    WHEN f = 'NextStep' THEN btrim(r.next_step) <> ''
+    WHEN f = 'CloseDate' THEN r.close_date IS NOT NULL
+    WHEN f = 'Amount' THEN r.amount <> 0
+    WHEN f = 'StageName' THEN btrim(r.stage) <> ''
+    ELSE false END"""
 
 # What matching reads of a record: every column but the free-form fields (the largest, and unused).
 MATCH_RECORD_COLUMNS = ", ".join(c for c in RECORD_COLUMNS if c not in ("fields", "name_key"))
@@ -71,6 +84,18 @@ def record_from_row(row: asyncpg.Record, *, with_fields: bool = True) -> CrmReco
         row["is_won"],
         row["next_step"],
         () if roles == _NO_ROLES else tuple(ContactRole(c, r, p) for c, r, p in json.loads(roles)),
+    )
+
+
+CONFIG_COLUMNS = "tenant_id, version, version_event, config"
+
+
+def stored_config_from_row(row: asyncpg.Record) -> StoredConfig:
+    """A `CONFIG_COLUMNS` row of tenant_configs."""
+    return StoredConfig(
+        row["tenant_id"],
+        (row["version"], row["version_event"]),
+        ConfigUpdate(crm_pb2.TenantConfig.FromString(row["config"])),
     )
 
 

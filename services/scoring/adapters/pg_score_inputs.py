@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from plumbing.db.pool import Connection, Pool
+from services.scoring.adapters.pg_rows import REQUIRED_FIELD_FILLED
 from services.scoring.domain.instants import day_start, monday_of
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -81,18 +82,12 @@ def _totals(row: asyncpg.Record | None, bucket: _Bucket) -> ActivityTotals:
     return ActivityTotals(bucket.days, *(int(row[c]) for c in columns))
 
 
-PIPELINE = """
+PIPELINE = f"""
 WITH open AS (
     SELECT r.owner_rep_id, r.amount, r.modified_at, r.close_date, r.next_step,
         EXISTS (SELECT 1 FROM opportunity_days d WHERE d.tenant_id = r.tenant_id
                 AND d.opportunity_crm_id = r.crm_id AND d.day >= $2 AND d.activities > 0) AS fresh,
-        (SELECT count(*) FROM unnest($4::text[]) f WHERE CASE
-            WHEN r.fields ? f THEN btrim(r.fields ->> f) <> ''
-            WHEN f = 'NextStep' THEN btrim(r.next_step) <> ''
-            WHEN f = 'CloseDate' THEN r.close_date IS NOT NULL
-            WHEN f = 'Amount' THEN r.amount <> 0
-            WHEN f = 'StageName' THEN btrim(r.stage) <> ''
-            ELSE false END) AS filled
+        (SELECT count(*) FROM unnest($4::text[]) f WHERE {REQUIRED_FIELD_FILLED}) AS filled
     FROM crm_records r
     WHERE r.tenant_id = $1 AND r.object_type = 'opportunity' AND NOT r.deleted AND NOT r.is_closed
       AND ($5::text[] IS NULL OR r.owner_rep_id = ANY($5))

@@ -1,15 +1,21 @@
-"""Storage of rep scores and their weekly snapshots, and of the dirty marks that trigger rescoring."""
+"""`ScoreStore` on PostgreSQL: rep scores and their weekly snapshots, the dirty marks that trigger
+rescoring, and the bookkeeping of full passes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+import contextlib
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date, datetime
 
-from plumbing.db.pool import Connection
+from plumbing.db.pool import Connection, Pool
+from services.scoring.adapters.pg_score_inputs import load_rep_inputs
+from services.scoring.adapters.pg_statistics import refresh_stale_statistics
 from services.scoring.adapters.proto_mapping import CLASSIFICATIONS, rep_score_proto
 from services.scoring.domain.instants import monday_of
 from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.score_inputs import RepInputs
+from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.ports import DirtyMarks
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS stage_scores (
@@ -30,14 +36,6 @@ ON CONFLICT (tenant_id, rep_id) DO UPDATE SET team_id = EXCLUDED.team_id, adopti
     data_quality = EXCLUDED.data_quality, classification = EXCLUDED.classification,
     content_hash = EXCLUDED.content_hash, payload = EXCLUDED.payload, computed_at = EXCLUDED.computed_at
 """
-
-
-@dataclass(frozen=True)
-class DirtyMarks:
-    """The marks read at the start of a pass; only these are cleared at its end."""
-
-    reps: list[str]
-    marks: list[int]
 
 
 async def read_dirty(conn: Connection, tenant_id: str) -> DirtyMarks:
@@ -154,3 +152,71 @@ async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: in
         limit,
     )
     return int(status.rsplit(" ", 1)[-1])
+
+
+class PgScoreTransaction:
+    """One rescore transaction on its connection; see `ScoreTransaction`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def stored_hashes(self, tenant_id: str, reps: Collection[str] | None) -> dict[str, bytes]:
+        return await stored_hashes(self._conn, tenant_id, reps)
+
+    async def save_scores(
+        self, results: Sequence[RepScoreResult], *, computed_at: datetime, hashes: Mapping[str, bytes]
+    ) -> None:
+        await save_scores(self._conn, results, computed_at=computed_at, hashes=hashes)
+
+    async def clear_dirty(self, tenant_id: str, marks: DirtyMarks) -> None:
+        await clear_dirty(self._conn, tenant_id, marks)
+
+    async def record_full_rescore(
+        self, tenant_id: str, day: date, at: datetime, requested_at: datetime | None
+    ) -> None:
+        await record_full_rescore(self._conn, tenant_id, day, at, requested_at)
+
+
+class PgScoreStore:
+    """See `ScoreStore`. Reads take a pool connection each (the inputs' statements run at once);
+    `transaction` holds one connection for its block."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def refresh_statistics(self) -> list[str]:
+        async with self._pool.acquire() as conn:
+            return await refresh_stale_statistics(conn)
+
+    async def rescore_requested_at(self, tenant_id: str) -> datetime | None:
+        requested_at: datetime | None = await self._pool.fetchval(
+            "SELECT requested_at FROM rescore_requests WHERE tenant_id = $1", tenant_id
+        )
+        return requested_at
+
+    async def dirty_marks(self, tenant_id: str) -> DirtyMarks:
+        async with self._pool.acquire() as conn:
+            return await read_dirty(conn, tenant_id)
+
+    async def rep_inputs(
+        self, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
+    ) -> list[RepInputs]:
+        # On the pool: each statement gets its own connection and PostgreSQL runs them at once.
+        return await load_rep_inputs(self._pool, settings, as_of=as_of, reps=reps)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgScoreTransaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PgScoreTransaction(conn)
+
+    async def tenants_due(self, today: date) -> tuple[set[str], set[str]]:
+        async with self._pool.acquire() as conn:
+            return await tenants_due(conn, today)
+
+    async def fully_rescored_since(self, since: datetime) -> set[str]:
+        rows = await self._pool.fetch("SELECT tenant_id FROM tenant_rescores WHERE last_full_at > $1", since)
+        return {r["tenant_id"] for r in rows}
+
+    async def prune_dedupe_keys(self, *, older_than: datetime) -> int:
+        async with self._pool.acquire() as conn:
+            return await prune_dedupe_keys(conn, older_than=older_than)

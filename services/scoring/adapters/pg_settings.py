@@ -1,16 +1,20 @@
-"""The tenant's stored configuration, as settings."""
+"""`ConfigStore` on PostgreSQL: the configuration each tenant's CRM sent last."""
 
 from __future__ import annotations
 
-from groundtruth.crm.v1 import crm_pb2
 from plumbing.db.pool import Connection, Pool
-from services.scoring.domain.tenant_settings import TenantSettings, settings_from_config
+from services.scoring.adapters.pg_rows import CONFIG_COLUMNS, stored_config_from_row
+from services.scoring.domain.ingest_plan import StoredConfig
 
 
-async def stored_config(conn: Connection | Pool, tenant_id: str) -> crm_pb2.TenantConfig | None:
-    payload = await conn.fetchval("SELECT config FROM tenant_configs WHERE tenant_id = $1", tenant_id)
-    return crm_pb2.TenantConfig.FromString(payload) if payload is not None else None
+class PgConfigStore:
+    """Reads on the pool (or one connection); see `ConfigStore`."""
 
+    def __init__(self, db: Connection | Pool) -> None:
+        self._db = db
 
-async def load_settings(conn: Connection | Pool, tenant_id: str) -> TenantSettings:
-    return settings_from_config(tenant_id, await stored_config(conn, tenant_id))
+    async def stored_config(self, tenant_id: str) -> StoredConfig | None:
+        row = await self._db.fetchrow(
+            f"SELECT {CONFIG_COLUMNS} FROM tenant_configs WHERE tenant_id = $1", tenant_id
+        )
+        return stored_config_from_row(row) if row is not None else None

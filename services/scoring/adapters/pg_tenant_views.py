@@ -1,17 +1,22 @@
-"""Set-based queries behind team health, diagnostics and the readiness report of one tenant."""
+"""`TenantFacts` and `TenantViewWriter` on PostgreSQL: the set-based queries behind team health,
+diagnostics and the readiness report of one tenant, and the tables that keep the first two."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Connection, Pool
-from services.scoring.adapters.pg_rows import record_from_row
+from services.scoring.adapters.pg_duplicates import duplicate_groups
+from services.scoring.adapters.pg_rows import REQUIRED_FIELD_FILLED
+from services.scoring.adapters.proto_mapping import diagnostic_proto
+from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.instants import day_start, is_business_day
-from services.scoring.domain.records import CrmRecord
 from services.scoring.domain.team_health import ActivityStats
 from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.ports import DuplicateGroup, FieldGap, StageHistory
 
 ACTIVE_DAYS = """
 SELECT m.grp, d.day, count(DISTINCT d.rep_id) AS active
@@ -56,27 +61,21 @@ async def activity_stats(
     }
 
 
-FIELD_GAPS = """
+FIELD_GAPS = f"""
 SELECT r.owner_rep_id AS rep_id, f AS field, count(*) AS open,
-    count(*) FILTER (WHERE NOT CASE
-        WHEN r.fields ? f THEN btrim(r.fields ->> f) <> ''
-        WHEN f = 'NextStep' THEN btrim(r.next_step) <> ''
-        WHEN f = 'CloseDate' THEN r.close_date IS NOT NULL
-        WHEN f = 'Amount' THEN r.amount <> 0
-        WHEN f = 'StageName' THEN btrim(r.stage) <> ''
-        ELSE false END) AS empty
+    count(*) FILTER (WHERE NOT {REQUIRED_FIELD_FILLED}) AS empty
 FROM crm_records r CROSS JOIN unnest($2::text[]) AS f
 WHERE r.tenant_id = $1 AND r.object_type = 'opportunity' AND NOT r.deleted AND NOT r.is_closed
 GROUP BY r.owner_rep_id, f
 """
 
 
-async def field_gaps(conn: Connection | Pool, settings: TenantSettings) -> list[tuple[str, str, int, int]]:
+async def field_gaps(conn: Connection | Pool, settings: TenantSettings) -> list[FieldGap]:
     """(rep, required field, open opportunities, of which the field is empty) per owner."""
     if not settings.required_opportunity_fields:
         return []
     rows = await conn.fetch(FIELD_GAPS, settings.tenant_id, list(settings.required_opportunity_fields))
-    return [(r["rep_id"], r["field"], r["open"], r["empty"]) for r in rows]
+    return [FieldGap(r["rep_id"], r["field"], r["open"], r["empty"]) for r in rows]
 
 
 async def open_by_stage(conn: Connection | Pool, tenant_id: str) -> list[tuple[str, str, int]]:
@@ -88,7 +87,7 @@ async def open_by_stage(conn: Connection | Pool, tenant_id: str) -> list[tuple[s
     return [(r["owner_rep_id"], r["stage"], r["n"]) for r in rows]
 
 
-async def stage_histories(conn: Connection | Pool, tenant_id: str) -> list[tuple[str, str, bool, list[str]]]:
+async def stage_histories(conn: Connection | Pool, tenant_id: str) -> list[StageHistory]:
     """(owner, current stage, lost, stages ever seen) of opportunities seen in at least two stages."""
     rows = await conn.fetch(
         "SELECT r.owner_rep_id, r.stage, r.is_closed AND NOT r.is_won AS lost, array_agg(s.stage) AS seen "
@@ -98,7 +97,7 @@ async def stage_histories(conn: Connection | Pool, tenant_id: str) -> list[tuple
         "GROUP BY r.crm_id, r.owner_rep_id, r.stage, r.is_closed, r.is_won HAVING count(*) >= 2",
         tenant_id,
     )
-    return [(r["owner_rep_id"], r["stage"], r["lost"], list(r["seen"])) for r in rows]
+    return [StageHistory(r["owner_rep_id"], r["stage"], r["lost"], list(r["seen"])) for r in rows]
 
 
 UNKNOWN_ADDRESSES = """
@@ -126,90 +125,68 @@ async def unknown_addresses(
     ]
 
 
-@dataclass(frozen=True)
-class DuplicateGroup:
-    object_type: str
-    key: str
-    reason: str
-    records: list[CrmRecord]
-    open_pipeline: float
-
-
-DUPLICATE_GROUPS = """
-WITH live AS (
-    SELECT * FROM crm_records WHERE tenant_id = $1 AND NOT deleted AND object_type IN ('account', 'contact')
-),
-groups AS (
-    SELECT 'account' AS object_type, 'domain ' || d.domain AS key, 'same web domain' AS reason,
-           d.account_crm_id AS crm_id
-    FROM account_domains d WHERE d.tenant_id = $1 AND d.domain IN (
-        SELECT domain FROM account_domains WHERE tenant_id = $1 GROUP BY domain HAVING count(*) > 1)
-    UNION ALL
-    SELECT 'account', 'name ' || name_key, 'same name', crm_id FROM live
-    WHERE object_type = 'account' AND name_key <> '' AND name_key IN (
-        SELECT name_key FROM live WHERE object_type = 'account' AND name_key <> ''
-        GROUP BY name_key HAVING count(*) > 1)
-    UNION ALL
-    SELECT 'contact', 'email ' || email, 'same e-mail address', crm_id FROM live
-    WHERE object_type = 'contact' AND email <> '' AND email IN (
-        SELECT email FROM live WHERE object_type = 'contact' AND email <> ''
-        GROUP BY email HAVING count(*) > 1)
-    UNION ALL
-    SELECT 'contact', 'name ' || account_crm_id || ' ' || name_key, 'same name on the same account', crm_id
-    FROM live WHERE object_type = 'contact' AND name_key <> '' AND (account_crm_id, name_key) IN (
-        SELECT account_crm_id, name_key FROM live WHERE object_type = 'contact' AND name_key <> ''
-        GROUP BY account_crm_id, name_key HAVING count(*) > 1)
+TEAM_HEALTH_SNAPSHOTS = (
+    "SELECT team_id, day, payload FROM team_health_snapshots WHERE tenant_id = $1 AND day = ANY($2::date[])"
 )
-SELECT g.object_type AS group_type, g.key, g.reason, l.*
-FROM groups g JOIN live l ON l.object_type = g.object_type AND l.crm_id = g.crm_id
-ORDER BY g.object_type, g.key, l.crm_id
-"""
-
-OPEN_PIPELINE_BY_ACCOUNT = """
-SELECT account_crm_id, sum(amount) AS amount FROM crm_records
-WHERE tenant_id = $1 AND object_type = 'opportunity' AND NOT deleted AND NOT is_closed
-  AND account_crm_id = ANY($2::text[])
-GROUP BY account_crm_id
-"""
 
 
-async def duplicate_groups(conn: Connection | Pool, tenant_id: str) -> list[DuplicateGroup]:
-    """Probable duplicates, the groups with the most open pipeline (then the most records) first."""
-    grouped: dict[tuple[str, str], DuplicateGroup] = {}
-    for row in await conn.fetch(DUPLICATE_GROUPS, tenant_id):
-        key = (row["group_type"], row["key"])
-        group = grouped.get(key)
-        if group is None:
-            group = grouped[key] = DuplicateGroup(row["group_type"], row["key"], row["reason"], [], 0.0)
-        group.records.append(record_from_row(row))
-    accounts = {
-        r.crm_id if r.object_type.value == "account" else r.account_crm_id
-        for g in grouped.values()
-        for r in g.records
-    }
-    pipeline = {
-        r["account_crm_id"]: float(r["amount"])
-        for r in await conn.fetch(OPEN_PIPELINE_BY_ACCOUNT, tenant_id, sorted(a for a in accounts if a))
-    }
-    # The same records can be duplicates for several reasons (same domain and same name): one group.
-    merged: dict[tuple[str, tuple[str, ...]], DuplicateGroup] = {}
-    for group in grouped.values():
-        members = (group.object_type, tuple(r.crm_id for r in group.records))
-        known = merged.get(members)
-        if known is None:
-            involved = {
-                r.crm_id if r.object_type.value == "account" else r.account_crm_id for r in group.records
-            }
-            amount = sum(pipeline.get(a, 0.0) for a in involved)
-            merged[members] = DuplicateGroup(
-                group.object_type, group.key, group.reason, group.records, amount
+class PgTenantViews:
+    """See `TenantFacts` and `TenantViewWriter`. Every read takes its own pool connection, so reads
+    started together run at once (PostgreSQL works on them on other cores than this process)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def activity_stats(
+        self, tenant_id: str, groups: Mapping[str, Sequence[str]], days: Sequence[date]
+    ) -> list[dict[str, ActivityStats]]:
+        return list(await asyncio.gather(*(activity_stats(self._pool, tenant_id, groups, d) for d in days)))
+
+    async def team_health_snapshots(
+        self, tenant_id: str, days: Sequence[date]
+    ) -> dict[tuple[str, date], scoring_pb2.TeamHealth]:
+        rows = await self._pool.fetch(TEAM_HEALTH_SNAPSHOTS, tenant_id, list(days))
+        return {(r["team_id"], r["day"]): scoring_pb2.TeamHealth.FromString(r["payload"]) for r in rows}
+
+    async def field_gaps(self, settings: TenantSettings) -> list[FieldGap]:
+        return await field_gaps(self._pool, settings)
+
+    async def open_by_stage(self, tenant_id: str) -> list[tuple[str, str, int]]:
+        return await open_by_stage(self._pool, tenant_id)
+
+    async def stage_histories(self, tenant_id: str) -> list[StageHistory]:
+        return await stage_histories(self._pool, tenant_id)
+
+    async def unknown_addresses(self, settings: TenantSettings, since: date) -> list[tuple[str, str, int]]:
+        return await unknown_addresses(self._pool, settings, since)
+
+    async def duplicate_groups(self, tenant_id: str) -> list[DuplicateGroup]:
+        return await duplicate_groups(self._pool, tenant_id)
+
+    async def save_team_health(self, day: date, snapshots: Sequence[scoring_pb2.TeamHealth]) -> None:
+        await self._pool.executemany(
+            "INSERT INTO team_health_snapshots VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (tenant_id, team_id, day) DO UPDATE SET payload = EXCLUDED.payload",
+            [(h.tenant_id, h.team_id, day, h.SerializeToString(deterministic=True)) for h in snapshots],
+        )
+
+    async def replace_diagnostics(
+        self, tenant_id: str, diagnostics: Sequence[Diagnostic], computed_at: datetime
+    ) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM diagnostics WHERE tenant_id = $1", tenant_id)
+            await conn.executemany(
+                "INSERT INTO diagnostics VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                [
+                    (
+                        d.tenant_id,
+                        d.id,
+                        d.team_id,
+                        d.rep_id,
+                        d.kind,
+                        diagnostic_proto(d).SerializeToString(),
+                        computed_at,
+                    )
+                    for d in diagnostics
+                ],
             )
-        else:
-            merged[members] = DuplicateGroup(
-                known.object_type,
-                known.key,
-                f"{known.reason}, {group.reason}",
-                known.records,
-                known.open_pipeline,
-            )
-    return sorted(merged.values(), key=lambda g: (-g.open_pipeline, -len(g.records), g.key))

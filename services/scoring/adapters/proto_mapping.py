@@ -8,6 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.domain.classification import Classification
+from services.scoring.domain.diagnostics import Diagnostic, FieldFriction
 from services.scoring.domain.matching import Match
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.scores import ScoreInput
@@ -99,3 +100,28 @@ def set_match(message: scoring_pb2.MatchedActivity, match: Match) -> None:
             confidence=link.confidence,
             reason=link.reason,
         )
+
+
+def diagnostic_proto(d: Diagnostic) -> scoring_pb2.Diagnostic:
+    return scoring_pb2.Diagnostic(
+        id=d.id,
+        tenant_id=d.tenant_id,
+        team_id=d.team_id,
+        rep_id=d.rep_id,
+        kind=d.kind,
+        severity=d.severity,
+        title=d.title,
+        recommendation=d.recommendation,
+        evidence=[scoring_pb2.Evidence(label=e.label, value=e.value, ref=e.ref) for e in d.evidence],
+    )
+
+
+def field_friction_proto(f: FieldFriction) -> scoring_pb2.FieldFriction:
+    """The share is rounded to four places, as the API shows it."""
+    return scoring_pb2.FieldFriction(
+        field=f.field,
+        open_opportunities=f.open_opportunities,
+        empty=f.empty,
+        empty_share=round(f.empty_share, 4),
+        team_id=f.team_id,
+    )

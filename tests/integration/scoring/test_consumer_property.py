@@ -18,9 +18,9 @@ from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consum
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
-from services.scoring.app import build_processor
 from services.scoring.domain.instants import datetime_to_us
-from services.scoring.ingest import Decoded
+from services.scoring.operations.ingest import Decoded
+from services.scoring.wiring import build_processor
 from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import committed_through_end

@@ -12,8 +12,8 @@ from services.sandbox.synthetic import events as ev
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.domain.crm_events import decode_crm_event
 from services.scoring.domain.instants import datetime_to_us
-from services.scoring.ingest import IngestService
-from services.scoring.rescore import RescoreService
+from services.scoring.operations.ingest import IngestService
+from services.scoring.wiring import build_rescore
 from tests.integration.scoring.conftest import empty_scoring_tables
 from tests.unit.scoring.world import HISTORY_END, NOW, decoded_history
 
@@ -25,7 +25,7 @@ async def test_rescoring_follows_changes_and_days(scoring_pool: Pool) -> None:
     ingest = IngestService(PgIngestStore(scoring_pool), now_us=lambda: datetime_to_us(NOW))
     await ingest.apply(decoded_history())
     today = [NOW]
-    service = RescoreService(scoring_pool, now=lambda: today[0])
+    service = build_rescore(scoring_pool, now=lambda: today[0])
 
     first = await service.run_due()
     assert [(o.tenant_id, o.full) for o in first] == [("t1", True), ("t2", True)]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from plumbing.db.pool import Pool
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.domain.instants import datetime_to_us
-from services.scoring.ingest import Decoded, IngestService
+from services.scoring.operations.ingest import Decoded, IngestService
 from tests.integration.scoring.conftest import empty_scoring_tables
 from tests.integration.scoring.pg_state import comparable_state, feed_positions
 from tests.unit.scoring.memory_store import MemoryState

@@ -14,7 +14,7 @@ from services.scoring.domain.aggregates import Deltas, add_activity, add_crm_wri
 from services.scoring.domain.crm_events import CrmChange, Login
 from services.scoring.domain.instants import datetime_to_us
 from services.scoring.domain.records import CrmRecord
-from services.scoring.ingest import Decoded, IngestService
+from services.scoring.operations.ingest import Decoded, IngestService
 from tests.unit.scoring.memory_store import MemoryState, MemoryStore
 from tests.unit.scoring.world import NOW, decoded_history
 

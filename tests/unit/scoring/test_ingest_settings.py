@@ -7,7 +7,7 @@ from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from services.sandbox.synthetic import events as ev
 from services.scoring.domain.instants import datetime_to_us
-from services.scoring.ingest import IngestService
+from services.scoring.operations.ingest import IngestService
 from tests.unit.scoring.memory_store import MemoryStore
 from tests.unit.scoring.world import MEETING, NOW, at, decode
 

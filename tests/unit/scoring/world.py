@@ -18,7 +18,7 @@ from groundtruth.crm.v1 import crm_pb2
 from services.sandbox.synthetic import events as ev
 from services.scoring.domain.activities import decode_activity
 from services.scoring.domain.crm_events import decode_crm_event
-from services.scoring.ingest import Decoded
+from services.scoring.operations.ingest import Decoded
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(days=20)

@@ -1,5 +1,5 @@
-"""What the scoring application needs from storage. Implemented by the PostgreSQL adapters and, for
-the property tests, by an in-memory store; both must give the same results for the same calls."""
+"""What ingest needs from storage. Implemented by `adapters/pg_ingest_store.py` and, for the property
+tests, by an in-memory store; both must give the same results for the same calls."""
 
 from __future__ import annotations
 
@@ -105,5 +105,7 @@ class IngestTransaction(Protocol):
 
 
 class IngestStore(Protocol):
+    """Where batches are applied: one transaction per batch, owned by the caller of `transaction`."""
+
     def transaction(self) -> AbstractAsyncContextManager[IngestTransaction]:
         """One transaction; commits when the block exits normally, rolls back when it raises."""

@@ -1,5 +1,7 @@
 """Applies one batch of captured activities and CRM events to the store, exactly once in effect.
 
+Read what the batch needs, plan with pure functions from `domain/`, write one `WritePlan`.
+
 Within one transaction, under a lock per tenant: drop what erasure forbids and what was applied
 before (dedupe keys), keep the winning version of every record, match new activity and re-match
 activity that the batch's records may change, then write rows, counters, feed positions and dedupe
@@ -17,7 +19,6 @@ from services.scoring.domain.activity_plan import ActivityWork, assign_feed, pla
 from services.scoring.domain.aggregates import Deltas, add_crm_write, add_login
 from services.scoring.domain.crm_events import ConfigUpdate, CrmChange, ForecastSubmission, Login, ManualLog
 from services.scoring.domain.ingest_plan import (
-    AccountTarget,
     RepRef,
     StoredConfig,
     StoredForecast,
@@ -31,8 +32,9 @@ from services.scoring.domain.ingest_plan import (
 )
 from services.scoring.domain.instants import US_PER_DAY
 from services.scoring.domain.matching import Candidates
-from services.scoring.domain.records import CrmRecord, ObjectType, Version, email_domain
+from services.scoring.domain.records import CrmRecord, ObjectType, email_domain
 from services.scoring.domain.tenant_settings import TenantSettings, settings_from_config
+from services.scoring.operations.settings import SettingsCache
 from services.scoring.ports import IngestStore, IngestTransaction, WritePlan
 
 Decoded: TypeAlias = CapturedActivity | CrmChange
@@ -48,7 +50,9 @@ class IngestSummary:
 
 
 class IngestService:
-    """Applies batches; `apply` returns after the transaction commits and raises if it did not."""
+    """Applies batches; `apply` returns after the transaction commits and raises if it did not.
+
+    `settings` is the process's shared cache of tenant settings (a fresh one when not given)."""
 
     def __init__(
         self,
@@ -56,14 +60,12 @@ class IngestService:
         *,
         now_us: Callable[[], int],
         rematch_horizon_days: int = DEFAULT_REMATCH_HORIZON_DAYS,
+        settings: SettingsCache | None = None,
     ) -> None:
         self._store = store
         self._now_us = now_us
         self._horizon_us = rematch_horizon_days * US_PER_DAY
-        # The settings of each tenant's stored configuration version: building them from a large
-        # tenant's configuration (thousands of teams) took ~20 ms per batch. A version never changes
-        # content, so the entry is replaced only when the stored version moves.
-        self._settings: dict[str, tuple[Version, TenantSettings]] = {}
+        self._settings = settings if settings is not None else SettingsCache()
 
     async def apply(self, batch: Sequence[Decoded]) -> IngestSummary:
         tenants = sorted({event.tenant_id for event in batch})
@@ -99,7 +101,7 @@ class IngestService:
         settings: dict[str, TenantSettings] = {}
         rematch_domains: set[TenantKey] = set()
         for tenant in tenants:
-            before = self._stored_settings(tenant, stored_configs.get(tenant))
+            before = self._settings.settings(tenant, stored_configs.get(tenant))
             new_config = configs.get(tenant)
             settings[tenant] = (
                 settings_from_config(tenant, new_config.update.config) if new_config else before
@@ -148,16 +150,6 @@ class IngestService:
             _seen(plan, (row.tenant_id, row.rep_id), row.occurred_us)
         await tx.write(plan)
         return IngestSummary(len(plan.activities), len(plan.rematched), len(fresh), skipped)
-
-    def _stored_settings(self, tenant: str, stored: StoredConfig | None) -> TenantSettings:
-        if stored is None:
-            return settings_from_config(tenant, None)
-        cached = self._settings.get(tenant)
-        if cached is not None and cached[0] == stored.version:
-            return cached[1]
-        settings = settings_from_config(tenant, stored.update.config)
-        self._settings[tenant] = (stored.version, settings)
-        return settings
 
 
 def _split(
@@ -284,4 +276,4 @@ async def _candidates(
     }
 
 
-__all__ = ["AccountTarget", "Decoded", "IngestService", "IngestSummary"]
+__all__ = ["Decoded", "IngestService", "IngestSummary"]

@@ -1,0 +1,135 @@
+"""Recomputes scores: changed reps shortly after their data changes, whole tenants once a day.
+
+A pass reads the dirty marks first, then the data, so a change committed during the pass keeps its
+mark (see `ScoreTransaction.clear_dirty`) and is scored by the next one. A full pass also refreshes team
+health and diagnostics. Scores that did not change are not written again, so nothing is republished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from prometheus_client import Counter, Histogram
+
+from services.scoring.domain.rep_score import RepScoreResult, score_rep
+from services.scoring.operations.diagnostics import DiagnosticFacts
+from services.scoring.operations.settings import SettingsReader
+from services.scoring.operations.team_health import TeamHealthFacts
+from services.scoring.operations.tenant_views import TenantViews
+from services.scoring.ports import ScoreStore
+
+_log = logging.getLogger(__name__)
+RESCORED = Counter("gt_scoring_reps_rescored_total", "Reps whose scores were recomputed", ["kind"])
+SCORE_CHUNK = 1000
+RESCORE_SECONDS = Histogram("gt_scoring_rescore_seconds", "Duration of one tenant rescore", ["kind"])
+
+
+@dataclass(frozen=True)
+class RescoreOutcome:
+    """What one tenant's pass did (the RescoreTenant answer, and a log line)."""
+
+    tenant_id: str
+    full: bool
+    reps_scored: int
+    scores_changed: int
+    duration_ms: int
+
+
+class RescoreService:
+    """Rescoring of one tenant (`rescore_tenant`) or of every tenant with something due (`run_due`).
+
+    Both block on the store and raise when it fails; nothing is left half-written (the scores, the
+    cleared marks and the record of a full pass commit together). Safe to run in several replicas at
+    once: every write is idempotent and keyed by rep.
+    """
+
+    def __init__(
+        self,
+        store: ScoreStore,
+        views: TenantViews,
+        settings: SettingsReader,
+        *,
+        now: Callable[[], datetime],
+        full_rescore_min_interval: timedelta = timedelta(minutes=15),
+        dedupe_retention: timedelta = timedelta(days=35),
+    ) -> None:
+        self._store = store
+        self._views = views
+        self._settings = settings
+        self._now = now
+        self._full_interval = full_rescore_min_interval
+        self._dedupe_retention = dedupe_retention
+
+    def today(self) -> date:
+        return self._now().date()
+
+    async def rescore_tenant(self, tenant_id: str, *, full: bool = True) -> RescoreOutcome:
+        started = time.perf_counter()
+        as_of, computed_at = self.today(), self._now()
+        store = self._store
+        facts: tuple[asyncio.Task[DiagnosticFacts], asyncio.Task[TeamHealthFacts]] | None = None
+        try:
+            if full:
+                await store.refresh_statistics()
+            settings = await self._settings.load(tenant_id)
+            requested_at = await store.rescore_requested_at(tenant_id)
+            marks = await store.dirty_marks(tenant_id)
+            # The reads may run at once on several connections. The inputs come first, alone:
+            # scoring waits for them. The facts of team health and diagnostics are only needed after
+            # the scores are saved, so PostgreSQL computes them on the other core while this process
+            # scores and saves.
+            inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
+            results: list[RepScoreResult] = []
+            changed_count = 0
+            # The transaction takes its connection first: the facts' reads started below queue for
+            # the pool's other connections, never ahead of scoring and saving.
+            async with store.transaction() as tx:
+                if full:
+                    reps = [i.rep_id for i in inputs]
+                    facts = (
+                        asyncio.create_task(self._views.diagnostic_facts(settings, as_of)),
+                        asyncio.create_task(self._views.team_health_facts(settings, reps, as_of)),
+                    )
+                previous = await tx.stored_hashes(tenant_id, None if full else marks.reps)
+                # In chunks, keeping only slim results: a 10,000-rep tenant fits in little memory.
+                for start in range(0, len(inputs), SCORE_CHUNK):
+                    scored = [score_rep(i, settings) for i in inputs[start : start + SCORE_CHUNK]]
+                    hashes = {r.rep_id: r.content_hash() for r in scored}
+                    changed = [r for r in scored if previous.get(r.rep_id) != hashes[r.rep_id]]
+                    await tx.save_scores(changed, computed_at=computed_at, hashes=hashes)
+                    changed_count += len(changed)
+                    results += [r.slim() for r in scored]
+                await tx.clear_dirty(tenant_id, marks)
+                if full:
+                    await tx.record_full_rescore(tenant_id, as_of, computed_at, requested_at)
+            if facts is not None:
+                diagnostic_facts, health_facts = await asyncio.gather(facts[0], facts[1])
+                await self._views.refresh_team_health(settings, inputs, as_of, health_facts)
+                await self._views.refresh_diagnostics(
+                    settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts
+                )
+        finally:
+            for task in facts or ():
+                task.cancel()
+        kind = "full" if full else "changed"
+        duration = time.perf_counter() - started
+        RESCORED.labels(kind).inc(len(results))
+        RESCORE_SECONDS.labels(kind).observe(duration)
+        outcome = RescoreOutcome(tenant_id, full, len(results), changed_count, int(duration * 1000))
+        _log.info("tenant rescored", extra={**outcome.__dict__})
+        return outcome
+
+    async def run_due(self) -> list[RescoreOutcome]:
+        """One pass over every tenant with something to rescore."""
+        full, dirty = await self._store.tenants_due(self.today())
+        recent = await self._store.fully_rescored_since(self._now() - self._full_interval)
+        outcomes = [await self.rescore_tenant(t, full=True) for t in sorted(full)]
+        # Team health and diagnostics follow changes too, at most every `full_rescore_min_interval`.
+        outcomes += [await self.rescore_tenant(t, full=t not in recent) for t in sorted(dirty)]
+        await self._store.prune_dedupe_keys(older_than=self._now() - self._dedupe_retention)
+        return outcomes

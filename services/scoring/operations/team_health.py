@@ -1,0 +1,120 @@
+"""Team health snapshots of every team and of the whole tenant, built from the reps' inputs and the
+facts the store holds.
+
+The snapshot is stored as the TeamHealth message the API serves, and a milestone's pipeline metrics
+are copied from the snapshot kept on that day, so this module builds the message itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from groundtruth.scoring.v1 import scoring_pb2
+from services.scoring.domain.score_inputs import RepInputs
+from services.scoring.domain.team_health import (
+    ActivityStats,
+    HealthMetric,
+    activity_metrics,
+    milestone_dates,
+    pipeline_metrics,
+    sum_pipelines,
+)
+from services.scoring.domain.tenant_settings import TenantSettings
+
+PIPELINE_METRICS = ("required_field_completeness", "pipeline_without_activity_7d")
+TENANT = ""  # the team id of the whole tenant
+
+
+@dataclass(frozen=True)
+class TeamHealthFacts:
+    """What team health reads from the store: CRM use today and on each milestone reached, and the
+    snapshots stored on those milestones."""
+
+    groups: dict[str, list[str]]
+    current: dict[str, ActivityStats]
+    past: dict[date, dict[str, ActivityStats]]
+    stored: dict[tuple[str, date], scoring_pb2.TeamHealth]
+
+
+def team_groups(settings: TenantSettings, reps: Sequence[str]) -> dict[str, list[str]]:
+    """The members of every configured team, and every rep under the whole tenant's id."""
+    groups = {t.team_id: list(t.member_rep_ids) for t in settings.teams}
+    groups[TENANT] = sorted(reps)
+    return groups
+
+
+def reached_milestones(settings: TenantSettings, as_of: date) -> list[date]:
+    return [day for _, day in milestone_dates(settings) if day <= as_of]
+
+
+def metric_proto(metric: HealthMetric) -> scoring_pb2.HealthMetric:
+    return scoring_pb2.HealthMetric(
+        name=metric.name,
+        value=metric.value,
+        target=metric.target,
+        meets_target=metric.meets_target,
+        higher_is_better=metric.higher_is_better,
+        explanation=metric.explanation,
+        available=metric.available,
+        numerator=metric.numerator,
+        denominator=metric.denominator,
+    )
+
+
+def team_health_snapshots(
+    settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+) -> list[scoring_pb2.TeamHealth]:
+    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones. Pure."""
+    by_rep = {i.rep_id: i for i in inputs}
+    snapshots = []
+    for team_id, members in facts.groups.items():
+        pipeline = sum_pipelines(by_rep[m].pipeline for m in members if m in by_rep)
+        metrics = [*activity_metrics(facts.current[team_id], settings), *pipeline_metrics(pipeline, settings)]
+        health = scoring_pb2.TeamHealth(
+            tenant_id=settings.tenant_id,
+            team_id=team_id,
+            as_of=as_of.isoformat(),
+            metrics=[metric_proto(m) for m in metrics],
+        )
+        for days, day in milestone_dates(settings):
+            milestone = health.milestones.add(
+                days_after_go_live=days, date=day.isoformat(), reached=day <= as_of
+            )
+            if day > as_of:
+                continue
+            milestone.metrics.extend(
+                metric_proto(m) for m in activity_metrics(facts.past[day][team_id], settings)
+            )
+            milestone.metrics.extend(_pipeline_on(day, as_of, team_id, metrics, facts.stored, settings))
+        snapshots.append(health)
+    return snapshots
+
+
+def _pipeline_on(
+    day: date,
+    as_of: date,
+    team_id: str,
+    current: list[HealthMetric],
+    stored: dict[tuple[str, date], scoring_pb2.TeamHealth],
+    settings: TenantSettings,
+) -> list[scoring_pb2.HealthMetric]:
+    """Pipeline metrics as they were on `day`: only known when a snapshot was taken that day."""
+    if day == as_of:
+        return [metric_proto(m) for m in current if m.name in PIPELINE_METRICS]
+    snapshot = stored.get((team_id, day))
+    if snapshot is not None:
+        return [m for m in snapshot.metrics if m.name in PIPELINE_METRICS]
+    return [
+        metric_proto(
+            HealthMetric(
+                name, 0.0, settings.threshold(target), name != "pipeline_without_activity_7d",
+                f"not available: scoring kept no snapshot on {day.isoformat()}", available=False,
+            )
+        )
+        for name, target in (
+            ("required_field_completeness", "target_team_required_field_completeness"),
+            ("pipeline_without_activity_7d", "target_pipeline_without_activity_7d"),
+        )
+    ]  # fmt: skip

@@ -1,0 +1,76 @@
+"""Team health snapshots and diagnostics of a tenant, recomputed after a full rescore."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.score_inputs import RepInputs
+from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.operations.diagnostics import DiagnosticFacts, tenant_diagnostics
+from services.scoring.operations.team_health import (
+    TeamHealthFacts,
+    reached_milestones,
+    team_groups,
+    team_health_snapshots,
+)
+from services.scoring.ports import StageHistory, TenantFacts, TenantViewWriter
+
+
+class TenantViews:
+    """Reads the facts behind team health and diagnostics, and replaces what is stored of both.
+
+    The `*_facts` reads run at once (each on its own connection, when the store has several), so a
+    caller may start them as tasks and score meanwhile. Every method may block on the store and
+    raises when it fails; each `refresh_*` is one write.
+    """
+
+    def __init__(self, facts: TenantFacts, writer: TenantViewWriter) -> None:
+        self._facts = facts
+        self._writer = writer
+
+    async def team_health_facts(
+        self, settings: TenantSettings, reps: Sequence[str], as_of: date
+    ) -> TeamHealthFacts:
+        groups = team_groups(settings, reps)
+        milestones = reached_milestones(settings, as_of)
+        stats, stored = await asyncio.gather(
+            self._facts.activity_stats(settings.tenant_id, groups, (as_of, *milestones)),
+            self._facts.team_health_snapshots(settings.tenant_id, milestones),
+        )
+        return TeamHealthFacts(groups, stats[0], dict(zip(milestones, stats[1:], strict=True)), stored)
+
+    async def diagnostic_facts(self, settings: TenantSettings, as_of: date) -> DiagnosticFacts:
+        tenant = settings.tenant_id
+        gaps, stages, histories, unknown, duplicates = await asyncio.gather(
+            self._facts.field_gaps(settings),
+            self._facts.open_by_stage(tenant),
+            self._facts.stage_histories(tenant) if settings.stages else _no_histories(),
+            self._facts.unknown_addresses(settings, as_of - timedelta(days=settings.window_days - 1)),
+            self._facts.duplicate_groups(tenant),
+        )
+        return DiagnosticFacts(gaps, stages, histories, unknown, duplicates)
+
+    async def refresh_team_health(
+        self, settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+    ) -> None:
+        """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones."""
+        await self._writer.save_team_health(as_of, team_health_snapshots(settings, inputs, as_of, facts))
+
+    async def refresh_diagnostics(
+        self,
+        settings: TenantSettings,
+        scored: Sequence[tuple[RepInputs, RepScoreResult]],
+        computed_at: datetime,
+        facts: DiagnosticFacts,
+    ) -> int:
+        """Replace the tenant's diagnostics; returns how many there are now."""
+        found = tenant_diagnostics(settings, scored, facts)
+        await self._writer.replace_diagnostics(settings.tenant_id, found, computed_at)
+        return len(found)
+
+
+async def _no_histories() -> list[StageHistory]:
+    return []

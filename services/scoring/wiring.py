@@ -1,0 +1,105 @@
+"""Which adapter stands behind which port: the scoring operations on PostgreSQL and Kafka.
+
+`app.py` runs them (start-up, background loops, servers, shutdown); the tests build the same pieces
+here on their own pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaProducer
+
+from plumbing.db.pool import Pool
+from services.scoring.adapters.event_consumer import ScoringEventProcessor
+from services.scoring.adapters.grpc_admin import ScoringAdminServicer
+from services.scoring.adapters.grpc_query import ScoringQueryServicer
+from services.scoring.adapters.kafka_relay import KafkaRelayPublisher
+from services.scoring.adapters.pg_erasure import PgErasure
+from services.scoring.adapters.pg_ingest_store import PgIngestStore
+from services.scoring.adapters.pg_read_models import PgCrmReads
+from services.scoring.adapters.pg_relay import PgRelayStore
+from services.scoring.adapters.pg_score_reads import PgScoreReads
+from services.scoring.adapters.pg_scores import PgScoreStore
+from services.scoring.adapters.pg_settings import PgConfigStore
+from services.scoring.adapters.pg_tenant_views import PgTenantViews
+from services.scoring.domain.instants import datetime_to_us
+from services.scoring.operations.admin import ScoringAdmin
+from services.scoring.operations.ingest import IngestService
+from services.scoring.operations.queries import ScoringQueries
+from services.scoring.operations.relay import Relays
+from services.scoring.operations.reports import CrmReports
+from services.scoring.operations.rescore import RescoreService
+from services.scoring.operations.settings import SettingsCache, SettingsReader
+from services.scoring.operations.tenant_views import TenantViews
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_us() -> int:
+    return datetime_to_us(now())
+
+
+def build_processor(
+    pool: Pool,
+    *,
+    rematch_horizon_days: int = 90,
+    clock: Callable[[], int] = now_us,
+    after_commit: Callable[[], None] | None = None,
+    tenant_settings: SettingsCache | None = None,
+) -> ScoringEventProcessor:
+    """The consumer's processor: both input topics, applied through the PostgreSQL store."""
+    ingest = IngestService(
+        PgIngestStore(pool),
+        now_us=clock,
+        rematch_horizon_days=rematch_horizon_days,
+        settings=tenant_settings,
+    )
+    return ScoringEventProcessor(ingest, after_commit=after_commit)
+
+
+def build_rescore(
+    pool: Pool,
+    *,
+    now: Callable[[], datetime] = now,
+    tenant_settings: SettingsCache | None = None,
+    dedupe_retention: timedelta = timedelta(days=35),
+) -> RescoreService:
+    """Rescoring on the PostgreSQL store."""
+    views = PgTenantViews(pool)
+    return RescoreService(
+        PgScoreStore(pool),
+        TenantViews(views, views),
+        SettingsReader(PgConfigStore(pool), tenant_settings or SettingsCache()),
+        now=now,
+        dedupe_retention=dedupe_retention,
+    )
+
+
+def build_relays(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    *,
+    matched_topic: str,
+    scores_topic: str,
+    batch_size: int,
+    interval_sec: float,
+) -> Relays:
+    """The relays from the PostgreSQL outbox to the Kafka topics."""
+    publisher = KafkaRelayPublisher(producer, scores_topic=scores_topic, matched_topic=matched_topic)
+    return Relays(PgRelayStore(pool), publisher, batch_size=batch_size, interval_sec=interval_sec)
+
+
+def build_servicers(
+    pool: Pool, *, tenant_settings: SettingsCache, relays: Relays, rescore: RescoreService
+) -> tuple[ScoringQueryServicer, ScoringAdminServicer]:
+    """The two gRPC services, on the PostgreSQL read models."""
+    settings = SettingsReader(PgConfigStore(pool), tenant_settings)
+    facts = PgTenantViews(pool)
+    queries = ScoringQueries(PgScoreReads(pool), facts, settings)
+    reports = CrmReports(PgCrmReads(pool), facts, settings, today=lambda: now().date())
+    admin = ScoringAdmin(PgErasure(pool), relays, rescore)
+    return ScoringQueryServicer(queries, reports), ScoringAdminServicer(admin)
