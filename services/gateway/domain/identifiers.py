@@ -14,6 +14,8 @@ CONNECTION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 DOMAIN_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,253}$"
+# A person's role in the tenant configuration (and a setting name): lower_snake_case.
+ROLE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 _TENANT_ID = re.compile(TENANT_ID_PATTERN)
 _REP_ID = re.compile(REP_ID_PATTERN)

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.domain.access import Team, TeamDirectory
-from services.gateway.domain.identifiers import is_domain, is_iso_date, is_rep_id, is_team_id
+from services.gateway.domain.identifiers import (
+    ROLE_PATTERN,
+    is_domain,
+    is_email,
+    is_iso_date,
+    is_rep_id,
+    is_team_id,
+)
 
 DEFAULT_WINDOW_DAYS = 28
 MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 7, 365
@@ -21,7 +28,11 @@ MAX_FIELDS = 200
 MAX_STAGES = 100
 MAX_TEAMS = 500
 MAX_TEAM_MEMBERS = 5_000
-_SETTING_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_PEOPLE = 20_000
+MAX_DISPLAY_NAME = 200
+# Roles scoring knows expectations for; a tenant may name its own (lower_snake_case) too.
+KNOWN_ROLES = ("rep", "sdr", "account_executive", "account_manager", "manager")
+_SETTING_NAME = re.compile(ROLE_PATTERN)
 
 
 def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
@@ -58,6 +69,32 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
                     f"{name}[{key[:64]!r}] must be a finite number" + (" >= 0" * (name == "score_weights"))
                 )
     problems.extend(_team_problems(config.teams))
+    problems.extend(_people_problems(config.people))
+    return problems
+
+
+def _people_problems(people: Iterable[crm_pb2.Person]) -> list[str]:
+    everyone = list(people)
+    if len(everyone) > MAX_PEOPLE:
+        return [f"people has more than {MAX_PEOPLE} entries"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for person in everyone:
+        if not is_rep_id(person.rep_id):
+            problems.append(f"people: {person.rep_id[:130]!r} is not a valid rep id")
+            continue
+        where = f"people[{person.rep_id!r}]"
+        if person.rep_id in seen:
+            problems.append(f"{where} appears twice")
+        seen.add(person.rep_id)
+        if len(person.display_name) > MAX_DISPLAY_NAME:
+            problems.append(f"{where}.display_name is longer than {MAX_DISPLAY_NAME} characters")
+        if person.email and not is_email(person.email):
+            problems.append(f"{where}.email is not an e-mail address")
+        if person.role and not _SETTING_NAME.match(person.role):
+            problems.append(f"{where}.role must be lower_snake_case (for example {', '.join(KNOWN_ROLES)})")
+        if person.start_date and not is_iso_date(person.start_date):
+            problems.append(f"{where}.start_date must be an ISO date (yyyy-mm-dd)")
     return problems
 
 
@@ -105,6 +142,8 @@ def normalized(config: crm_pb2.TenantConfig, *, version: int) -> crm_pb2.TenantC
         lowered = [d.lower() for d in field]
         del field[:]
         field.extend(lowered)
+    for person in out.people:
+        person.email = person.email.lower()
     for team in out.teams:
         members = list(dict.fromkeys(team.member_rep_ids))
         del team.member_rep_ids[:]

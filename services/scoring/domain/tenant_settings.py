@@ -113,6 +113,22 @@ class Team:
     member_rep_ids: tuple[str, ...]
 
 
+MANAGER_ROLE = "manager"
+DEFAULT_ROLE = "rep"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone the tenant configured: how pages name them, the expectations of their role, and the
+    first day they may be judged on (None: from the tenant's go-live)."""
+
+    rep_id: str
+    display_name: str = ""
+    email: str = ""
+    role: str = DEFAULT_ROLE
+    start_date: date | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class TenantSettings:
     tenant_id: str
@@ -128,6 +144,7 @@ class TenantSettings:
     uses_write_back: bool = False
     window_days: int = DEFAULT_WINDOW_DAYS
     team_index: Mapping[str, str] = field(default_factory=dict)  # see `index_teams`
+    people: Mapping[str, Person] = field(default_factory=dict)  # configured people by rep id
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]
@@ -135,6 +152,15 @@ class TenantSettings:
     def team_of(self, rep_id: str) -> str:
         """The first team (in configuration order) the rep belongs to, else manages; "" when none."""
         return self.team_index.get(rep_id, "")
+
+    def person(self, rep_id: str) -> Person:
+        """The configured person, or what is known without one: a manager of a team is a manager,
+        anyone else a rep; no name, no start date."""
+        found = self.people.get(rep_id)
+        if found is not None:
+            return found
+        manages = any(t.manager_rep_id == rep_id for t in self.teams)
+        return Person(rep_id=rep_id, role=MANAGER_ROLE if manages else DEFAULT_ROLE)
 
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.team_id == team_id), None)
@@ -188,10 +214,21 @@ def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) ->
         go_live=parse_iso_date(config.go_live_date),
         teams=teams,
         team_index=index_teams(teams),
+        people=MappingProxyType({p.rep_id: _person(p) for p in config.people}),
         weights=MappingProxyType({**DEFAULT_WEIGHTS, **config.score_weights}),
         thresholds=MappingProxyType({**DEFAULT_THRESHOLDS, **config.thresholds}),
         uses_write_back=config.uses_write_back,
         window_days=config.window_days or DEFAULT_WINDOW_DAYS,
+    )
+
+
+def _person(person: crm_pb2.Person) -> Person:
+    return Person(
+        rep_id=person.rep_id,
+        display_name=person.display_name,
+        email=person.email.lower(),
+        role=person.role or DEFAULT_ROLE,
+        start_date=parse_iso_date(person.start_date),
     )
 
 

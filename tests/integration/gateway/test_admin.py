@@ -176,3 +176,38 @@ async def test_erasure_goes_through_capture_and_scoring_and_revokes_the_reps_key
         ("ScoringAdmin.EraseRep", TENANT),
     ]
     assert after.status_code == 401
+
+
+async def test_people_with_role_and_start_date_are_stored_and_published(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    people = [
+        {"rep_id": "rep-1", "display_name": "Kemi Walsh", "email": "Kemi.Walsh@Acme.example", "role": "sdr",
+         "start_date": "2026-10-01"},
+        {"rep_id": "mgr-1", "display_name": "Quinn Farah", "role": "manager"},
+    ]  # fmt: skip
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        refused = await client.put(
+            "/v1/admin/config",
+            json={**CONFIG, "people": [{"rep_id": "rep-1", "role": "Sales Rep"}]},
+            headers=admin,
+        )
+        assert refused.status_code == 422, refused.text
+        updated = await client.put("/v1/admin/config", json={**CONFIG, "people": people}, headers=admin)
+        assert updated.status_code == 200, updated.text
+        stored = updated.json()
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert stored["people"][0] == {
+        "rep_id": "rep-1", "display_name": "Kemi Walsh", "email": "kemi.walsh@acme.example", "role": "sdr",
+        "start_date": "2026-10-01",
+    }  # fmt: skip
+    published = [
+        e.tenant_config_updated.config
+        for _, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated" and e.tenant_config_updated.config.people
+    ]
+    assert [(p.rep_id, p.role, p.start_date) for p in published[-1].people] == [
+        ("rep-1", "sdr", "2026-10-01"), ("mgr-1", "manager", ""),
+    ]  # fmt: skip

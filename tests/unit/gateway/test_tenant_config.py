@@ -6,6 +6,10 @@ from groundtruth.crm.v1 import crm_pb2
 from services.gateway.domain.tenant_config import config_problems, directory_of, next_version, normalized
 
 
+def person(rep_id: str, **fields: str) -> crm_pb2.Person:
+    return crm_pb2.Person(rep_id=rep_id, **fields)
+
+
 def team(team_id: str, manager: str, *members: str) -> crm_pb2.Team:
     return crm_pb2.Team(team_id=team_id, manager_rep_id=manager, member_rep_ids=list(members))
 
@@ -26,6 +30,18 @@ def team(team_id: str, manager: str, *members: str) -> crm_pb2.Team:
         pytest.param(
             crm_pb2.TenantConfig(teams=[team("a", "m"), team("a", "n")]), "appears twice", id="dup team"
         ),
+        pytest.param(
+            crm_pb2.TenantConfig(people=[person("r"), person("r")]), "appears twice", id="dup person"
+        ),
+        pytest.param(crm_pb2.TenantConfig(people=[person("r", role="Sales Rep")]), "role", id="role"),
+        pytest.param(
+            crm_pb2.TenantConfig(people=[person("r", start_date="2026-13-01")]), "start_date", id="start"
+        ),
+        pytest.param(crm_pb2.TenantConfig(people=[person("r", email="nobody")]), "e-mail", id="email"),
+        pytest.param(
+            crm_pb2.TenantConfig(people=[person("r", display_name="x" * 201)]), "display_name", id="name"
+        ),
+        pytest.param(crm_pb2.TenantConfig(people=[person("no spaces")]), "rep id", id="person id"),
     ],
 )
 def test_problems(config: crm_pb2.TenantConfig, problem: str) -> None:
@@ -47,3 +63,16 @@ def test_normalized_and_directory() -> None:
 def test_versions_only_grow() -> None:
     assert next_version(0, 1_000) == 1_000
     assert next_version(5_000, 1_000) == 5_001  # the clock went back: still above the current one
+
+
+def test_people_are_accepted_and_their_addresses_lower_cased() -> None:
+    config = crm_pb2.TenantConfig(
+        people=[
+            person("kemi", display_name="Kemi Walsh", email="Kemi.Walsh@Contoso.example", role="sdr",
+                   start_date="2026-10-01"),
+            person("quinn", role="manager"),
+            person("dario", role="channel_partner_manager"),  # a role of the tenant's own
+        ]
+    )  # fmt: skip
+    assert config_problems(config) == []
+    assert normalized(config, version=1).people[0].email == "kemi.walsh@contoso.example"

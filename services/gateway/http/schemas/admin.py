@@ -8,7 +8,12 @@ from pydantic import BaseModel, Field
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
-from services.gateway.domain.identifiers import CONNECTION_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.domain.identifiers import (
+    CONNECTION_ID_PATTERN,
+    EMAIL_PATTERN,
+    ROLE_PATTERN,
+    TEAM_ID_PATTERN,
+)
 from services.gateway.http.schemas.types import Boolean, Integer, IsoDate, Name, Number, RepId, StrictModel
 
 
@@ -17,6 +22,20 @@ class TeamIn(StrictModel):
     name: Annotated[str, Field(max_length=200)] = ""
     manager_rep_id: RepId | None = None
     member_rep_ids: Annotated[list[RepId], Field(max_length=5_000)] = Field(default_factory=list)
+
+
+class PersonIn(StrictModel):
+    """Someone expected in the CRM: their name on the pages, their role's expectations, and the
+    date before which they are never judged."""
+
+    rep_id: RepId
+    display_name: Annotated[str, Field(max_length=200)] = ""
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)] | None = None
+    role: Annotated[str, Field(pattern=ROLE_PATTERN)] = Field(
+        default="rep",
+        description="manager, sdr, account_executive, account_manager, rep, or a role of the tenant's own",
+    )
+    start_date: IsoDate | None = Field(default=None, description="not judged before it (default: go-live)")
 
 
 class TenantConfigIn(StrictModel):
@@ -30,6 +49,9 @@ class TenantConfigIn(StrictModel):
     )
     go_live_date: IsoDate | None = None
     teams: Annotated[list[TeamIn], Field(max_length=500)] = Field(default_factory=list)
+    people: Annotated[list[PersonIn], Field(max_length=20_000)] = Field(
+        default_factory=list, description="who is expected in the CRM, with role and start date"
+    )
     score_weights: Annotated[
         dict[str, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
     ] = Field(default_factory=dict, description="overrides of the documented defaults")
@@ -57,6 +79,16 @@ class TenantConfigIn(StrictModel):
                     member_rep_ids=t.member_rep_ids,
                 )
                 for t in self.teams
+            ],
+            people=[
+                crm_pb2.Person(
+                    rep_id=p.rep_id,
+                    display_name=p.display_name,
+                    email=p.email or "",
+                    role=p.role,
+                    start_date=p.start_date.isoformat() if p.start_date else "",
+                )
+                for p in self.people
             ],
             score_weights=self.score_weights,
             thresholds=self.thresholds,
