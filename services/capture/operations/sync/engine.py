@@ -48,6 +48,8 @@ def utcnow() -> datetime:
 
 
 class SyncEngine(NotificationSink, SyncControl):
+    """The running engine of one capture process (contract in the module docstring)."""
+
     def __init__(
         self,
         *,

@@ -59,6 +59,14 @@ class SubscriptionIndex:
 
 
 class SubscriptionKeeper:
+    """One mailbox's push subscriptions, kept by its worker between passes.
+
+    `maintain()` creates what is missing, renews at half-life and handles lifecycle events; a provider
+    failure is counted and retried later (`next_due`), never raised. It may block on the provider and
+    on the process-wide subscription limiter; it raises only what the store raises. `lifecycle()`
+    only records the event for the next `maintain()`.
+    """
+
     def __init__(
         self,
         *,

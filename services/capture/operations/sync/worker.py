@@ -58,6 +58,7 @@ _FAULT_KINDS: list[tuple[type[BaseException], FaultKind]] = [
 
 
 def classify(exc: BaseException) -> FaultKind:
+    """The fault kind a failed stream reports to the admin and the error metrics. Pure."""
     for kind_type, kind in _FAULT_KINDS:
         if isinstance(exc, kind_type):
             return kind
@@ -70,6 +71,8 @@ def classify(exc: BaseException) -> FaultKind:
 
 @dataclass(frozen=True)
 class WorkerDeps:
+    """What every worker of one engine shares: its ports, lanes, knobs and the subscription index."""
+
     store: SyncStore
     publisher: ActivityPublisher
     lanes: Lanes
@@ -82,6 +85,14 @@ class WorkerDeps:
 
 
 class MailboxWorker:
+    """Runs one mailbox in its own task, from `start()` until `stop()` (which cancels it; an interrupted
+    page is read again after a restart).
+
+    `wake()` and `lifecycle()` never block: they only set an event the loop waits on. A failed pass
+    never ends the loop: its fault goes to `status` (and the store), and the next pass is scheduled by
+    the kind of fault. `status`, `gate` and `passes` are read by the engine, the admin and tests.
+    """
+
     def __init__(self, target: SyncTarget, connector: ProviderConnector, deps: WorkerDeps) -> None:
         self.target = target
         self.mailbox: MailboxRef = target.mailbox
