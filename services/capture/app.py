@@ -19,15 +19,13 @@ from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.producer import broker_reachable
-from services.capture.adapters.grpc_admin import CaptureAdminServicer
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
 from services.capture.adapters.metrics import register_lag_source
-from services.capture.adapters.postgres.sync_store import PostgresSyncStore
 from services.capture.adapters.secret_box import SecretBox
 from services.capture.config import Settings
+from services.capture.operations.sync.engine import SyncEngine
 from services.capture.providers.registry import build_connectors
-from services.capture.sync.engine import SyncEngine
-from services.capture.sync.tuning import Lanes, Tuning
+from services.capture.wiring import build_admin_servicer, build_engine
 
 _log = logging.getLogger(__name__)
 SCHEMA = "capture"
@@ -63,12 +61,8 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         connectors = build_connectors(settings)
         for connector in connectors.values():
             stack.push_async_callback(connector.close)
-        engine = SyncEngine(
-            store=PostgresSyncStore(pool, secrets),
-            connectors=connectors,
-            publisher=publisher,
-            tuning=Tuning.from_settings(settings),
-            lanes=Lanes(backfill=settings.backfill_concurrency, incremental=settings.incremental_concurrency),
+        engine = build_engine(
+            settings, pool=pool, secrets=secrets, connectors=connectors, publisher=publisher
         )
 
         readiness = Readiness()
@@ -81,7 +75,7 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         await http.start()
         stack.push_async_callback(http.stop)
 
-        servicer = CaptureAdminServicer(pool=pool, secrets=secrets, engine=engine)
+        servicer = build_admin_servicer(pool=pool, secrets=secrets, engine=engine)
         grpc_server = await start_grpc_server(
             host=settings.host,
             port=settings.grpc_port,

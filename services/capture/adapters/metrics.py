@@ -38,10 +38,14 @@ DROPPED = Counter("gt_capture_items_dropped_total", "Items the privacy filter ke
 UNCHANGED = Counter("gt_capture_items_unchanged_total", "Re-delivered items whose content had not changed")
 RETRACTED = Counter("gt_capture_items_retracted_total", "Deletion markers published for published items")
 PAGES = Counter("gt_capture_pages_total", "Provider pages processed and committed")
+SUBSCRIPTION_CHANGES = Counter(
+    "gt_capture_subscription_changes_total", "Push subscriptions created, renewed or failed", ["action"]
+)
 
 
 class MailboxCounters:
-    """The per-mailbox series of one mailbox; `remove()` when the mailbox stops being captured."""
+    """`MailboxMetrics` (ports/metrics.py) in Prometheus: the per-mailbox series of one mailbox and
+    its share of the process-wide ones; `remove()` when the mailbox stops being captured."""
 
     def __init__(self, mailbox: MailboxRef) -> None:
         self._labels = (mailbox.tenant_id, mailbox.address)
@@ -72,6 +76,9 @@ class MailboxCounters:
 
     def failed(self, kind: FaultKind) -> None:
         ERRORS.labels(*self._labels, kind.value).inc()
+
+    def subscription_changed(self, action: str) -> None:
+        SUBSCRIPTION_CHANGES.labels(action).inc()
 
     def remove(self) -> None:
         for metric in (ITEMS_CAPTURED, THROTTLES, LAST_SUCCESS):

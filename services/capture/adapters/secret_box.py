@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
-
-class SecretsUnavailable(Exception):
-    """No key is configured (GT_CAPTURE_SECRET_KEYS), or a stored secret was sealed with another key."""
+from services.capture.ports import SecretsUnavailable
 
 
 class SecretBox:
-    """Seals small JSON documents. The first key encrypts; every key decrypts (rotation)."""
+    """`SecretSealer` (ports/secrets.py) and its inverse: seals small JSON documents. The first key
+    encrypts; every key decrypts (rotation). Both directions raise `SecretsUnavailable` without a key
+    (or, opening, when the document was sealed with a key that is not configured)."""
 
     def __init__(self, keys: SecretStr | None) -> None:
         raw = [k.strip() for k in (keys.get_secret_value() if keys else "").split(",") if k.strip()]

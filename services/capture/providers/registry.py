@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from starlette.routing import BaseRoute
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.config import Settings
-from services.capture.ports import ProviderConnector
+from services.capture.ports import NotificationSink, ProviderConnector
 from services.capture.providers.google.client import GoogleApiSettings
 from services.capture.providers.google.connector import GoogleConnector, GoogleTuning
 from services.capture.providers.microsoft.auth import MsalTokens
@@ -14,7 +17,17 @@ from services.capture.providers.microsoft.connector import MicrosoftConnector
 from services.capture.providers.microsoft.graph import GraphClient
 
 
-def build_microsoft(settings: Settings) -> ProviderConnector:
+class ProviderAdapter(ProviderConnector, Protocol):
+    """A provider's connector (what the sync engine reads through) plus the HTTP side of its push
+    notifications. Kept out of `ports` because the routes are an inbound HTTP edge the engine never
+    sees: `app.py` serves them on capture's HTTP port."""
+
+    def webhook_routes(self, sink: NotificationSink) -> Sequence[BaseRoute]:
+        """HTTP routes (notifications, lifecycle events) that hand what they receive to `sink`."""
+        ...
+
+
+def build_microsoft(settings: Settings) -> ProviderAdapter:
     tokens = MsalTokens(
         authority_base=settings.microsoft_authority_base,
         ca_bundle=settings.microsoft_ca_bundle,
@@ -38,7 +51,7 @@ def build_microsoft(settings: Settings) -> ProviderConnector:
     )
 
 
-def build_google(settings: Settings) -> ProviderConnector:
+def build_google(settings: Settings) -> ProviderAdapter:
     api = GoogleApiSettings(
         token_uri=settings.google_token_uri or None,
         gmail_endpoint=settings.google_gmail_endpoint or None,
@@ -61,11 +74,11 @@ def build_google(settings: Settings) -> ProviderConnector:
     )
 
 
-BUILDERS: dict[activity_pb2.Provider.ValueType, Callable[[Settings], ProviderConnector]] = {
+BUILDERS: dict[activity_pb2.Provider.ValueType, Callable[[Settings], ProviderAdapter]] = {
     activity_pb2.PROVIDER_MICROSOFT: build_microsoft,
     activity_pb2.PROVIDER_GOOGLE: build_google,
 }
 
 
-def build_connectors(settings: Settings) -> dict[activity_pb2.Provider.ValueType, ProviderConnector]:
+def build_connectors(settings: Settings) -> dict[activity_pb2.Provider.ValueType, ProviderAdapter]:
     return {provider: build(settings) for provider, build in BUILDERS.items()}

@@ -19,9 +19,9 @@ from services.capture.adapters.secret_box import new_key
 from services.capture.app import RunningCapture, running_capture
 from services.capture.config import Settings as CaptureSettings
 from services.capture.domain.identity import activity_id
+from services.capture.operations.sync.worker import MailboxWorker
 from services.capture.providers.google.calendar import NON_MEETING_EVENT_TYPES
 from services.capture.providers.google.gmail import skip_reason
-from services.capture.sync.worker import MailboxWorker
 from services.sandbox.emulators.google import DOMAIN, GoogleEmulator
 from tests.conftest import eventually
 from tests.integration.capture.harness import TopicTail, admin_client, tailing

@@ -15,7 +15,7 @@ from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.app import RunningCapture, running_capture
 from services.capture.domain.identity import activity_id
 from services.capture.domain.window import Window, calendar_window
-from services.capture.sync.worker import MailboxWorker
+from services.capture.operations.sync.worker import MailboxWorker
 from services.sandbox.emulators.microsoft.emulator import MicrosoftEmulator
 from tests.conftest import eventually
 from tests.integration.capture.harness import (

@@ -6,8 +6,9 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from services.capture.adapters.secret_box import SecretBox, SecretsUnavailable
+from services.capture.adapters.secret_box import SecretBox
 from services.capture.domain import validation as check
+from services.capture.ports import SecretsUnavailable
 
 
 @pytest.mark.parametrize(

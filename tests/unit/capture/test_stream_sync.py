@@ -8,18 +8,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka.errors import KafkaTimeoutError
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import Change, ItemGone, ItemKind, ItemSeen, KnownItem
 from services.capture.domain.privacy import CapturePolicy, DomainSet
 from services.capture.domain.reconcile import PagePlan
-from services.capture.ports import ConnectionInfo, MailboxRef, Page, StreamPlan, SyncContext
-from services.capture.sync.gate import MailboxGate
-from services.capture.sync.store import StoredCursor
-from services.capture.sync.stream import PassEnv, sync_stream
-from services.capture.sync.tuning import Lanes, Tuning
+from services.capture.operations.sync.gate import MailboxGate
+from services.capture.operations.sync.stream import PassEnv, sync_stream
+from services.capture.operations.sync.tuning import Lanes, Tuning
+from services.capture.ports import (
+    ConnectionInfo,
+    MailboxRef,
+    Page,
+    PublishFailed,
+    StoredCursor,
+    StreamPlan,
+    SyncContext,
+)
 from tests.unit.capture.builders import OWNER, email
 
 MAILBOX = MailboxRef(1, "acme", "c1", activity_pb2.PROVIDER_MICROSOFT, OWNER, "rep-ann")
@@ -92,7 +98,7 @@ class FakePublisher:
 
     async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None:
         if self.fail and activities:
-            raise KafkaTimeoutError()
+            raise PublishFailed("the broker did not acknowledge")  # as KafkaActivityPublisher says it
         self.published += activities
 
 

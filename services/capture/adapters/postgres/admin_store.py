@@ -1,18 +1,26 @@
-"""Administration queries for the CaptureAdmin API. Every query is scoped by tenant; the caller owns
-the transaction where one is needed."""
+"""`AdminStore` over asyncpg: the CaptureAdmin use cases' connections, mailboxes, policies and rep
+exclusions in schema `capture`. Every query is scoped by tenant; every method is one transaction and
+raises `StoreUnavailable` for a transient database failure (`translate_store_errors`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
-from plumbing.db.pool import Connection, Pool
+from plumbing.db.pool import Pool
+from services.capture.adapters.postgres.errors import translate_store_errors
 from services.capture.adapters.postgres.rows import MAILBOX_COLUMNS, STATUS_COLUMNS, mailbox_from, status_from
+from services.capture.domain.privacy import CaptureLevel
 from services.capture.domain.status import MailboxStatus
-from services.capture.ports import MailboxRef
+from services.capture.ports import (
+    MailboxAssignment,
+    MailboxRef,
+    NewConnection,
+    StoredConnection,
+    StoredRepExclusions,
+    StoredTenantPolicy,
+)
 
 REGISTER_CONNECTION = """
 INSERT INTO connections (connection_id, tenant_id, provider, directory_tenant_id, client_id, workspace_domain,
@@ -70,139 +78,137 @@ ERASE_REP_MAILBOXES = "DELETE FROM mailboxes WHERE tenant_id = $1 AND rep_id = $
 ERASE_REP_EXCLUSIONS = "DELETE FROM rep_exclusions WHERE tenant_id = $1 AND rep_id = $2"
 
 
-@dataclass(frozen=True)
-class ConnectionRecord:
-    connection_id: str
-    tenant_id: str
-    provider: int
-    directory_tenant_id: str
-    client_id: str
-    workspace_domain: str
-    service_account_email: str
-    created_at: datetime
-    has_credentials: bool
+def _connection_from(row: asyncpg.Record) -> StoredConnection:
+    return StoredConnection(
+        connection_id=row["connection_id"],
+        tenant_id=row["tenant_id"],
+        provider=row["provider"],
+        directory_tenant_id=row["directory_tenant_id"],
+        client_id=row["client_id"],
+        workspace_domain=row["workspace_domain"],
+        service_account_email=row["service_account_email"],
+        created_at=row["created_at"],
+        has_credentials=bool(row["credential"]),
+    )
 
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> ConnectionRecord:
-        return cls(
-            connection_id=row["connection_id"],
-            tenant_id=row["tenant_id"],
-            provider=row["provider"],
-            directory_tenant_id=row["directory_tenant_id"],
-            client_id=row["client_id"],
-            workspace_domain=row["workspace_domain"],
-            service_account_email=row["service_account_email"],
-            created_at=row["created_at"],
-            has_credentials=bool(row["credential"]),
+
+def _policy_from(row: asyncpg.Record) -> StoredTenantPolicy:
+    return StoredTenantPolicy(
+        tenant_id=row["tenant_id"],
+        capture_level=CaptureLevel(row["capture_level"]),
+        internal_domains=list(row["internal_domains"]),
+        excluded_addresses=list(row["excluded_addresses"]),
+        excluded_domains=list(row["excluded_domains"]),
+    )
+
+
+def _exclusions_from(row: asyncpg.Record) -> StoredRepExclusions:
+    return StoredRepExclusions(
+        tenant_id=row["tenant_id"],
+        rep_id=row["rep_id"],
+        excluded_addresses=list(row["excluded_addresses"]),
+        excluded_domains=list(row["excluded_domains"]),
+    )
+
+
+class PostgresAdminStore:
+    """`AdminStore` (ports/admin_store.py) on capture's pool."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    @translate_store_errors
+    async def register_connection(self, connection: NewConnection) -> StoredConnection | None:
+        row = await self._pool.fetchrow(
+            REGISTER_CONNECTION,
+            connection.connection_id,
+            connection.tenant_id,
+            connection.provider,
+            connection.directory_tenant_id,
+            connection.client_id,
+            connection.workspace_domain,
+            connection.service_account_email,
+            connection.sealed_credential,
         )
+        return _connection_from(row) if row else None
 
+    @translate_store_errors
+    async def list_connections(self, *, tenant_id: str) -> list[StoredConnection]:
+        return [_connection_from(r) for r in await self._pool.fetch(LIST_CONNECTIONS, tenant_id)]
 
-async def register_connection(
-    conn: Connection | Pool,
-    *,
-    connection_id: str,
-    tenant_id: str,
-    provider: int,
-    credential: bytes,
-    directory_tenant_id: str = "",
-    client_id: str = "",
-    workspace_domain: str = "",
-    service_account_email: str = "",
-) -> ConnectionRecord | None:
-    """Create or re-register; None when the id is taken by another tenant or another provider."""
-    row = await conn.fetchrow(
-        REGISTER_CONNECTION,
-        connection_id,
-        tenant_id,
-        provider,
-        directory_tenant_id,
-        client_id,
-        workspace_domain,
-        service_account_email,
-        credential,
-    )
-    return ConnectionRecord.from_row(row) if row else None
+    @translate_store_errors
+    async def get_connection(self, *, tenant_id: str, connection_id: str) -> StoredConnection | None:
+        row = await self._pool.fetchrow(GET_CONNECTION, tenant_id, connection_id)
+        return _connection_from(row) if row else None
 
+    @translate_store_errors
+    async def delete_connection(self, *, tenant_id: str, connection_id: str) -> bool:
+        return str(await self._pool.execute(DELETE_CONNECTION, tenant_id, connection_id)) != "DELETE 0"
 
-async def list_connections(conn: Connection | Pool, *, tenant_id: str) -> list[ConnectionRecord]:
-    return [ConnectionRecord.from_row(r) for r in await conn.fetch(LIST_CONNECTIONS, tenant_id)]
+    @translate_store_errors
+    async def upsert_mailboxes(
+        self, *, tenant_id: str, connection_id: str, assignments: Sequence[MailboxAssignment]
+    ) -> list[int]:
+        addresses = [a.address for a in assignments]
+        reps = [a.rep_id for a in assignments]
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(UPSERT_MAILBOXES, tenant_id, connection_id, addresses, reps)
+            ids = [r["mailbox_id"] for r in rows]
+            await conn.execute(ENSURE_STATUS, ids)
+        return ids
 
+    @translate_store_errors
+    async def remove_mailbox(self, *, tenant_id: str, address: str) -> bool:
+        return str(await self._pool.execute(REMOVE_MAILBOX, tenant_id, address)) != "DELETE 0"
 
-async def get_connection(
-    conn: Connection | Pool, *, tenant_id: str, connection_id: str
-) -> ConnectionRecord | None:
-    row = await conn.fetchrow(GET_CONNECTION, tenant_id, connection_id)
-    return ConnectionRecord.from_row(row) if row else None
+    @translate_store_errors
+    async def erase_rep(self, *, tenant_id: str, rep_id: str) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            removed = len(await conn.fetch(REP_MAILBOXES, tenant_id, rep_id))
+            await conn.execute(ERASE_REP_MAILBOXES, tenant_id, rep_id)
+            await conn.execute(ERASE_REP_EXCLUSIONS, tenant_id, rep_id)
+        return removed
 
+    @translate_store_errors
+    async def statuses(
+        self, *, tenant_id: str, address: str | None = None, mailbox_ids: Sequence[int] | None = None
+    ) -> list[tuple[MailboxRef, MailboxStatus]]:
+        rows = await self._pool.fetch(
+            STATUSES, tenant_id, address, list(mailbox_ids) if mailbox_ids is not None else None
+        )
+        return [(mailbox_from(r), status_from(r)) for r in rows]
 
-async def delete_connection(conn: Connection | Pool, *, tenant_id: str, connection_id: str) -> bool:
-    return str(await conn.execute(DELETE_CONNECTION, tenant_id, connection_id)) != "DELETE 0"
+    @translate_store_errors
+    async def get_policy(self, *, tenant_id: str) -> StoredTenantPolicy | None:
+        row = await self._pool.fetchrow(GET_POLICY, tenant_id)
+        return _policy_from(row) if row else None
 
+    @translate_store_errors
+    async def set_policy(self, policy: StoredTenantPolicy) -> StoredTenantPolicy:
+        row = await self._pool.fetchrow(
+            SET_POLICY,
+            policy.tenant_id,
+            policy.capture_level.value,
+            list(policy.internal_domains),
+            list(policy.excluded_addresses),
+            list(policy.excluded_domains),
+        )
+        assert row is not None  # an upsert with RETURNING always returns its row
+        return _policy_from(row)
 
-async def upsert_mailboxes(
-    conn: Connection, *, tenant_id: str, connection_id: str, assignments: Sequence[tuple[str, str]]
-) -> list[int]:
-    rows = await conn.fetch(
-        UPSERT_MAILBOXES, tenant_id, connection_id, [a for a, _ in assignments], [r for _, r in assignments]
-    )
-    ids = [r["mailbox_id"] for r in rows]
-    await conn.execute(ENSURE_STATUS, ids)
-    return ids
+    @translate_store_errors
+    async def get_rep_exclusions(self, *, tenant_id: str, rep_id: str) -> StoredRepExclusions | None:
+        row = await self._pool.fetchrow(GET_REP_EXCLUSIONS, tenant_id, rep_id)
+        return _exclusions_from(row) if row else None
 
-
-async def remove_mailbox(conn: Connection | Pool, *, tenant_id: str, address: str) -> bool:
-    return str(await conn.execute(REMOVE_MAILBOX, tenant_id, address)) != "DELETE 0"
-
-
-async def statuses(
-    conn: Connection | Pool,
-    *,
-    tenant_id: str,
-    address: str | None = None,
-    mailbox_ids: Sequence[int] | None = None,
-) -> list[tuple[MailboxRef, MailboxStatus]]:
-    rows = await conn.fetch(
-        STATUSES, tenant_id, address, list(mailbox_ids) if mailbox_ids is not None else None
-    )
-    return [(mailbox_from(r), status_from(r)) for r in rows]
-
-
-async def get_policy(conn: Connection | Pool, *, tenant_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(GET_POLICY, tenant_id)
-
-
-async def set_policy(
-    conn: Connection | Pool,
-    *,
-    tenant_id: str,
-    capture_level: str,
-    internal_domains: list[str],
-    excluded_addresses: list[str],
-    excluded_domains: list[str],
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        SET_POLICY, tenant_id, capture_level, internal_domains, excluded_addresses, excluded_domains
-    )
-    assert row is not None
-    return row
-
-
-async def get_rep_exclusions(
-    conn: Connection | Pool, *, tenant_id: str, rep_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(GET_REP_EXCLUSIONS, tenant_id, rep_id)
-
-
-async def set_rep_exclusions(
-    conn: Connection | Pool, *, tenant_id: str, rep_id: str, addresses: list[str], domains: list[str]
-) -> asyncpg.Record:
-    row = await conn.fetchrow(SET_REP_EXCLUSIONS, tenant_id, rep_id, addresses, domains)
-    assert row is not None
-    return row
-
-
-async def erase_rep(conn: Connection, *, tenant_id: str, rep_id: str) -> int:
-    removed = len(await conn.fetch(REP_MAILBOXES, tenant_id, rep_id))
-    await conn.execute(ERASE_REP_MAILBOXES, tenant_id, rep_id)
-    await conn.execute(ERASE_REP_EXCLUSIONS, tenant_id, rep_id)
-    return removed
+    @translate_store_errors
+    async def set_rep_exclusions(self, exclusions: StoredRepExclusions) -> StoredRepExclusions:
+        row = await self._pool.fetchrow(
+            SET_REP_EXCLUSIONS,
+            exclusions.tenant_id,
+            exclusions.rep_id,
+            list(exclusions.excluded_addresses),
+            list(exclusions.excluded_domains),
+        )
+        assert row is not None  # an upsert with RETURNING always returns its row
+        return _exclusions_from(row)

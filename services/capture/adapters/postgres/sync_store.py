@@ -1,4 +1,8 @@
-"""`SyncStore` over asyncpg: cursors, published items, status and subscriptions in schema `capture`."""
+"""`SyncStore` over asyncpg: cursors, published items, status and subscriptions in schema `capture`.
+
+Each public method is one transaction (or one statement) and raises `StoreUnavailable` for a transient
+database failure (`translate_store_errors`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import asyncpg
 import orjson
 
 from plumbing.db.pool import Pool
+from services.capture.adapters.postgres.errors import translate_store_errors
 from services.capture.adapters.postgres.rows import (
     MAILBOX_COLUMNS,
     STATUS_COLUMNS,
@@ -28,8 +33,7 @@ from services.capture.domain.items import (
 )
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.status import MailboxStatus
-from services.capture.ports import ConnectionInfo, StoredSubscription
-from services.capture.sync.store import StoredCursor, SyncTarget
+from services.capture.ports import ConnectionInfo, StoredCursor, StoredSubscription, SyncTarget
 
 SYNC_TARGETS = f"""
 SELECT {MAILBOX_COLUMNS}, c.updated_at AS connection_version
@@ -150,14 +154,19 @@ def _cursor_args(mailbox_id: int, stream: str, c: StoredCursor) -> tuple[object,
 
 
 class PostgresSyncStore:
+    """`SyncStore` (ports/sync_store.py) on capture's pool; credentials and client states are opened
+    with the secret box, so reading them may raise `SecretsUnavailable`."""
+
     def __init__(self, pool: Pool, secrets: SecretBox) -> None:
         self._pool = pool
         self._secrets = secrets
 
+    @translate_store_errors
     async def sync_targets(self) -> list[SyncTarget]:
         rows = await self._pool.fetch(SYNC_TARGETS)
         return [SyncTarget(mailbox_from(r), r["connection_version"].isoformat()) for r in rows]
 
+    @translate_store_errors
     async def connection(self, connection_id: str) -> ConnectionInfo | None:
         row = await self._pool.fetchrow(CONNECTION, connection_id)
         if row is None:
@@ -174,12 +183,14 @@ class PostgresSyncStore:
             service_account_email=row["service_account_email"],
         )
 
+    @translate_store_errors
     async def policy(self, tenant_id: str, rep_id: str) -> CapturePolicy:
         async with self._pool.acquire() as conn:
             tenant = await conn.fetchrow(TENANT_POLICY, tenant_id)
             rep = await conn.fetchrow(REP_EXCLUSIONS, tenant_id, rep_id)
         return policy_from(tenant, rep)
 
+    @translate_store_errors
     async def cursors(self, mailbox_id: int) -> dict[str, StoredCursor]:
         rows = await self._pool.fetch(CURSORS, mailbox_id)
         return {
@@ -194,11 +205,13 @@ class PostgresSyncStore:
             for r in rows
         }
 
+    @translate_store_errors
     async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
         if not item_ids:
             return {}
         return self._known(await self._pool.fetch(KNOWN_ITEMS, mailbox_id, list(item_ids)))
 
+    @translate_store_errors
     async def known_in_series(self, mailbox_id: int, series_id: str) -> dict[str, KnownItem]:
         if not series_id:
             return {}
@@ -220,9 +233,11 @@ class PostgresSyncStore:
             for r in rows
         }
 
+    @translate_store_errors
     async def unseen_items(self, mailbox_id: int, stream: str, generation: int) -> list[str]:
         return [r["item_id"] for r in await self._pool.fetch(UNSEEN_ITEMS, mailbox_id, stream, generation)]
 
+    @translate_store_errors
     async def commit_page(
         self,
         mailbox_id: int,
@@ -242,15 +257,19 @@ class PostgresSyncStore:
             if published:
                 await conn.execute(COUNT_CAPTURED, mailbox_id, published)
 
+    @translate_store_errors
     async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None:
         await self._pool.execute(UPSERT_CURSOR, *_cursor_args(mailbox_id, stream, cursor))
 
+    @translate_store_errors
     async def reset_cursors(self, mailbox_id: int) -> None:
         await self._pool.execute(RESET_CURSORS, mailbox_id)
 
+    @translate_store_errors
     async def status(self, mailbox_id: int) -> MailboxStatus:
         return status_from(await self._pool.fetchrow(STATUS, mailbox_id))
 
+    @translate_store_errors
     async def save_status(self, mailbox_id: int, status: MailboxStatus) -> None:
         await self._pool.execute(
             SAVE_STATUS,
@@ -276,12 +295,15 @@ class PostgresSyncStore:
             provider_data=r["provider_data"],
         )
 
+    @translate_store_errors
     async def subscriptions(self, mailbox_id: int) -> list[StoredSubscription]:
         return [self._subscription(r) for r in await self._pool.fetch(SUBSCRIPTIONS, mailbox_id)]
 
+    @translate_store_errors
     async def all_subscriptions(self) -> list[StoredSubscription]:
         return [self._subscription(r) for r in await self._pool.fetch(ALL_SUBSCRIPTIONS)]
 
+    @translate_store_errors
     async def save_subscription(self, subscription: StoredSubscription) -> None:
         await self._pool.execute(
             SAVE_SUBSCRIPTION,

@@ -1,4 +1,4 @@
-"""The engine's knobs, resolved once from settings."""
+"""The engine's knobs (resolved once from settings by `wiring.py`) and its process-wide page lanes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from services.capture.config import Settings
 from services.capture.domain.backoff import Backoff
 
 
 @dataclass(frozen=True)
 class Tuning:
+    """How the engine schedules, retries and subscribes; see `config.Settings` for each knob."""
+
     poll_interval_sec: float = 300.0
     error_retry_sec: float = 300.0
     mailbox_refresh_sec: float = 10.0
@@ -24,21 +25,6 @@ class Tuning:
     backoff: Backoff = field(default_factory=Backoff)
     subscription_lifetime: timedelta = timedelta(minutes=4230)
     push_enabled: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Tuning:
-        return cls(
-            poll_interval_sec=settings.poll_interval_sec,
-            error_retry_sec=settings.error_retry_sec,
-            mailbox_refresh_sec=settings.mailbox_refresh_sec,
-            max_requests_per_mailbox=settings.max_requests_per_mailbox,
-            transient_retries=settings.transient_retries,
-            max_throttle_waits=settings.max_throttle_waits,
-            max_resyncs_in_a_row=settings.max_resyncs_in_a_row,
-            backoff=Backoff(initial_sec=settings.backoff_initial_sec, max_sec=settings.backoff_max_sec),
-            subscription_lifetime=timedelta(minutes=settings.subscription_minutes),
-            push_enabled=bool(settings.public_base_url),
-        )
 
 
 class Lanes:

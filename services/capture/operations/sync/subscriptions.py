@@ -14,26 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from prometheus_client import Counter
-
 from services.capture.domain.faults import SyncFault
+from services.capture.operations.sync.tuning import Tuning
 from services.capture.ports import (
     LifecycleEvent,
+    MailboxMetrics,
     MailboxPaused,
     ProviderConnector,
     StoredSubscription,
     SubscriptionGone,
     SyncContext,
+    SyncStore,
 )
-from services.capture.sync.store import SyncStore
-from services.capture.sync.tuning import Tuning
 
 _log = logging.getLogger(__name__)
 _POSTPONE = timedelta(seconds=5)
 _MAX_RETRY = timedelta(minutes=5)
-SUBSCRIPTION_CHANGES = Counter(
-    "gt_capture_subscription_changes_total", "Push subscriptions created, renewed or failed", ["action"]
-)
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,14 @@ class SubscriptionIndex:
 
 
 class SubscriptionKeeper:
+    """One mailbox's push subscriptions, kept by its worker between passes.
+
+    `maintain()` creates what is missing, renews at half-life and handles lifecycle events; a provider
+    failure is counted and retried later (`next_due`), never raised. It may block on the provider and
+    on the process-wide subscription limiter; it raises only what the store raises. `lifecycle()`
+    only records the event for the next `maintain()`.
+    """
+
     def __init__(
         self,
         *,
@@ -74,6 +78,7 @@ class SubscriptionKeeper:
         wake: Callable[[], None],
         backfilling: Callable[[], bool] = lambda: False,
         limiter: asyncio.Semaphore | None = None,
+        metrics: MailboxMetrics,
     ) -> None:
         self._mailbox_id = mailbox_id
         self._connector = connector
@@ -85,6 +90,7 @@ class SubscriptionKeeper:
         # Process-wide: a thousand mailboxes finishing their backfill together must not open a
         # thousand subscription requests (each one makes the provider call our webhook back).
         self._limiter = limiter or asyncio.Semaphore(8)
+        self._metrics = metrics
         self._failures = 0
         self._current: dict[str, StoredSubscription] | None = None
         self._events: dict[str, LifecycleEvent] = {}
@@ -106,7 +112,7 @@ class SubscriptionKeeper:
                 await self._keep(ctx, resource)
             except (SyncFault, MailboxPaused, SubscriptionGone) as exc:
                 failed = True
-                SUBSCRIPTION_CHANGES.labels("failed").inc()
+                self._metrics.subscription_changed("failed")
                 _log.warning(
                     "subscription upkeep failed; polling continues",
                     extra={"mailbox_id": self._mailbox_id, "resource": resource, "error": str(exc)},
@@ -146,7 +152,7 @@ class SubscriptionKeeper:
         now = ctx.now
         if event is LifecycleEvent.REAUTHORIZATION_REQUIRED:
             await self._connector.reauthorize(ctx, sub)
-            SUBSCRIPTION_CHANGES.labels("reauthorized").inc()
+            self._metrics.subscription_changed("reauthorized")
         if now >= sub.renew_at:
             grant = await self._connector.renew(ctx, sub, expires_at=now + self._tuning.subscription_lifetime)
             renewed = StoredSubscription(
@@ -159,7 +165,7 @@ class SubscriptionKeeper:
                 grant.provider_data,
             )
             await self._save(renewed, replacing=sub)
-            SUBSCRIPTION_CHANGES.labels("renewed").inc()
+            self._metrics.subscription_changed("renewed")
 
     async def _create(self, ctx: SyncContext, resource: str, *, replacing: StoredSubscription | None) -> None:
         client_state = secrets.token_urlsafe(32)
@@ -178,7 +184,7 @@ class SubscriptionKeeper:
             ),
             replacing=replacing,
         )
-        SUBSCRIPTION_CHANGES.labels("created").inc()
+        self._metrics.subscription_changed("created")
         # A change notified between the provider creating the subscription and us indexing it was
         # dropped as unknown; one delta now catches whatever that was.
         self._wake()

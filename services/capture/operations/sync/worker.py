@@ -16,11 +16,6 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiokafka.errors import KafkaError
-
-from plumbing.db.pool import is_transient_db_error
-from services.capture.adapters.metrics import MailboxCounters
-from services.capture.adapters.secret_box import SecretsUnavailable
 from services.capture.domain.faults import (
     AccessRevoked,
     CursorExpired,
@@ -33,19 +28,24 @@ from services.capture.domain.items import KnownItem
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.reconcile import PagePlan
 from services.capture.domain.status import FaultKind, MailboxStatus, SyncState
+from services.capture.operations.sync.gate import MailboxGate
+from services.capture.operations.sync.stream import PassEnv, sync_stream
+from services.capture.operations.sync.subscriptions import SubscriptionIndex, SubscriptionKeeper
+from services.capture.operations.sync.tuning import Lanes, Tuning
 from services.capture.ports import (
     ActivityPublisher,
     ConnectionInfo,
     LifecycleEvent,
+    MailboxMetricsFactory,
     MailboxRef,
     ProviderConnector,
+    PublishFailed,
+    SecretsUnavailable,
+    StoreUnavailable,
     SyncContext,
+    SyncStore,
+    SyncTarget,
 )
-from services.capture.sync.gate import MailboxGate
-from services.capture.sync.store import SyncStore, SyncTarget
-from services.capture.sync.stream import PassEnv, sync_stream
-from services.capture.sync.subscriptions import SubscriptionIndex, SubscriptionKeeper
-from services.capture.sync.tuning import Lanes, Tuning
 
 _log = logging.getLogger(__name__)
 _FAULT_KINDS: list[tuple[type[BaseException], FaultKind]] = [
@@ -58,29 +58,41 @@ _FAULT_KINDS: list[tuple[type[BaseException], FaultKind]] = [
 
 
 def classify(exc: BaseException) -> FaultKind:
+    """The fault kind a failed stream reports to the admin and the error metrics. Pure."""
     for kind_type, kind in _FAULT_KINDS:
         if isinstance(exc, kind_type):
             return kind
     # Our own storage or broker restarting under a stream (outside page delivery, which already
     # wraps these) goes away by waiting: retry with backoff, never park the mailbox as rejected.
-    if isinstance(exc, KafkaError) or is_transient_db_error(exc):
+    if isinstance(exc, PublishFailed | StoreUnavailable):
         return FaultKind.UNAVAILABLE
     return FaultKind.REJECTED  # an unclassified exception is a bug: surface it, do not retry fast
 
 
 @dataclass(frozen=True)
 class WorkerDeps:
+    """What every worker of one engine shares: its ports, lanes, knobs and the subscription index."""
+
     store: SyncStore
     publisher: ActivityPublisher
     lanes: Lanes
     tuning: Tuning
     index: SubscriptionIndex
     policy: Callable[[str, str], Awaitable[CapturePolicy]]
+    metrics: MailboxMetricsFactory
     clock: Callable[[], datetime]
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 class MailboxWorker:
+    """Runs one mailbox in its own task, from `start()` until `stop()` (which cancels it; an interrupted
+    page is read again after a restart).
+
+    `wake()` and `lifecycle()` never block: they only set an event the loop waits on. A failed pass
+    never ends the loop: its fault goes to `status` (and the store), and the next pass is scheduled by
+    the kind of fault. `status`, `gate` and `passes` are read by the engine, the admin and tests.
+    """
+
     def __init__(self, target: SyncTarget, connector: ProviderConnector, deps: WorkerDeps) -> None:
         self.target = target
         self.mailbox: MailboxRef = target.mailbox
@@ -95,6 +107,7 @@ class MailboxWorker:
         self._consecutive_failures = 0
         self._backfilling = False
         self.passes = 0
+        self.counters = deps.metrics(self.mailbox)
         self.keeper = SubscriptionKeeper(
             mailbox_id=self.mailbox.mailbox_id,
             connector=connector,
@@ -104,8 +117,8 @@ class MailboxWorker:
             wake=self.wake,
             backfilling=deps.lanes.backfilling,
             limiter=deps.lanes.subscriptions,
+            metrics=self.counters,
         )
-        self.counters = MailboxCounters(self.mailbox)
 
     # --- control ----------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Protocol
 from services.capture.domain.items import KnownItem
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.status import MailboxStatus
-from services.capture.ports import ConnectionInfo, MailboxRef, StoredSubscription
+from services.capture.ports.connector import ConnectionInfo, MailboxRef, StoredSubscription
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,12 @@ class SyncTarget:
 
 
 class SyncStore(Protocol):
-    """Capture's persistent sync state. Each method is one transaction; all may raise on I/O errors."""
+    """Capture's persistent sync state. Each method is one transaction.
+
+    Every method may raise `ports.errors.StoreUnavailable` (the database is restarting or unreachable:
+    nothing was written, retry later); `connection` and the subscription reads also raise
+    `ports.errors.SecretsUnavailable` when a stored secret cannot be opened. Anything else is a bug.
+    """
 
     async def sync_targets(self) -> list[SyncTarget]: ...
 

@@ -1,9 +1,10 @@
-"""What capture's sync engine needs from the outside world, and what a provider connector implements.
+"""What a provider connector implements, and what the sync engine hands it.
 
-A provider plugs in by implementing `ProviderConnector` (and, for push, serving its webhook routes
-that call a `NotificationSink`). Everything else (scheduling, throttling, cursors, privacy,
-normalization, publishing, status and metrics) is provider-independent and lives in the engine.
-See docs/capture.md, "Adding a provider".
+A provider plugs in by implementing `ProviderConnector` (and, for push, serving webhook routes that
+call a `NotificationSink`: see `providers/registry.py::ProviderAdapter`). Everything else
+(scheduling, throttling, cursors, privacy, normalization, publishing, status and metrics) is
+provider-independent and lives in the engine (`operations/sync/`). See docs/capture.md, "Adding a
+provider".
 """
 
 from __future__ import annotations
@@ -15,20 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from starlette.routing import BaseRoute
-
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.items import Change, KnownItem
-
-
-class ActivityPublisher(Protocol):
-    """Hands normalized activities to the rest of the platform.
-
-    `publish` returns only once the broker has acknowledged every record, so a caller may then store
-    the sync cursor that covers them. It raises if any record was not acknowledged.
-    """
-
-    async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -204,10 +193,6 @@ class ProviderConnector(Protocol):
     async def reauthorize(self, ctx: SyncContext, subscription: StoredSubscription) -> None: ...
 
     async def unsubscribe(self, ctx: SyncContext, subscription: StoredSubscription) -> None: ...
-
-    def webhook_routes(self, sink: NotificationSink) -> Sequence[BaseRoute]:
-        """HTTP routes (notifications, lifecycle events) served on capture's HTTP port."""
-        ...
 
     async def close(self) -> None:
         """Release clients (HTTP pools, token caches). Called once at shutdown."""

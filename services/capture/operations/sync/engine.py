@@ -8,6 +8,8 @@ Contract:
 - `stop()` cancels every worker; an interrupted page is simply read again after a restart.
 - The sink methods never block: they look up the subscription, check the client state in
   constant time, and wake the worker.
+- As `SyncControl` (ports/sync_control.py) it serves the admin use cases: `reconcile`, `trigger`,
+  `invalidate_policies`, `live_status`.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from datetime import UTC, datetime
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.status import MailboxStatus
+from services.capture.operations.sync.subscriptions import SubscriptionIndex
+from services.capture.operations.sync.tuning import Lanes, Tuning
+from services.capture.operations.sync.worker import MailboxWorker, WorkerDeps
 from services.capture.ports import (
     ActivityPublisher,
     LifecycleEvent,
+    MailboxMetricsFactory,
     MailboxRef,
     NotificationSink,
     ProviderConnector,
+    SyncControl,
+    SyncStore,
+    SyncTarget,
 )
-from services.capture.sync.store import SyncStore, SyncTarget
-from services.capture.sync.subscriptions import SubscriptionIndex
-from services.capture.sync.tuning import Lanes, Tuning
-from services.capture.sync.worker import MailboxWorker, WorkerDeps
 
 _log = logging.getLogger(__name__)
 _POLICY_TTL_SEC = 30.0
@@ -42,7 +47,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SyncEngine(NotificationSink):
+class SyncEngine(NotificationSink, SyncControl):
+    """The running engine of one capture process (contract in the module docstring)."""
+
     def __init__(
         self,
         *,
@@ -51,6 +58,7 @@ class SyncEngine(NotificationSink):
         publisher: ActivityPublisher,
         tuning: Tuning,
         lanes: Lanes,
+        metrics: MailboxMetricsFactory,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
@@ -64,6 +72,7 @@ class SyncEngine(NotificationSink):
             tuning=tuning,
             index=self.index,
             policy=self.policy,
+            metrics=metrics,
             clock=clock,
         )
         self._workers: dict[int, MailboxWorker] = {}
@@ -139,6 +148,10 @@ class SyncEngine(NotificationSink):
 
     def worker(self, mailbox_id: int) -> MailboxWorker | None:
         return self._workers.get(mailbox_id)
+
+    def live_status(self, mailbox_id: int) -> MailboxStatus | None:
+        worker = self._workers.get(mailbox_id)
+        return worker.status if worker is not None else None
 
     async def trigger(self, mailbox_ids: Sequence[int], *, full_resync: bool) -> None:
         for mailbox_id in mailbox_ids:

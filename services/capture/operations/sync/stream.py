@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from aiokafka.errors import KafkaError
-
-from plumbing.db.pool import is_transient_db_error
 from services.capture.domain.backoff import retry_delay
 from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import Change, ItemGone, KnownItem
@@ -26,18 +23,21 @@ from services.capture.domain.normalize import MailboxIdentity
 from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.reconcile import PagePlan, plan_page
 from services.capture.domain.status import should_resync
+from services.capture.operations.sync.gate import MailboxGate
+from services.capture.operations.sync.tuning import Lanes, Tuning
 from services.capture.ports import (
     ActivityPublisher,
     ConnectionInfo,
     MailboxPaused,
     MailboxRef,
     ProviderConnector,
+    PublishFailed,
+    StoredCursor,
+    StoreUnavailable,
     StreamPlan,
     SyncContext,
+    SyncStore,
 )
-from services.capture.sync.gate import MailboxGate
-from services.capture.sync.store import StoredCursor, SyncStore
-from services.capture.sync.tuning import Lanes, Tuning
 
 
 class StreamObserver(Protocol):
@@ -206,10 +206,9 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
             forget=plan.forget,
             published=len(plan.publish),
         )
-    except Exception as exc:
-        if _is_delivery_failure(exc):
-            raise _DeliveryFailed(f"could not deliver page: {exc!r}") from exc
-        raise
+    except (PublishFailed, StoreUnavailable) as exc:
+        # Neither the records nor the cursor are known to be stored: read the page again and retry.
+        raise _DeliveryFailed(f"could not deliver page: {exc!r}") from exc
     env.observer.page_done(stream.name, plan)
     return page.complete, following
 
@@ -250,7 +249,3 @@ async def _sweep(
     # Still there but no longer part of this stream (moved, or out of the window): stop tracking.
     into.forget.extend(i for i in unseen if i not in mentioned)
     into.retracted += swept.retracted
-
-
-def _is_delivery_failure(exc: Exception) -> bool:
-    return isinstance(exc, KafkaError) or is_transient_db_error(exc)

@@ -1,0 +1,20 @@
+"""Where captured activities go: the rest of the platform (Kafka, gt.activity.captured.v1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from groundtruth.activity.v1 import activity_pb2
+
+
+class ActivityPublisher(Protocol):
+    """Hands normalized activities to the rest of the platform.
+
+    `publish` returns only once the broker has acknowledged every record, so a caller may then store
+    the sync cursor that covers them. It raises `ports.errors.PublishFailed` when any record was not
+    acknowledged (the caller publishes them again later; ids are deterministic, so that is harmless).
+    Any other exception is a bug (for example a record too large for any batch).
+    """
+
+    async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None: ...

@@ -1,1 +1,0 @@
-"""The provider-independent sync engine: per-mailbox loops, streams, throttling, subscriptions."""
