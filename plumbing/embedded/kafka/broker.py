@@ -131,11 +131,14 @@ class EmbeddedKafka:
         jvm = [java, f"-Xms{min(256, self._heap_mb)}m", f"-Xmx{self._heap_mb}m", *_JVM_OPTIONS]
         jvm += [f"-Dlog4j2.configurationFile={self._write_log_config()}", "-cp", classpath]
         if not (self.data_dir / "meta.properties").exists():
-            subprocess.run(
+            formatted = subprocess.run(
                 [*jvm, "kafka.tools.StorageTool", "format", "-t", _new_cluster_id(), "-c", str(config)],
-                check=True,
                 capture_output=True,
+                text=True,
             )
+            if formatted.returncode != 0:
+                said = (formatted.stdout + formatted.stderr).strip()[-2000:]
+                raise RuntimeError(f"formatting Kafka's storage failed ({formatted.returncode}): {said}")
         self._process = spawn(
             [*jvm, "kafka.Kafka", str(config)],
             log_path=self.home / "stdout.log",
