@@ -75,10 +75,12 @@ test-unit: install
 test-integration: install
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
+# ruff, ruff format, mypy --strict, and the import rules of docs/architecture.md (.importlinter).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 fmt: install
 	$(BIN)/ruff format .

@@ -16,6 +16,7 @@ from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
 from services.scoring.adapters.kafka_relay import KafkaRelayPublisher
+from services.scoring.adapters.metrics import PrometheusScoringMetrics
 from services.scoring.adapters.pg_erasure import PgErasure
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.adapters.pg_read_models import PgCrmReads
@@ -76,6 +77,7 @@ def build_rescore(
         SettingsReader(PgConfigStore(pool), tenant_settings or SettingsCache()),
         now=now,
         dedupe_retention=dedupe_retention,
+        metrics=PrometheusScoringMetrics(),
     )
 
 
@@ -90,7 +92,13 @@ def build_relays(
 ) -> Relays:
     """The relays from the PostgreSQL outbox to the Kafka topics."""
     publisher = KafkaRelayPublisher(producer, scores_topic=scores_topic, matched_topic=matched_topic)
-    return Relays(PgRelayStore(pool), publisher, batch_size=batch_size, interval_sec=interval_sec)
+    return Relays(
+        PgRelayStore(pool),
+        publisher,
+        batch_size=batch_size,
+        interval_sec=interval_sec,
+        metrics=PrometheusScoringMetrics(),
+    )
 
 
 def build_servicers(

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute
 from services.sandbox.emulators.tls import TlsFiles
 
 EMULATOR_MODULES = (
-    "services.sandbox.emulators.microsoft.emulator",
+    "services.sandbox.emulators.microsoft.runner",
     "services.sandbox.emulators.google.runner",
 )
 # Profiles whose organisation comes from elsewhere in the sandbox: the module registers, at import,

@@ -12,12 +12,10 @@ import asyncio
 import logging
 import time
 
-from prometheus_client import Counter
-
 from services.scoring.ports import RelayPublisher, RelayStore
+from services.scoring.ports.metrics import NoMetrics, ScoringMetrics
 
 _log = logging.getLogger(__name__)
-RELAYED = Counter("gt_scoring_relayed_total", "Records relayed to Kafka", ["topic"])
 
 
 class Relays:
@@ -28,8 +26,15 @@ class Relays:
     """
 
     def __init__(
-        self, store: RelayStore, publisher: RelayPublisher, *, batch_size: int, interval_sec: float
+        self,
+        store: RelayStore,
+        publisher: RelayPublisher,
+        *,
+        batch_size: int,
+        interval_sec: float,
+        metrics: ScoringMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._store = store
         self._publisher = publisher
         self._batch_size = batch_size
@@ -72,7 +77,7 @@ class Relays:
             return 0
         await self._publisher.publish_tombstones([(t.tenant_id, t.rep_id) for t in queued])
         await self._store.forget_tombstones(queued)
-        RELAYED.labels("scores").inc(len(queued))
+        self._metrics.relayed("scores", len(queued))
         return len(queued)
 
     async def _scores(self) -> int:
@@ -81,7 +86,7 @@ class Relays:
             return 0
         await self._publisher.publish_scores([(s.tenant_id, s.rep_id, s.payload) for s in changed])
         await self._store.mark_published(changed)
-        RELAYED.labels("scores").inc(len(changed))
+        self._metrics.relayed("scores", len(changed))
         return len(changed)
 
     async def _feed(self) -> int:
@@ -93,5 +98,5 @@ class Relays:
             await self._publisher.publish_matched([(e.tenant_id, e.rep_id, e.value) for e in entries])
             await self._store.feed_published_through(tenant, entries[-1].feed_sequence)
             sent += len(entries)
-        RELAYED.labels("matched").inc(sent)
+        self._metrics.relayed("matched", sent)
         return sent

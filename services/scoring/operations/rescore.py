@@ -14,19 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from prometheus_client import Counter, Histogram
-
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.operations.diagnostics import DiagnosticFacts
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.operations.team_health import TeamHealthFacts
 from services.scoring.operations.tenant_views import TenantViews
 from services.scoring.ports import ScoreStore
+from services.scoring.ports.metrics import NoMetrics, ScoringMetrics
 
 _log = logging.getLogger(__name__)
-RESCORED = Counter("gt_scoring_reps_rescored_total", "Reps whose scores were recomputed", ["kind"])
 SCORE_CHUNK = 1000
-RESCORE_SECONDS = Histogram("gt_scoring_rescore_seconds", "Duration of one tenant rescore", ["kind"])
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,9 @@ class RescoreService:
         now: Callable[[], datetime],
         full_rescore_min_interval: timedelta = timedelta(minutes=15),
         dedupe_retention: timedelta = timedelta(days=35),
+        metrics: ScoringMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._store = store
         self._views = views
         self._settings = settings
@@ -118,8 +117,7 @@ class RescoreService:
                 task.cancel()
         kind = "full" if full else "changed"
         duration = time.perf_counter() - started
-        RESCORED.labels(kind).inc(len(results))
-        RESCORE_SECONDS.labels(kind).observe(duration)
+        self._metrics.rescored(kind, len(results), duration)
         outcome = RescoreOutcome(tenant_id, full, len(results), changed_count, int(duration * 1000))
         _log.info("tenant rescored", extra={**outcome.__dict__})
         return outcome

@@ -8,15 +8,13 @@ directly; the bench and `make run` run it in the emulator process and drive it o
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
 
 from services.sandbox.emulators.microsoft import items as ops
-from services.sandbox.emulators.microsoft.control import control_routes
 from services.sandbox.emulators.microsoft.entra import EntraApi
 from services.sandbox.emulators.microsoft.graph import GraphApi
 from services.sandbox.emulators.microsoft.model import (
@@ -30,7 +28,6 @@ from services.sandbox.emulators.microsoft.model import (
 )
 from services.sandbox.emulators.microsoft.org import OrgSpec, add_user, build_org
 from services.sandbox.emulators.microsoft.state import EmulatorState, RequestRecord
-from services.sandbox.emulators.registry import EmulatorOptions, register, seed_for
 from services.sandbox.emulators.server import AsgiServer
 from services.sandbox.emulators.tls import TlsFiles
 
@@ -96,9 +93,6 @@ class MicrosoftEmulator:
                 for o in orgs.values()
             ],
         }
-
-    def control_routes(self) -> list[BaseRoute]:
-        return control_routes(self)
 
     # --- organisations --------------------------------------------------------------------------
 
@@ -287,33 +281,3 @@ class MicrosoftEmulator:
             "subscriptions": len(self.state.subscriptions.by_id),
             "notifications_delivered": len(self.state.subscriptions.deliveries),
         }
-
-
-# A profile's organisation, registered from outside the emulators (registry.PROFILE_MODULES).
-MicrosoftSeed = Callable[[MicrosoftEmulator, EmulatorOptions], None]
-
-
-def _from_options(options: EmulatorOptions) -> MicrosoftEmulator:
-    emulator = MicrosoftEmulator(tls=options.tls, host=options.host, port=options.ports.get("microsoft", 0))
-    seed = seed_for("microsoft", options.profile)
-    if seed is not None:
-        cast(MicrosoftSeed, seed)(emulator, options)
-    elif options.profile in ("bench", "seeded"):
-        events = max(1, options.items_per_mailbox // 4)
-        bench = options.profile == "bench"
-        emulator.seed(
-            OrgSpec(
-                seed=options.seed,
-                mailboxes=options.mailboxes,
-                messages_per_mailbox=options.items_per_mailbox - events,
-                events_per_mailbox=events,
-                # The benchmark counts arrivals: every item of its organisation is customer activity.
-                # "seeded" keeps internal-only and private items, which capture must drop.
-                internal_share=0.0 if bench else 0.15,
-                private_share=0.0 if bench else 0.1,
-            )
-        )
-    return emulator
-
-
-register("microsoft", _from_options)
