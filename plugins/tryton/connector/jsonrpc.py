@@ -2,8 +2,8 @@
 
 Tryton answers `POST /<database>/rpc/` with `{"result": ...}` or `{"error": [...]}`; dates, times and
 decimals travel as `{"__class__": "datetime", ...}` objects. A session comes from `common.db.login`
-and is sent as `Authorization: Session base64(login:user id:key)`; when Tryton ends it (401/403 after
-its timeout) the client logs in again once and repeats the call.
+and is sent as `Authorization: Session base64(login:user id:key)`; when Tryton ends it (401 after its
+timeout) the client logs in again once and repeats the call.
 
 Failures are typed: `TrytonUnavailable` when no usable answer came (refused, timeout, 5xx, database
 locked): the caller retries later and loses nothing; `TrytonError` when Tryton refused the call itself
@@ -173,10 +173,12 @@ class TrytonRpc:
             response = await self._http.post(self._rpc_url, content=body, headers=headers)
         except httpx.TransportError as exc:
             raise TrytonUnavailable(f"{method}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code in (401, 403) and method != "common.db.login":
+        if response.status_code == 401 and method != "common.db.login":
             raise _SessionEnded(method)
-        if response.status_code in (401, 403):
+        if response.status_code in (401, 403) and method == "common.db.login":
             raise TrytonError(method, "login refused (wrong user or password)")
+        if response.status_code == 403:
+            raise TrytonError(method, "forbidden (no such RPC method, or not for this user)")
         if response.status_code == 429 or response.status_code >= 500:
             raise TrytonUnavailable(f"{method}: HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -191,4 +193,4 @@ class TrytonRpc:
 
 
 class _SessionEnded(Exception):
-    """Tryton answered 401/403 to a session it ended (timeout, logout, restart): log in again."""
+    """Tryton answered 401 to a session it ended (timeout, logout): log in again."""

@@ -70,7 +70,8 @@ class Activity(ModelSQL, ModelView):
     @classmethod
     def upsert_from_feed(cls, items):
         """Write a page of the write-back feed in this one transaction; return, per item, the Tryton
-        record and when its copy was first logged: `[[source_id, activity id, logged_at], ...]`.
+        record, its copy and when the copy was first logged:
+        `[[source_id, activity id, copy id, logged_at], ...]`.
 
         Idempotent: an item whose copy exists updates it; an e-mail or meeting already written (by
         another copy) gets this copy added. Records the feed names that no longer exist in Tryton
@@ -113,7 +114,7 @@ class Activity(ModelSQL, ModelView):
                 copies[copy.source_id] = copy
             else:
                 Copy.write([copy], copy_values)
-            results.append([item["source_id"], activity.id, copy.create_date])
+            results.append([item["source_id"], activity.id, copy.id, copy.create_date])
         return results
 
 
