@@ -94,7 +94,9 @@ class Connector:
             except Exception as exc:  # every failure is retried; see the module docstring
                 failures += 1
                 state.update(failures=state["failures"] + 1, last_error=f"{type(exc).__name__}: {exc}"[:500])
-                _log.warning("%s failed, retrying in %.1f s: %s", name, self._backoff(failures), state["last_error"])
+                _log.warning(
+                    "%s failed, retrying in %.1f s: %s", name, self._backoff(failures), state["last_error"]
+                )
                 wait = self._backoff(failures)
             else:
                 failures = 0

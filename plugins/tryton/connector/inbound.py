@@ -58,7 +58,9 @@ class Stream:
 
 PARTIES = Stream(mapping.PARTY, mapping.PARTY_FIELDS, context={"active_test": False})
 MECHANISMS = Stream(mapping.MECHANISM, mapping.MECHANISM_FIELDS, context={"active_test": False})
-DELETIONS = Stream("groundtruth.deletion", ["id", "model", "record_id", "party", "create_date"], "create_date")
+DELETIONS = Stream(
+    "groundtruth.deletion", ["id", "model", "record_id", "party", "create_date"], "create_date"
+)
 OPPORTUNITIES = Stream(mapping.OPPORTUNITY, mapping.OPPORTUNITY_FIELDS)
 LOGINS = Stream("groundtruth.login", ["id", "user", "login_at"], "login_at")
 RECORD_STREAMS = (PARTIES, MECHANISMS, DELETIONS)
@@ -151,7 +153,13 @@ class Inbound:
             out += await self._record_events(pages, reps)
         elif group == (OPPORTUNITIES,):
             for row in pages[mapping.OPPORTUNITY]:
-                out.append(((mapping.OPPORTUNITY, row["id"]), mapping.modified_at(row), mapping.opportunity_event(row, reps)))
+                out.append(
+                    (
+                        (mapping.OPPORTUNITY, row["id"]),
+                        mapping.modified_at(row),
+                        mapping.opportunity_event(row, reps),
+                    )
+                )
         else:
             for row in pages["groundtruth.login"]:
                 login = mapping.login_event(row, reps)
@@ -205,7 +213,13 @@ class Inbound:
         for row in deletions:
             if row["model"] in mapping.OBJECT_TYPES:
                 key = (row["model"], row["record_id"])
-                out.append((key, row["create_date"], mapping.deleted_event(row["model"], row["record_id"], row["create_date"])))
+                out.append(
+                    (
+                        key,
+                        row["create_date"],
+                        mapping.deleted_event(row["model"], row["record_id"], row["create_date"]),
+                    )
+                )
         return out
 
     def _forget_old(self) -> None:

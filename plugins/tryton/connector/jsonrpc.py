@@ -128,7 +128,9 @@ class TrytonRpc:
 
     async def login(self) -> None:
         """Open a session (Tryton records it as a login of this user) and read the user's context."""
-        result = await self._post("common.db.login", [self._login, {"password": self._password}, self._language])
+        result = await self._post(
+            "common.db.login", [self._login, {"password": self._password}, self._language]
+        )
         user_id, key = int(result[0]), str(result[1])
         token = base64.b64encode(f"{self._login}:{user_id}:{key}".encode()).decode()
         self._authorization = f"Session {token}"

@@ -130,7 +130,9 @@ def account_event(party: Row, mechanisms: Sequence[Row], reps: RepDirectory) -> 
     upsert.crm_id = crm_id(PARTY, party["id"])
     upsert.name = _text(party.get("name"))
     upsert.domains.extend(domains[:100])
-    upsert.fields.update({"name": upsert.name, "code": _text(party.get("code")), "website": ", ".join(websites)})
+    upsert.fields.update(
+        {"name": upsert.name, "code": _text(party.get("code")), "website": ", ".join(websites)}
+    )
     upsert.modified_at.CopyFrom(_ts(changed))
     upsert.created_at.CopyFrom(_ts(party["create_date"]))
     _set_actor(event, party, reps)
@@ -151,7 +153,11 @@ def contact_event(mechanism: Row, party: Row | None, reps: RepDirectory) -> crm_
     upsert.email = email
     upsert.account_crm_id = crm_id(PARTY, mechanism["party"])
     upsert.fields.update(
-        {"name": _text(mechanism.get("name")), "party": party_name, "comment": _text(mechanism.get("comment"))}
+        {
+            "name": _text(mechanism.get("name")),
+            "party": party_name,
+            "comment": _text(mechanism.get("comment")),
+        }
     )
     upsert.modified_at.CopyFrom(_ts(modified_at(mechanism)))
     upsert.created_at.CopyFrom(_ts(mechanism["create_date"]))
@@ -179,7 +185,9 @@ def opportunity_event(row: Row, reps: RepDirectory) -> crm_pb2.CrmEvent:
     upsert.is_won = state == "won"
     if row.get("contact") and _related(row, "contact", "type") == "email":
         upsert.contact_roles.append(
-            crm_pb2.ContactRole(contact_crm_id=crm_id(MECHANISM, row["contact"]), role="contact", is_primary=True)
+            crm_pb2.ContactRole(
+                contact_crm_id=crm_id(MECHANISM, row["contact"]), role="contact", is_primary=True
+            )
         )
     upsert.fields.update(
         {

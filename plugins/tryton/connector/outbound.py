@@ -26,7 +26,9 @@ class Outbound:
     """Writes one feed page at a time (`run_page`); not concurrent with itself. Raises what Tryton or
     the gateway raised, having acked nothing it had not committed: the caller retries."""
 
-    def __init__(self, tryton: TrytonRpc, client: GroundtruthClient, *, subscription: str, page_size: int = 100):
+    def __init__(
+        self, tryton: TrytonRpc, client: GroundtruthClient, *, subscription: str, page_size: int = 100
+    ):
         self._tryton = tryton
         self._client = client
         self._subscription = subscription
@@ -44,7 +46,9 @@ class Outbound:
             return 0
         items = [mapping.activity_item(m, reps) for m in page.activities]
         try:
-            results: list[list[Any]] = await self._tryton.call("model.groundtruth.activity.upsert_from_feed", items)
+            results: list[list[Any]] = await self._tryton.call(
+                "model.groundtruth.activity.upsert_from_feed", items
+            )
         except Exception:
             self._cursor = ""  # read the page again from the last ack
             raise

@@ -33,7 +33,10 @@ def _email(value: object) -> str:
 
 
 def build_directory(
-    employees: Iterable[Row], users: Iterable[Row], party_emails: Mapping[int, str], company_parties: Iterable[int]
+    employees: Iterable[Row],
+    users: Iterable[Row],
+    party_emails: Mapping[int, str],
+    company_parties: Iterable[int],
 ) -> RepDirectory:
     """`employees`: id, party, gt_rep_id; `users`: id, email, employee, employees;
     `party_emails`: the first e-mail of each employee party."""

@@ -80,7 +80,8 @@ class Activity(ModelSQL, ModelView):
         Copy = pool.get("groundtruth.activity.copy")
         existing = _existing_ids(items)
         by_external = {
-            a.external_id: a for a in cls.search([("external_id", "in", sorted({i["external_id"] for i in items}))])
+            a.external_id: a
+            for a in cls.search([("external_id", "in", sorted({i["external_id"] for i in items}))])
         }
         copies = {c.source_id: c for c in Copy.search([("source_id", "in", [i["source_id"] for i in items])])}
         results = []
@@ -88,7 +89,7 @@ class Activity(ModelSQL, ModelView):
             values = _activity_values(item, existing)
             activity = by_external.get(item["external_id"])
             if activity is None:
-                activity, = cls.create(
+                (activity,) = cls.create(
                     [
                         {
                             **values,
@@ -104,13 +105,15 @@ class Activity(ModelSQL, ModelView):
             copy_values = {
                 "activity": activity.id,
                 "rep_id": item.get("rep_id") or "",
-                "employee": item.get("employee") if item.get("employee") in existing["company.employee"] else None,
+                "employee": item.get("employee")
+                if item.get("employee") in existing["company.employee"]
+                else None,
                 "direction": item["direction"],
                 "feed_sequence": item.get("feed_sequence") or 0,
             }
             copy = copies.get(item["source_id"])
             if copy is None:
-                copy, = Copy.create([{"source_id": item["source_id"], **copy_values}])
+                (copy,) = Copy.create([{"source_id": item["source_id"], **copy_values}])
                 copies[copy.source_id] = copy
             else:
                 Copy.write([copy], copy_values)

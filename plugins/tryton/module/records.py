@@ -68,9 +68,7 @@ class Employee(metaclass=PoolMeta):
         "Leave empty to use the e-mail of the employee's user, else of the employee's party.",
     )
     gt_adoption_score = fields.Function(fields.Float("Adoption Score", digits=(3, 1)), "get_gt_score")
-    gt_data_quality_score = fields.Function(
-        fields.Float("Data Quality Score", digits=(3, 1)), "get_gt_score"
-    )
+    gt_data_quality_score = fields.Function(fields.Float("Data Quality Score", digits=(3, 1)), "get_gt_score")
     gt_classification = fields.Function(fields.Selection(CLASSES, "Adoption Class"), "get_gt_score")
     gt_score_reasons = fields.Function(fields.Text("Why"), "get_gt_score")
     gt_scored_at = fields.Function(fields.DateTime("Scored At"), "get_gt_score")

@@ -16,7 +16,9 @@ class Deletion(ModelSQL, ModelView):
 
     model = fields.Char("Model", required=True, readonly=True)
     record_id = fields.Integer("Record ID", required=True, readonly=True)
-    party = fields.Integer("Party ID", readonly=True, help="The party a deleted contact mechanism belonged to.")
+    party = fields.Integer(
+        "Party ID", readonly=True, help="The party a deleted contact mechanism belonged to."
+    )
 
     @classmethod
     def __setup__(cls):

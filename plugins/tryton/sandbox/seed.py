@@ -107,7 +107,9 @@ async def create_party(
     (party,) = await rpc.call(
         "model.party.party.create", [{"name": name, "contact_mechanisms": [("create", mechanisms)]}]
     )
-    rows = await rpc.search_read("party.contact_mechanism", [("party", "=", party), ("type", "=", "email")], ["id", "value"])
+    rows = await rpc.search_read(
+        "party.contact_mechanism", [("party", "=", party), ("type", "=", "email")], ["id", "value"]
+    )
     return int(party), {str(r["value"]).lower(): int(r["id"]) for r in rows}
 
 

@@ -161,7 +161,11 @@ def wait_ready(url: str, *, timeout_sec: float, process: subprocess.Popen[bytes]
             raise TrytonNotReady(f"trytond exited with {process.returncode}")
         try:
             answer = httpx.post(
-                f"{url}/rpc/", content=body, headers={"Content-Type": "application/json"}, timeout=2, trust_env=False
+                f"{url}/rpc/",
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=2,
+                trust_env=False,
             )
             if answer.status_code == 200:
                 return
