@@ -85,6 +85,7 @@ class Activity(ModelSQL, ModelView):
         }
         copies = {c.source_id: c for c in Copy.search([("source_id", "in", [i["source_id"] for i in items])])}
         results = []
+        moved = set()
         for item in items:
             values = _activity_values(item, existing)
             activity = by_external.get(item["external_id"])
@@ -116,8 +117,14 @@ class Activity(ModelSQL, ModelView):
                 (copy,) = Copy.create([{"source_id": item["source_id"], **copy_values}])
                 copies[copy.source_id] = copy
             else:
+                if copy.activity.id != activity.id:
+                    moved.add(copy.activity.id)
                 Copy.write([copy], copy_values)
             results.append([item["source_id"], activity.id, copy.id, copy.create_date])
+        # A copy whose e-mail or meeting now has another id left its old record: drop it when empty.
+        if moved:
+            kept = {c.activity.id for c in Copy.search([("activity", "in", sorted(moved))])}
+            cls.delete(cls.browse(sorted(moved - kept)))
         return results
 
 

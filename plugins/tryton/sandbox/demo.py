@@ -23,6 +23,7 @@ from plugins.tryton.connector import mapping
 from plugins.tryton.connector.inbound import load_directory
 from plugins.tryton.connector.jsonrpc import TrytonRpc
 from plugins.tryton.sandbox import seed
+from services.sandbox.demo.story import DemoStory
 
 DEMO_COMPANY = "Contoso"
 REP_PASSWORD = "demo-rep-password"  # every demo user's password (their login: the address's local part)
@@ -231,3 +232,12 @@ async def _find(rpc: TrytonRpc, events: Sequence[crm_pb2.CrmEvent], company: see
     reps = await load_directory(rpc)
     users = {rep: user for user, rep in sorted(reps.rep_of_user.items(), reverse=True)}
     return TrytonDemo(ids, dict(reps.employee_of_rep), users, company)
+
+
+def people(story: DemoStory) -> list[tuple[str, str, str | None]]:
+    """(rep id, name, manager's rep id) of everyone in the demo: managers first."""
+    managers = {t.team_id: t.manager_rep_id for t in story.organisation.teams}
+    return [
+        *((t.manager_rep_id, t.manager_name, None) for t in story.organisation.teams),
+        *((r.rep_id, r.name, managers.get(r.team_id)) for r in story.reps),
+    ]

@@ -196,13 +196,8 @@ async def _load(
     story: DemoStory,
     google: GoogleEmulator,
 ) -> TrytonWorld:
-    people = [
-        *((t.manager_rep_id, t.manager_name, None) for t in story.organisation.teams),
-        *((r.rep_id, r.name, next(t.manager_rep_id for t in story.organisation.teams if t.team_id == r.team_id))
-          for r in story.reps),
-    ]  # fmt: skip
     async with TrytonRpc(site.url, site.database, ADMIN_LOGIN, ADMIN_PASSWORD) as rpc:
-        loaded = await tryton_demo.load(rpc, story.crm_events, people)
+        loaded = await tryton_demo.load(rpc, story.crm_events, tryton_demo.people(story))
     admin_key = await demo_admin_key(isolated.database_url, TEST_API_KEY_PEPPER)
     headers = {"Authorization": f"Bearer {admin_key}"}
     async with httpx.AsyncClient(base_url=platform.rest_url, headers=headers, timeout=30) as rest:
