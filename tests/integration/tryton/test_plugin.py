@@ -298,6 +298,17 @@ async def test_write_back_upserts_by_external_id(tryton_world: TrytonWorld) -> N
         rows = await rpc.search_read(
             "groundtruth.activity", [("external_id", "=", item["external_id"])], ["copies"]
         )
+        # The same copy under a new Message-ID (a provider that re-issued it): it moves, nothing is left.
+        moved = await rpc.call(
+            "model.groundtruth.activity.upsert_from_feed",
+            [{**item, "source_id": "gt-c", "external_id": "message:<old@northwind.example>"}],
+        )
+        await rpc.call(
+            "model.groundtruth.activity.upsert_from_feed",
+            [{**item, "source_id": "gt-c", "external_id": "message:<new@northwind.example>"}],
+        )
+        left = await rpc.search_read("groundtruth.activity", [("id", "=", moved[0][1])], ["id"])
     assert first == again, "the same copy again changes nothing"
+    assert left == [], "a record left without copies is dropped"
     assert other[0][1] == first[0][1] and other[0][2] != first[0][2], "another copy, the same activity"
     assert len(rows) == 1 and len(rows[0]["copies"]) == 2
