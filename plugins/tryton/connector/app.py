@@ -108,7 +108,7 @@ class Connector:
                     await asyncio.wait_for(stop.wait(), timeout=wait)
 
     def _backoff(self, failures: int) -> float:
-        return min(self.settings.max_backoff_sec, 0.5 * 2 ** min(failures, 10))
+        return min(self.settings.max_backoff_sec, 0.5 * 2.0 ** min(failures, 10))
 
     async def _serve_status(self) -> asyncio.Server:
         async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

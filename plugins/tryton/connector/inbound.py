@@ -28,6 +28,7 @@ _log = logging.getLogger(__name__)
 Row = dict[str, Any]
 Ingest = Callable[[Sequence[crm_pb2.CrmEvent]], Awaitable[None]]
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+ALL = {"active_test": False}  # archived rows too: archiving is a change the connector must send
 
 
 @dataclass(frozen=True, order=True)
@@ -175,12 +176,11 @@ class Inbound:
         party_ids = {r["id"] for r in pages[mapping.PARTY]} | {r["party"] for r in pages[mapping.MECHANISM]}
         party_ids |= {d["party"] for d in deletions if d["model"] == mapping.MECHANISM and d["party"]}
         party_ids -= {d["record_id"] for d in deletions if d["model"] == mapping.PARTY}
-        parties = {
-            r["id"]: r
-            for r in await self._tryton.search_read(
-                mapping.PARTY, [("id", "in", sorted(party_ids))], mapping.PARTY_FIELDS, context={"active_test": False}
-            )
-        } if party_ids else {}  # fmt: skip
+        parties: dict[int, Row] = {}
+        if party_ids:
+            domain = [("id", "in", sorted(party_ids))]
+            rows = await self._tryton.search_read(mapping.PARTY, domain, mapping.PARTY_FIELDS, context=ALL)
+            parties = {r["id"]: r for r in rows}
         mechanisms: dict[int, list[Row]] = {}
         if parties:
             for row in await self._tryton.search_read(
@@ -200,10 +200,10 @@ class Inbound:
             out.append((key, event.record_upserted.modified_at.ToDatetime(tzinfo=UTC), event))
         for row in pages[mapping.MECHANISM]:
             key = (mapping.MECHANISM, row["id"])
-            party = parties.get(row["party"])
+            owner = parties.get(row["party"])
             contact = None
-            if party is not None and row["party"] not in reps.internal_parties and party.get("active", True):
-                contact = mapping.contact_event(row, party, reps)
+            if owner is not None and row["party"] not in reps.internal_parties and owner.get("active", True):
+                contact = mapping.contact_event(row, owner, reps)
             if contact is not None:
                 out.append((key, mapping.modified_at(row), contact))
             elif row["type"] == "email" or row.get("write_date"):

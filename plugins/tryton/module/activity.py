@@ -7,7 +7,6 @@ keyed by Groundtruth's activity id; its creation time is when the activity was l
 """
 
 from sql import Null
-
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.rpc import RPC

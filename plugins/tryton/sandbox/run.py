@@ -40,7 +40,7 @@ def processes(tryton: TrytonSite, *, gateway_grpc_target: str, plugin_key: str) 
               *tryton.process_args()[1:]],
         env={**os.environ},
         ready_url=f"{tryton.url}/",
-        endpoints={"web client": f"{tryton.url}/" if sao_root() else "(sao not installed: make install needs npm)",
+        endpoints={"web client": f"{tryton.url}/" if sao_root() else "(no sao: make install needs npm)",
                    "JSON-RPC": f"{tryton.url}/{tryton.database}/rpc/"},
     )  # fmt: skip
     connector = ServiceProcess(

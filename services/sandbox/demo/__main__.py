@@ -75,7 +75,8 @@ async def _run(settings: Settings, stop: asyncio.Event, status: dict[str, Any]) 
         await set_up_tenant(admin, story, google_key=await emulators.google_key())
         if settings.capture_url:
             await route_gmail_push_async(control_http, settings.emulators_control_url, settings.capture_url)
-        history, live_events = list(story.crm_events), _unchanged
+        history: list[crm_pb2.CrmEvent] = list(story.crm_events)
+        live_events: Callable[[Sequence[crm_pb2.CrmEvent]], Sequence[crm_pb2.CrmEvent]] = _unchanged
         if settings.crm == "tryton":
             status["phase"] = "loading the demo organisation into Tryton"
             history, live_events = await _in_tryton(settings, story, admin)

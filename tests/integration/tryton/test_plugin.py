@@ -58,7 +58,7 @@ async def _tryton_ids(rpc: TrytonRpc) -> set[str]:
 
 async def _feed(world: TrytonWorld) -> list[gateway_pb2.FeedPage]:
     """Every page of the write-back feed, read on a subscription of its own (acks nothing else)."""
-    pages = []
+    pages: list[gateway_pb2.FeedPage] = []
     async with GroundtruthClient(world.grpc_target, world.plugin_key) as client:
         cursor = ""
         while True:
@@ -138,7 +138,8 @@ async def test_records_and_changes_made_in_tryton_reach_scoring(tryton_world: Tr
         try:
             today = datetime.now(UTC).date()
             day = await conn.fetchrow(
-                "SELECT logins, crm_writes FROM scoring.rep_days WHERE tenant_id = $1 AND rep_id = $2 AND day = $3",
+                "SELECT logins, crm_writes FROM scoring.rep_days "
+                "WHERE tenant_id = $1 AND rep_id = $2 AND day = $3",
                 TENANT, rep.rep_id, today,
             )  # fmt: skip
         finally:
@@ -178,7 +179,8 @@ async def test_captured_activity_is_written_back_once_on_the_right_records(tryto
     conn = await world.scoring()
     try:
         logged = await conn.fetchval(
-            "SELECT count(*) FROM scoring.manual_logs WHERE tenant_id = $1 AND crm_activity_id LIKE 'groundtruth.activity.copy,%'",
+            "SELECT count(*) FROM scoring.manual_logs "
+            "WHERE tenant_id = $1 AND crm_activity_id LIKE 'groundtruth.activity.copy,%'",
             TENANT,
         )
     finally:
@@ -198,8 +200,14 @@ async def test_killed_mid_batch_and_restarted_loses_and_doubles_nothing(
     world = tryton_world
     async with world.rpc() as admin:
         # Start over on a fresh subscription and fresh watermarks: everything is written again.
-        await admin.call("model.groundtruth.sync_state.set_points", {m: "" for m in (
-            mapping.PARTY, mapping.MECHANISM, mapping.OPPORTUNITY, "groundtruth.deletion", "groundtruth.login")})  # fmt: skip
+        streams = (
+            mapping.PARTY,
+            mapping.MECHANISM,
+            mapping.OPPORTUNITY,
+            "groundtruth.deletion",
+            "groundtruth.login",
+        )
+        await admin.call("model.groundtruth.sync_state.set_points", dict.fromkeys(streams, ""))
         before_activities, before_copies = await _written(admin)
         env = {
             "GT_TRYTON_SUBSCRIPTION": "restart",
@@ -287,7 +295,8 @@ async def test_write_back_upserts_by_external_id(tryton_world: TrytonWorld) -> N
             "external_id": "message:<re-capture@northwind.example>", "source_id": "gt-a", "kind": "email",
             "direction": "sent", "subject": "Pricing", "occurred_at": datetime(2026, 1, 5, 10, tzinfo=UTC),
             "party": None, "opportunity": None, "contacts": [], "participants": "", "state": "done",
-            "confidence": 0.5, "reason": "r", "rep_id": "x@contoso.example", "employee": None, "feed_sequence": 1,
+            "confidence": 0.5, "reason": "r", "rep_id": "x@contoso.example", "employee": None,
+            "feed_sequence": 1,
         }  # fmt: skip
         first = await rpc.call("model.groundtruth.activity.upsert_from_feed", [item])
         again = await rpc.call("model.groundtruth.activity.upsert_from_feed", [item])

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.integration
 async def browser() -> AsyncIterator[Browser]:
     executable = chromium_path()
     if executable is None:
-        pytest.skip("no Chromium on this machine: install Debian's `chromium` package to run the browser tests")
+        pytest.skip(
+            "no Chromium on this machine: install Debian's `chromium` package to run the browser tests"
+        )
     if sao_root() is None:
         pytest.skip("Tryton's web client is not installed: `make install` installs it with npm")
     async with async_playwright() as playwright:
@@ -71,7 +73,9 @@ async def test_a_rep_opens_an_opportunity_and_sees_the_captured_meetings_and_ema
         await password.press("Enter")
         await expect(page.get_by_text("Sales", exact=True)).to_be_visible(timeout=30_000)
         # Open the opportunity (a link to it, as Tryton gives one), then the tab the module adds.
-        await page.evaluate(f"window.location.hash = '#{world.site.database}/model/sale.opportunity/{opportunity}'")
+        await page.evaluate(
+            f"window.location.hash = '#{world.site.database}/model/sale.opportunity/{opportunity}'"
+        )
         tab = page.get_by_role("tab", name="Activities (Groundtruth)")
         await expect(tab).to_be_visible(timeout=30_000)
         await tab.click()

@@ -36,12 +36,12 @@ from services.sandbox.demo.adapters.emulators import google_world, seed_microsof
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
 from services.sandbox.demo.capture_settings import DEMO_CALENDAR_DAYS_BACK
 from services.sandbox.demo.keys import demo_admin_key
-from services.sandbox.demo.organisation import DemoSpec
 from services.sandbox.demo.organisation import (
     DOMAINS,
     MICROSOFT_CLIENT_ID,
     MICROSOFT_CLIENT_SECRET,
     MICROSOFT_DIRECTORY_ID,
+    DemoSpec,
     Provider,
 )
 from services.sandbox.demo.runner import wait_for_backfill
