@@ -48,10 +48,14 @@ class Connector:
             outbound = Outbound(tryton, client, subscription=s.subscription, page_size=s.feed_page_size)
 
             async def inbound_step() -> bool:
-                return await inbound.run_pass(await self._reps(tryton)) > 0
+                sent = await inbound.run_pass(await self._reps(tryton))
+                self.status["events_sent"] = inbound.events_sent
+                return sent > 0
 
             async def outbound_step() -> bool:
-                return await outbound.run_page(await self._reps(tryton)) > 0
+                written = await outbound.run_page(await self._reps(tryton))
+                self.status["activities_written"] = outbound.written
+                return written > 0
 
             async def scores_step() -> bool:
                 reps = await self._reps(tryton)
@@ -72,7 +76,6 @@ class Connector:
                 if server is not None:
                     server.close()
                     await server.wait_closed()
-            self.status.update(events_sent=inbound.events_sent, activities_written=outbound.written)
 
     async def _reps(self, tryton: TrytonRpc) -> RepDirectory:
         now = time.monotonic()

@@ -12,6 +12,7 @@ locked): the caller retries later and loses nothing; `TrytonError` when Tryton r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import itertools
@@ -111,6 +112,7 @@ class TrytonRpc:
         self._login, self._password, self._language = login, password, language
         self._http = httpx.AsyncClient(timeout=timeout_sec, transport=transport, trust_env=False)
         self._authorization: str | None = None
+        self._login_lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self.user_id: int | None = None
         self.context: dict[str, JsonValue] = {}
@@ -137,15 +139,24 @@ class TrytonRpc:
         self.user_id = user_id
         self.context = dict(await self._post("model.res.user.get_preferences", [True, {}]))
 
-    async def call(self, method: str, *params: JsonValue) -> JsonValue:
-        """`model.<name>.<method>` with `params`; the user's context is appended as Tryton expects."""
+    async def call(
+        self, method: str, *params: JsonValue, context: Mapping[str, JsonValue] | None = None
+    ) -> JsonValue:
+        """`model.<name>.<method>` with `params`; the user's context (with `context` over it) is
+        appended as Tryton expects. Safe to call from concurrent tasks."""
         if self._authorization is None:
-            await self.login()
+            await self._login_once(None)
         try:
-            return await self._post(method, [*params, self.context])
+            return await self._post(method, [*params, {**self.context, **(context or {})}])
         except _SessionEnded:
-            await self.login()
-            return await self._post(method, [*params, self.context])
+            await self._login_once(self._authorization)
+            return await self._post(method, [*params, {**self.context, **(context or {})}])
+
+    async def _login_once(self, expired: str | None) -> None:
+        """Log in unless another task already replaced the session `expired`."""
+        async with self._login_lock:
+            if self._authorization == expired:
+                await self.login()
 
     async def search_read(
         self,
@@ -157,14 +168,8 @@ class TrytonRpc:
         limit: int | None = None,
         context: Mapping[str, JsonValue] | None = None,
     ) -> list[dict[str, JsonValue]]:
-        if context:
-            saved = self.context
-            self.context = {**saved, **context}
-            try:
-                return list(await self.call(f"model.{model}.search_read", domain, 0, limit, order, fields))
-            finally:
-                self.context = saved
-        return list(await self.call(f"model.{model}.search_read", domain, 0, limit, order, fields))
+        rows = await self.call(f"model.{model}.search_read", domain, 0, limit, order, fields, context=context)
+        return list(rows)
 
     async def _post(self, method: str, params: list[JsonValue]) -> JsonValue:
         body = json.dumps({"id": next(self._ids), "method": method, "params": params}, default=encode)

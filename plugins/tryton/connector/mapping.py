@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
@@ -69,9 +71,7 @@ def domain_of(value: str) -> str:
     return host if _DOMAIN.match(host) else ""
 
 
-def _ts(value: datetime) -> Any:
-    from google.protobuf.timestamp_pb2 import Timestamp
-
+def _ts(value: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
     return stamp
@@ -255,8 +255,8 @@ def _participants(activity: activity_pb2.Activity) -> str:
     return "\n".join(lines)
 
 
-def _utc(stamp: Any) -> datetime:
-    return stamp.ToDatetime().replace(tzinfo=UTC)  # type: ignore[no-any-return]
+def _utc(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def activity_item(matched: scoring_pb2.MatchedActivity, reps: RepDirectory) -> dict[str, Any]:
