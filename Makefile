@@ -11,12 +11,17 @@ PYTEST_ARGS ?=
 KAFKA_POM := plumbing/embedded/kafka/pom.xml
 KAFKA_LIBS := .kafka/libs
 KAFKA_RESOLVED := .kafka/.resolved
+SAO_VERSION := 8.0.11
+SAO_DIR := .tryton/sao
+SAO_INSTALLED := $(SAO_DIR)/.installed-$(SAO_VERSION)
+CRM ?=
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
 	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
+	@echo "make run CRM=tryton   the same, with a real Tryton (and its web client) as the demo's CRM"
 	@echo "make test       install, generate code and run every test (what CI runs)"
 	@echo "make lint       ruff and mypy --strict"
 	@echo "make chaos      fault injection across the running platform (minutes); table + .bench/chaos.json"
@@ -35,7 +40,22 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 		|| $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED)
+install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED) $(SAO_INSTALLED)
+
+# Tryton's web client (sao) of trytond's series, from npm into .tryton/sao (git-ignored), with its own
+# node_modules as its index.html expects; trytond serves it (`make run CRM=tryton`, plugins/tryton).
+# Without npm this says so and goes on: Tryton then runs without its web client.
+$(SAO_INSTALLED):
+	@if command -v npm >/dev/null; then \
+		rm -rf $(SAO_DIR) && mkdir -p $(SAO_DIR) && \
+		npm pack --silent --pack-destination $(SAO_DIR) tryton-sao@$(SAO_VERSION) >/dev/null && \
+		tar xzf $(SAO_DIR)/tryton-sao-$(SAO_VERSION).tgz -C $(SAO_DIR) --strip-components=1 && \
+		rm -f $(SAO_DIR)/tryton-sao-$(SAO_VERSION).tgz && \
+		(cd $(SAO_DIR) && npm install --omit=dev --no-audit --no-fund --legacy-peer-deps --loglevel=error) \
+		&& touch $@; \
+	else \
+		echo "no npm: Tryton's web client (sao) is not installed (install Node.js and npm, then make install)"; \
+	fi
 
 # Apache Kafka's jars (pinned in the pom) from Maven Central into .kafka/libs (git-ignored); Maven's own
 # cache (~/.m2) makes a second resolve offline. Without Maven or Java this says so and goes on: `make run`
@@ -60,8 +80,9 @@ $(GENERATED): $(PROTOS) $(INSTALLED)
 
 protos: $(GENERATED)
 
+# CRM=tryton: the demo's CRM is a real Tryton (plugins/tryton, docs/plugins.md).
 run: install
-	$(BIN)/python -m services.sandbox run
+	GT_CRM="$(CRM)" $(BIN)/python -m services.sandbox run
 
 infra: install
 	$(BIN)/python -m services.sandbox infra
@@ -130,4 +151,4 @@ bench-gateway: install
 	$(BIN)/python -m tests.bench.gateway_bench
 
 clean:
-	rm -rf $(VENV) $(GEN) .run .bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(GEN) .run .bench .pytest_cache .mypy_cache .ruff_cache .tryton

@@ -8,10 +8,13 @@
             ...  # write page.activities into the CRM
             await gt.ack(page.cursor, subscription="salesforce")
 
-See `services/client/example_plugin.py` and docs/api.md. Admin tools use the REST API through
-`services.client.rest.RestClient` (what the `groundtruth` CLI is built on; docs/cli.md).
+Write matched activities into the CRM keyed by `external_id(activity)` (Message-ID, iCalendar UID), so
+a re-capture never duplicates them. See `services/client/example_plugin.py`, docs/api.md and
+docs/plugins.md. Admin tools use the REST API through `services.client.rest.RestClient` (what the
+`groundtruth` CLI is built on; docs/cli.md).
 """
 
+from services.client.external_ids import external_id
 from services.client.grpc_client import GroundtruthClient, RetryPolicy
 
-__all__ = ["GroundtruthClient", "RetryPolicy"]
+__all__ = ["GroundtruthClient", "RetryPolicy", "external_id"]

@@ -1,8 +1,10 @@
 """An example CRM plugin loop: push CRM changes, pull matched activities, write them back, ack.
 
 A real plugin replaces `Crm` with calls to Salesforce, HubSpot, Dynamics...; the loop is the same.
-Writing back is idempotent in the CRM (keyed by the activity id) and the ack comes after the write,
-so a crash at any point loses nothing and repeats at most the page that was not acked.
+Writing back is an upsert in the CRM keyed by the stable external id (Message-ID, iCalendar UID:
+`external_id`), and the ack comes after the write, so a crash at any point loses nothing and repeats
+at most the page that was not acked, without a second record. plugins/tryton is a complete plugin
+for a real CRM built the same way (docs/plugins.md).
 
     python -m services.client.example_plugin gateway:50051 gt_... salesforce
 """
@@ -14,16 +16,32 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
+from services.client.external_ids import external_id
 from services.client.grpc_client import GroundtruthClient
 
 
 @dataclass
-class Crm:
-    """Stand-in for the CRM: logged activities by our activity id (what makes write-back idempotent)."""
+class CrmTask:
+    """One e-mail or meeting as the CRM holds it: one record, whichever reps' mailboxes it was in."""
 
-    logged: dict[str, scoring_pb2.MatchedActivity] = field(default_factory=dict)
+    external_id: str
+    related_crm_id: str
+    copies: dict[str, scoring_pb2.MatchedActivity] = field(default_factory=dict)  # by our activity id
+    logged_at: dict[str, datetime] = field(default_factory=dict)  # when each copy was first written
+
+
+@dataclass
+class Crm:
+    """Stand-in for the CRM. Write-back is an upsert keyed by the e-mail's Message-ID or the meeting's
+    iCalendar UID (`external_id`), never by our activity id: a re-capture (a message moved between
+    folders, a mailbox resynced) gets a new activity id for the same e-mail, and two reps' copies of one
+    e-mail have two; both must land on the one CRM record."""
+
+    tasks: dict[str, CrmTask] = field(default_factory=dict)  # by external id
+    logged: dict[str, str] = field(default_factory=dict)  # our activity id -> external id
 
     def changes_since_last_sync(self) -> list[crm_pb2.CrmEvent]:
         login = crm_pb2.CrmEvent(rep_id="rep-1", source="example", user_login=crm_pb2.UserLogin())
@@ -31,20 +49,32 @@ class Crm:
         return [login]
 
     def write_back(self, activity: scoring_pb2.MatchedActivity) -> crm_pb2.CrmEvent:
-        """Log the activity against its matched record; report the write as an ActivityLogged."""
-        self.logged[activity.activity.id] = activity
+        """Upsert the activity's CRM record by its external id; report the write as an ActivityLogged
+        keyed by record and rep (one log per rep's copy, the same on every repeat)."""
+        key = external_id(activity.activity)
+        related = activity.opportunity_crm_id or activity.account_crm_id
+        task = self.tasks.setdefault(key, CrmTask(key, related))
+        task.related_crm_id = related or task.related_crm_id
+        task.copies[activity.activity.id] = activity
+        self.logged[activity.activity.id] = key
+        is_meeting = activity.activity.kind == activity_pb2.ACTIVITY_KIND_MEETING
         event = crm_pb2.CrmEvent(
             rep_id=activity.activity.rep_id,
             source="example",
             activity_logged=crm_pb2.ActivityLogged(
-                crm_activity_id=f"task-{activity.activity.id}",
-                kind=crm_pb2.LOGGED_ACTIVITY_KIND_MEETING,
+                crm_activity_id=f"task:{key}:{activity.activity.rep_id}"[:255],
+                kind=crm_pb2.LOGGED_ACTIVITY_KIND_MEETING
+                if is_meeting
+                else crm_pb2.LOGGED_ACTIVITY_KIND_EMAIL,
                 occurred_at=activity.activity.occurred_at,
-                related_crm_id=activity.opportunity_crm_id or activity.account_crm_id,
+                related_crm_id=task.related_crm_id,
                 source_activity_id=activity.activity.id,
             ),
         )
-        event.activity_logged.logged_at.FromDatetime(datetime.now(UTC))
+        # When the CRM first stored it, so a repeated write reports the same event (same id, applied once).
+        event.activity_logged.logged_at.FromDatetime(
+            task.logged_at.setdefault(activity.activity.id, datetime.now(UTC))
+        )
         return event
 
 

@@ -149,9 +149,10 @@ def run_platform(run_dir: Path) -> int:
             )
         )
         admin_key = admin.secret
+        crm_env, crm_banner = _start_crm(run_dir, endpoints, pepper, supervisor, services, rep.rep_id)
         # The demo tenant's admin and CRM plugin: sets the tenant up through the gateway, pushes the
         # CRM history and keeps activity coming (services/sandbox/demo).
-        demo = demo_process(admin_key, today=today, capture_http_port=capture_http)
+        demo = demo_process(admin_key, today=today, capture_http_port=capture_http, extra_env=crm_env)
         print(f"starting {demo.name} ...", flush=True)
         supervisor.start(demo)
         services.append(demo)
@@ -170,6 +171,7 @@ def run_platform(run_dir: Path) -> int:
                     manager_key=manager_key.secret,
                     rep_key=rep_key.secret,
                 )
+                + crm_banner
             ),
             flush=True,
         )
@@ -180,6 +182,34 @@ def run_platform(run_dir: Path) -> int:
         supervisor.stop_all()
         infrastructure.stop()
         print("stopped.", flush=True)
+
+
+def _start_crm(
+    run_dir: Path,
+    endpoints: InfrastructureEndpoints,
+    pepper: str,
+    supervisor: Supervisor,
+    services: list[ServiceProcess],
+    rep_id: str,
+) -> tuple[dict[str, str], list[str]]:
+    """`make run CRM=tryton`: a Tryton server holding the demo's records and the Tryton plugin's
+    connector (plugins/tryton); returns the demo runner's extra settings and the banner's lines.
+    Without CRM the demo pushes its CRM events itself."""
+    crm = os.environ.get("GT_CRM", "").strip().lower()
+    if not crm:
+        return {}, []
+    if crm != "tryton":
+        raise SystemExit(f"unknown CRM {crm!r}: `make run CRM=tryton`, or no CRM")
+    from plugins.tryton.sandbox import run as tryton
+
+    site = tryton.prepare(run_dir)
+    (plugin,) = asyncio.run(demo_keys(endpoints.database_url, pepper, [(Role.PLUGIN, None)]))
+    gateway_grpc = f"127.0.0.1:{int(os.environ.get('GT_GATEWAY_GRPC_PORT', '50051'))}"
+    for service in tryton.processes(site, gateway_grpc_target=gateway_grpc, plugin_key=plugin.secret):
+        print(f"starting {service.name} ...", flush=True)
+        supervisor.start(service)
+        services.append(service)
+    return tryton.demo_env(site), tryton.banner_lines(site, rep_id.split("@")[0])
 
 
 def _print_endpoints(

@@ -129,6 +129,10 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
     _time(problems, f"{w}.created_at", r, required=False, now=now, field="created_at")
     if r.owner_rep_id and not is_rep_id(r.owner_rep_id):
         problems.append(f"{w}.owner_rep_id is not a valid rep id")
+    if r.modified_by_rep_id and not is_rep_id(r.modified_by_rep_id):
+        problems.append(f"{w}.modified_by_rep_id is not a valid rep id")
+    if r.modified_by_rep_id and r.modified_by_non_rep:
+        problems.append(f"{w}: modified_by_rep_id and modified_by_non_rep exclude each other")
     _text(problems, f"{w}.name", r.name, MAX_TEXT_CHARS)
     if len(r.fields) > MAX_FIELDS:
         problems.append(f"{w}.fields has more than {MAX_FIELDS} entries")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from groundtruth.crm.v1 import crm_pb2
 from plumbing.lifecycle import run_until_signalled
 from plumbing.logs import configure_logging
 from services.client import GroundtruthClient
@@ -27,7 +29,7 @@ from services.sandbox.demo.capture_settings import route_gmail_push_async
 from services.sandbox.demo.live import LiveStory
 from services.sandbox.demo.runner import rescore, set_up_tenant, tick_forever, wait_for_backfill
 from services.sandbox.demo.settings import Settings
-from services.sandbox.demo.story import story_for
+from services.sandbox.demo.story import DemoStory, story_for
 from services.sandbox.emulators.server import AsgiServer
 
 _log = logging.getLogger("services.sandbox.demo")
@@ -73,11 +75,16 @@ async def _run(settings: Settings, stop: asyncio.Event, status: dict[str, Any]) 
         await set_up_tenant(admin, story, google_key=await emulators.google_key())
         if settings.capture_url:
             await route_gmail_push_async(control_http, settings.emulators_control_url, settings.capture_url)
+        history: list[crm_pb2.CrmEvent] = list(story.crm_events)
+        live_events: Callable[[Sequence[crm_pb2.CrmEvent]], Sequence[crm_pb2.CrmEvent]] = _unchanged
+        if settings.crm == "tryton":
+            status["phase"] = "loading the demo organisation into Tryton"
+            history, live_events = await _in_tryton(settings, story, admin)
         plugin_key = await admin.plugin_key()
         async with GroundtruthClient(settings.gateway_grpc_target, plugin_key) as client:
             status["phase"] = "pushing the CRM history while capture backfills the mailboxes"
             status["crm_events"], status["backfilled"] = await asyncio.gather(
-                push_crm_events(client, story.crm_events),
+                push_crm_events(client, history),
                 wait_for_backfill(admin, story, timeout_sec=settings.backfill_timeout_sec),
             )
             if settings.scoring_target:
@@ -93,8 +100,29 @@ async def _run(settings: Settings, stop: asyncio.Event, status: dict[str, Any]) 
             live = LiveStory(story)
             await tick_forever(
                 live, emulators, client, interval_sec=settings.tick_interval_sec, stop=stop,
-                on_tick=lambda tick: status.__setitem__("ticks", tick.number + 1),
+                on_tick=lambda tick: status.__setitem__("ticks", tick.number + 1), crm_events=live_events,
             )  # fmt: skip
+
+
+def _unchanged(events: Sequence[crm_pb2.CrmEvent]) -> Sequence[crm_pb2.CrmEvent]:
+    return events
+
+
+async def _in_tryton(
+    settings: Settings, story: DemoStory, admin: TenantAdmin
+) -> tuple[list[crm_pb2.CrmEvent], Callable[[Sequence[crm_pb2.CrmEvent]], Sequence[crm_pb2.CrmEvent]]]:
+    """Tryton holds the records (plugins/tryton/sandbox/demo.py): create them there, configure the
+    tenant for Tryton's fields and stages; the history and live events then use Tryton's ids."""
+    from plugins.tryton.connector.jsonrpc import TrytonRpc
+    from plugins.tryton.sandbox import demo as tryton_demo
+
+    password = settings.tryton_admin_password.get_secret_value()
+    async with TrytonRpc(settings.tryton_url, settings.tryton_database, "admin", password) as rpc:
+        loaded = await tryton_demo.load(rpc, story.crm_events, tryton_demo.people(story))
+    await admin.set_config(tryton_demo.config_body(story.config_body()))
+    return tryton_demo.history(story.crm_events, loaded.ids), lambda events: tryton_demo.live_events(
+        events, loaded.ids
+    )
 
 
 def main() -> None:

@@ -9,10 +9,15 @@ from plumbing.supervisor import ServiceProcess
 
 
 def demo_process(
-    admin_key: str, *, today: date, capture_http_port: int, host: str = "127.0.0.1"
+    admin_key: str,
+    *,
+    today: date,
+    capture_http_port: int,
+    host: str = "127.0.0.1",
+    extra_env: dict[str, str] | None = None,
 ) -> ServiceProcess:
     """The runner with the addresses of everything it talks to, read from the same `GT_*_PORT`
-    variables the services listen on."""
+    variables the services listen on; `extra_env` adds settings (the CRM it loads, `make run CRM=`)."""
     http_port = int(os.environ.get("GT_DEMO_HTTP_PORT", "8091"))
     gateway_http = int(os.environ.get("GT_GATEWAY_HTTP_PORT", "8080"))
     gateway_grpc = int(os.environ.get("GT_GATEWAY_GRPC_PORT", "50051"))
@@ -32,6 +37,7 @@ def demo_process(
             "GT_DEMO_SCORING_TARGET": f"{host}:{scoring_grpc}",
             "GT_DEMO_EMULATORS_CONTROL_URL": f"http://{host}:{control_port}",
             "GT_DEMO_CAPTURE_URL": f"http://{host}:{capture_http_port}",
+            **(extra_env or {}),
         },
         ready_url=f"http://{host}:{http_port}/healthz",
         endpoints={"status": f"http://{host}:{http_port}/status"},

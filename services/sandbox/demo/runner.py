@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 
+from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import MailboxSink
@@ -81,16 +82,19 @@ async def tick_forever(
     stop: asyncio.Event,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_tick: Callable[[Tick], None] = lambda _: None,
+    crm_events: Callable[[Sequence[crm_pb2.CrmEvent]], Sequence[crm_pb2.CrmEvent]] = lambda events: events,
 ) -> int:
     """Apply tick after tick until `stop` is set; returns how many were applied. A tick that fails
-    (a service restarting) is logged and skipped: the story goes on with the next one."""
+    (a service restarting) is logged and skipped: the story goes on with the next one. `crm_events`
+    turns a tick's CRM events into what is pushed (under Tryton: its ids, no record changes)."""
     number = 0
     while not stop.is_set():
         tick = live.tick(number, clock())
         try:
             await sink.deliver(tick.items)
-            if tick.crm_events:
-                await push_crm_events(client, tick.crm_events)
+            pushed = crm_events(tick.crm_events)
+            if pushed:
+                await push_crm_events(client, pushed)
         except Exception as exc:  # the demo keeps going; the services recover on their own
             _log.warning("demo tick failed", extra={"tick": number, "error": repr(exc)})
         else:

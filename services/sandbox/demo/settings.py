@@ -25,3 +25,9 @@ class Settings(BaseSettings):
     backfill_timeout_sec: float = 120.0
     host: str = "127.0.0.1"
     http_port: int = 8091  # /healthz and /status (what the demo has done so far)
+    # "tryton": the demo's CRM records live in Tryton (`make run CRM=tryton`, plugins/tryton/sandbox):
+    # the runner creates them there and the Tryton connector reports them; empty: pushed directly.
+    crm: str = ""
+    tryton_url: str = ""
+    tryton_database: str = ""
+    tryton_admin_password: SecretStr = SecretStr("")

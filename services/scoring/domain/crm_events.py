@@ -100,7 +100,8 @@ def decode_crm_event(event: crm_pb2.CrmEvent) -> CrmChange:
     actor = event.rep_id
     if kind == "record_upserted":
         body = _record_upserted(event, problems)
-        actor = event.record_upserted.modified_by_rep_id or event.rep_id
+        upsert = event.record_upserted
+        actor = "" if upsert.modified_by_non_rep else (upsert.modified_by_rep_id or event.rep_id)
     elif kind == "record_deleted":
         body = _record_deleted(event, occurred_us, problems)
     elif kind == "user_login":

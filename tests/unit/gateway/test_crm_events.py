@@ -42,6 +42,12 @@ def upsert(**overrides: object) -> crm_pb2.CrmEvent:
         pytest.param(upsert(crm_id=""), "crm_id is required", id="no crm id"),
         pytest.param(upsert(close_date="15/12/2026"), "close_date", id="bad date"),
         pytest.param(upsert(amount=float("nan")), "amount", id="nan amount"),
+        pytest.param(upsert(modified_by_rep_id="not a rep"), "modified_by_rep_id", id="bad actor"),
+        pytest.param(
+            upsert(modified_by_rep_id="rep-2", modified_by_non_rep=True),
+            "exclude each other",
+            id="two actors",
+        ),
         pytest.param(
             crm_pb2.CrmEvent(
                 rep_id="rep-1", user_login=crm_pb2.UserLogin(login_at=timestamp(NOW + timedelta(days=2)))
@@ -81,3 +87,12 @@ def test_rest_items_parse_into_events_or_reasons() -> None:
     assert isinstance(numeric, list) and "must be a string" in numeric[0]
     assert isinstance(parse_item({"type": "user_login", "extra": 1}), list)
     assert isinstance(parse_item(42), list)
+
+
+def test_rest_record_upserts_say_who_made_the_change() -> None:
+    base = {"type": "record_upserted", "object_type": "opportunity", "crm_id": "o1",
+            "modified_at": "2026-11-02T08:00:00Z"}  # fmt: skip
+    by_rep = parse_item({**base, "modified_by_rep_id": "rep-2"})
+    by_admin = parse_item({**base, "modified_by_non_rep": True})
+    assert isinstance(by_rep, crm_pb2.CrmEvent) and by_rep.record_upserted.modified_by_rep_id == "rep-2"
+    assert isinstance(by_admin, crm_pb2.CrmEvent) and by_admin.record_upserted.modified_by_non_rep

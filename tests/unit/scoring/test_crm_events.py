@@ -27,6 +27,15 @@ def test_a_record_upsert_becomes_a_versioned_record_with_its_actor() -> None:
     assert change.body.version == (change.body.modified_us, event.event_id)
 
 
+def test_a_change_by_someone_who_is_not_a_rep_is_no_reps_write() -> None:
+    event = ev.upsert(
+        tenant_id="t", object_type="opportunity", crm_id="o1", owner_rep_id="r1", modified_at=at(1)
+    )
+    event.rep_id = "r1"
+    event.record_upserted.modified_by_non_rep = True
+    assert decode_crm_event(event).actor_rep_id == ""
+
+
 def test_a_write_back_log_is_not_the_reps_own_effort() -> None:
     change = decode_crm_event(
         ev.manual_log(

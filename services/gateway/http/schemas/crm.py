@@ -83,6 +83,13 @@ class RecordUpsertedIn(_EventBase):
     is_won: Boolean = False
     next_step: LongText = ""
     contact_roles: Annotated[list[ContactRoleIn], Field(max_length=100)] = Field(default_factory=list)
+    modified_by_rep_id: RepId | None = Field(
+        default=None, description="the rep who made the change (default: the event's rep_id)"
+    )
+    modified_by_non_rep: Boolean = Field(
+        default=False,
+        description="made by an administrator, an import or an automation: counts as no rep's CRM write",
+    )
 
     def to_proto(self) -> crm_pb2.CrmEvent:
         event = self.envelope()
@@ -105,6 +112,8 @@ class RecordUpsertedIn(_EventBase):
         r.is_closed = self.is_closed
         r.is_won = self.is_won
         r.next_step = self.next_step
+        r.modified_by_rep_id = self.modified_by_rep_id or ""
+        r.modified_by_non_rep = self.modified_by_non_rep
         for role in self.contact_roles:
             r.contact_roles.append(
                 crm_pb2.ContactRole(

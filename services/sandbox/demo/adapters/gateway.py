@@ -2,7 +2,7 @@
 
 `TenantAdmin` uses the REST admin API with the tenant's admin key (configuration, capture policy,
 connections, mailboxes, a plugin key). CRM events go through the plugin client
-(`services.gateway.client`, gRPC) with that plugin key, at most 500 per request.
+(`services.client`, gRPC) with that plugin key, at most 500 per request.
 """
 
 from __future__ import annotations

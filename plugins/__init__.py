@@ -1,0 +1,1 @@
+"""CRM plugins built on Groundtruth's public surfaces (the plugin client, REST and gRPC) only."""
