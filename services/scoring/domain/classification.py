@@ -78,9 +78,12 @@ def classify(
     if login_rate >= th("skeptic_min_login_days_per_week") and write_rate < th(
         "skeptic_max_write_days_per_week"
     ):
-        skeptic.append(
-            f"logs in {per_week(w.login_days, w.days)} but changes something {on_days(w.write_days, w.days)}"
+        writes = (
+            f"changes something only {on_days(w.write_days, w.days)}"
+            if w.write_days
+            else f"changed nothing in the last {w.days} days"
         )
+        skeptic.append(f"logs in {per_week(w.login_days, w.days)} but {writes}")
     if len(weekly_adoption) >= 4 and login_rate >= th("skeptic_min_login_days_per_week"):
         last_four = weekly_adoption[-4:]
         early = (last_four[0] + last_four[1]) / 2
