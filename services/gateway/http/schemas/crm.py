@@ -82,6 +82,9 @@ class RecordUpsertedIn(_EventBase):
     is_closed: Boolean = False
     is_won: Boolean = False
     next_step: LongText = ""
+    next_step_date: Annotated[
+        IsoDate | None, Field(description="when the next step is due; review-ready needs today or later")
+    ] = None
     contact_roles: Annotated[list[ContactRoleIn], Field(max_length=100)] = Field(default_factory=list)
 
     def to_proto(self) -> crm_pb2.CrmEvent:
@@ -105,6 +108,7 @@ class RecordUpsertedIn(_EventBase):
         r.is_closed = self.is_closed
         r.is_won = self.is_won
         r.next_step = self.next_step
+        r.next_step_date = self.next_step_date.isoformat() if self.next_step_date else ""
         for role in self.contact_roles:
             r.contact_roles.append(
                 crm_pb2.ContactRole(
