@@ -11,9 +11,13 @@ PYTEST_ARGS ?=
 KAFKA_POM := plumbing/embedded/kafka/pom.xml
 KAFKA_LIBS := .kafka/libs
 KAFKA_RESOLVED := .kafka/.resolved
+# axe-core (the accessibility engine the browser tests inject into every page), pinned, from npm into
+# .axe/ (git-ignored, like the Kafka jars).
+AXE_VERSION := 4.10.2
+AXE := .axe/node_modules/axe-core/axe.min.js
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos screenshots
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -23,6 +27,7 @@ help:
 	@echo "make fmt        format the code"
 	@echo "make k8s-check  render every kustomization and validate it offline (also part of make test)"
 	@echo "make images     build the service images (needs a Docker engine)"
+	@echo "make screenshots  regenerate docs/screenshots/*.png (every page, desktop and 375 px)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +40,16 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 		|| $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED)
+install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED) $(AXE)
+
+# Without npm this says so and goes on: the accessibility checks of the browser tests then fail with
+# the install hint (they never pass silently).
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		mkdir -p .axe && npm install --silent --no-audit --no-fund --prefix .axe axe-core@$(AXE_VERSION); \
+	else \
+		echo "no npm: axe-core is not installed (install Node.js and npm, then make install)"; \
+	fi
 
 # Apache Kafka's jars (pinned in the pom) from Maven Central into .kafka/libs (git-ignored); Maven's own
 # cache (~/.m2) makes a second resolve offline. Without Maven or Java this says so and goes on: `make run`
@@ -93,6 +107,12 @@ bench-scoring: install
 # lost / duplicated / recovery per scenario and writes .bench/chaos.json. `make test` runs a short plan.
 chaos: install
 	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
+
+# Every page at desktop width and at 375 px, on the demo organisation, into docs/screenshots/ (committed:
+# they are documentation). Runs the platform and the demo like the browser tests (a few minutes).
+screenshots: install
+	GT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+		tests/integration/web/test_screenshots.py
 
 typecheck: install
 	$(BIN)/mypy
