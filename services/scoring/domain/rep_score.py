@@ -168,6 +168,8 @@ def _manager_verdict(inputs: RepInputs) -> Verdict:
         Classification.MANAGER,
         (
             f"opened the CRM {on_days(w.login_days, w.days)}",
-            f"changed something in it {on_days(w.write_days, w.days)}",
+            f"changed something in it {on_days(w.write_days, w.days)}"
+            if w.write_days
+            else f"changed nothing in it in the last {w.days} days",
         ),
     )
