@@ -112,7 +112,7 @@ chaos: install
 # they are documentation). Runs the platform and the demo like the browser tests (a few minutes).
 screenshots: install
 	GT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
-		tests/integration/web/test_screenshots.py
+		tests/integration/web/test_consistency.py -k screenshots
 
 typecheck: install
 	$(BIN)/mypy
