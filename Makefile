@@ -15,9 +15,13 @@ SAO_VERSION := 8.0.11
 SAO_DIR := .tryton/sao
 SAO_INSTALLED := $(SAO_DIR)/.installed-$(SAO_VERSION)
 CRM ?=
+# axe-core (the accessibility engine the browser tests inject into every page), pinned, from npm into
+# .axe/ (git-ignored, like the Kafka jars).
+AXE_VERSION := 4.10.2
+AXE := .axe/node_modules/axe-core/axe.min.js
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos screenshots
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -28,6 +32,7 @@ help:
 	@echo "make fmt        format the code"
 	@echo "make k8s-check  render every kustomization and validate it offline (also part of make test)"
 	@echo "make images     build the service images (needs a Docker engine)"
+	@echo "make screenshots  regenerate docs/screenshots/*.png (every page, desktop and 375 px)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +45,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 		|| $(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED) $(SAO_INSTALLED)
+install: $(INSTALLED) $(GENERATED) $(KAFKA_RESOLVED) $(SAO_INSTALLED) $(AXE)
 
 # Tryton's web client (sao) of trytond's series, from npm into .tryton/sao (git-ignored), with its own
 # node_modules as its index.html expects; trytond serves it (`make run CRM=tryton`, plugins/tryton).
@@ -55,6 +60,15 @@ $(SAO_INSTALLED):
 		&& touch $@; \
 	else \
 		echo "no npm: Tryton's web client (sao) is not installed (install Node.js and npm, then make install)"; \
+	fi
+
+# Without npm this says so and goes on: the accessibility checks of the browser tests then fail with
+# the install hint (they never pass silently).
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		mkdir -p .axe && npm install --silent --no-audit --no-fund --prefix .axe axe-core@$(AXE_VERSION); \
+	else \
+		echo "no npm: axe-core is not installed (install Node.js and npm, then make install)"; \
 	fi
 
 # Apache Kafka's jars (pinned in the pom) from Maven Central into .kafka/libs (git-ignored); Maven's own
@@ -116,6 +130,12 @@ bench-scoring: install
 # lost / duplicated / recovery per scenario and writes .bench/chaos.json. `make test` runs a short plan.
 chaos: install
 	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
+
+# Every page at desktop width and at 375 px, on the demo organisation, into docs/screenshots/ (committed:
+# they are documentation). Runs the platform and the demo like the browser tests (a few minutes).
+screenshots: install
+	GT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+		tests/integration/web/test_consistency.py -k screenshots
 
 typecheck: install
 	$(BIN)/mypy

@@ -37,6 +37,21 @@ class CliError(Exception):
     """A failure the user can fix; printed as one line without a traceback."""
 
 
+# Wide enough for any table the CLI prints: off a terminal, a table is laid out at its natural width
+# instead of being squeezed to 80 columns, where rich cut identifiers to "dario.me…".
+PIPE_WIDTH = 10_000
+
+
+def results_console(stream: TextIO | None = None) -> Console:
+    """The console results are written to: the terminal's width on a terminal; full width (nothing
+    truncated, nothing wrapped) when stdout is a pipe or a file, so scripts and `| grep` see whole
+    identifiers. `--json` is unaffected (it is not rendered by rich tables)."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        return Console(file=stream)
+    return Console(file=stream, width=PIPE_WIDTH, soft_wrap=True)
+
+
 @dataclass
 class Terminal:
     """Where a command writes (results on `out`, messages on `err`) and reads confirmations from."""
@@ -47,7 +62,7 @@ class Terminal:
 
     @classmethod
     def standard(cls) -> Terminal:
-        return cls(out=Console(), err=Console(stderr=True))
+        return cls(out=results_console(), err=Console(stderr=True))
 
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question on stderr; anything but y/yes (or no terminal to ask on) is no."""

@@ -108,6 +108,6 @@ def build_servicers(
     settings = SettingsReader(PgConfigStore(pool), tenant_settings)
     facts = PgTenantViews(pool)
     queries = ScoringQueries(PgScoreReads(pool), facts, settings)
-    reports = CrmReports(PgCrmReads(pool), facts, settings, today=lambda: now().date())
+    reports = CrmReports(PgCrmReads(pool), facts, settings, today=lambda: now().date(), now=now)
     admin = ScoringAdmin(PgErasure(pool), relays, rescore)
     return ScoringQueryServicer(queries, reports), ScoringAdminServicer(admin)

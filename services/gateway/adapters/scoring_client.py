@@ -86,8 +86,10 @@ class TenantScoringClient:
         )
         return await self._upstream.call(self._query.ListMatchedActivities, request)
 
-    async def get_rep_agenda(self, *, rep_id: str, date: str) -> s.GetRepAgendaResponse:
-        request = s.GetRepAgendaRequest(tenant_id=self._tenant_id, rep_id=rep_id, date=date)
+    async def get_rep_agenda(self, *, rep_id: str, date: str, time_zone: str = "") -> s.GetRepAgendaResponse:
+        request = s.GetRepAgendaRequest(
+            tenant_id=self._tenant_id, rep_id=rep_id, date=date, time_zone=time_zone
+        )
         return await self._upstream.call(self._query.GetRepAgenda, request)
 
     async def list_forecast_accuracy(self, *, rep_id: str) -> s.ListForecastAccuracyResponse:

@@ -159,6 +159,8 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
         problems.append(f"{w}.amount must be a finite number")
     if r.close_date and not is_iso_date(r.close_date):
         problems.append(f"{w}.close_date must be an ISO date (yyyy-mm-dd)")
+    if r.next_step_date and not is_iso_date(r.next_step_date):
+        problems.append(f"{w}.next_step_date must be an ISO date (yyyy-mm-dd)")
     if len(r.contact_roles) > MAX_LIST:
         problems.append(f"{w}.contact_roles has more than {MAX_LIST} entries")
     if any(not role.contact_crm_id for role in r.contact_roles):

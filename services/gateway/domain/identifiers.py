@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 # Rep ids are often CRM user ids or e-mail addresses.
@@ -60,3 +61,18 @@ def is_iso_date(value: str) -> bool:
     except ValueError:
         return False
     return len(value) == 10
+
+
+_TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
+
+
+def is_time_zone(value: str) -> bool:
+    """An IANA time zone this machine knows ("Europe/Berlin", "UTC"). The name is checked for shape
+    first, so no path-like input ever reaches the zone database."""
+    if len(value) > 64 or not _TIME_ZONE.fullmatch(value):
+        return False
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -143,7 +143,7 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     # ---- me ----
 
     async def GetMyAgenda(self, request: g.GetMyAgendaRequest, context: Context) -> s.GetRepAgendaResponse:
-        return await me.agenda(self._gw, caller(), date=request.date)
+        return await me.agenda(self._gw, caller(), date=request.date, time_zone=request.time_zone)
 
     async def GetMyScore(self, request: g.GetMyScoreRequest, context: Context) -> s.RepScore:
         return (await me.score(self._gw, caller())).value

@@ -36,6 +36,13 @@ def optional_date(value: str, *, name: str) -> str:
     return value
 
 
+def time_zone(value: str) -> str:
+    """An IANA time zone name ("" for UTC); the zone must exist, so a typo is a 400, not UTC."""
+    if value and not identifiers.is_time_zone(value):
+        raise InvalidRequest("time_zone must be an IANA time zone such as Europe/Berlin")
+    return value
+
+
 def subscription(value: str) -> str:
     value = value or "default"
     if not identifiers.is_subscription(value):

@@ -16,10 +16,13 @@ MAX_EXCLUSIONS = 1_000
 
 
 @scoped(Operation.READ_MY_AGENDA)
-async def agenda(scope: TenantScope, *, date: str) -> s.GetRepAgendaResponse:
-    """The rep's meetings on `date` (default today, UTC) with account, opportunity, last interactions."""
+async def agenda(scope: TenantScope, *, date: str, time_zone: str = "") -> s.GetRepAgendaResponse:
+    """The rep's meetings on `date` (default today) as a day in `time_zone` (default UTC), with
+    account, opportunity and last interactions."""
     return await scope.scoring.get_rep_agenda(
-        rep_id=scope.own_rep, date=checks.optional_date(date, name="date")
+        rep_id=scope.own_rep,
+        date=checks.optional_date(date, name="date"),
+        time_zone=checks.time_zone(time_zone),
     )
 
 

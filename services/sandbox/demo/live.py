@@ -23,7 +23,7 @@ from groundtruth.crm.v1 import crm_pb2
 from services.sandbox.demo.organisation import DemoRep
 from services.sandbox.demo.story import CRM_SOURCE, DemoStory, ItemKind, MailboxItem, as_plugin_event
 from services.sandbox.synthetic import events as ev
-from services.sandbox.synthetic.organisation import STAGES, Archetype
+from services.sandbox.synthetic.organisation import NEXT_STEPS, STAGES, Archetype
 
 MEETING_SHARE = 0.35  # of ticks that are a meeting rather than an e-mail
 DEAL_UPDATE_SHARE = 0.25  # of an adopter's ticks that also move a deal
@@ -126,7 +126,10 @@ class LiveStory:
         index = STAGES.index(record.stage) if record.stage in STAGES else 0
         if index < 2:
             record.stage = STAGES[index + 1]
-        record.next_step = f"Follow-up {now.date().isoformat()}"
+        # A real next step for the new stage, due within the next days: the deal stays review-ready.
+        steps = NEXT_STEPS.get(record.stage, NEXT_STEPS["Qualify"])
+        record.next_step = steps[now.toordinal() % len(steps)]
+        record.next_step_date = (now.date() + timedelta(days=2 + now.toordinal() % 7)).isoformat()
         record.modified_at.CopyFrom(ev.timestamp(now))
         record.modified_by_rep_id = rep.rep_id
         deal.latest = record

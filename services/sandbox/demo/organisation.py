@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from services.sandbox.synthetic.organisation import Archetype, Organisation, OrganisationSpec, Rep
@@ -60,6 +60,9 @@ _COMPANY_STEMS = (
     "Margie", "Trey", "Wide World", "Relecloud", "Southridge", "Lamna", "Munson", "Nod", "Consolidated",
 )  # fmt: skip
 _COMPANY_KINDS = ("Logistics", "Health", "Energy")
+CONTACTS_PER_ACCOUNT = 5
+# Roles of the reps (the people directory), cycled within each team; managers are "manager".
+_REP_ROLES = ("account_executive", "account_executive", "sdr", "account_manager", "account_executive", "sdr")
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,15 @@ class DemoNaming:
 
     def __init__(self, seed: int, *, reps: int, teams: int, team_size: int) -> None:
         rng = random.Random(f"demo-names:{seed}")
-        people = [(f, last) for f in _FIRST for last in _LAST]
-        rng.shuffle(people)
-        self._people = people
+        # The staff (reps, then managers) first, each with a first and a last name of their own, so
+        # nobody in the company shares either (two managers called Quinn confuse everybody); the
+        # customers' people after them, from the remaining pairs.
+        staff = min(reps + teams, len(_FIRST), len(_LAST))
+        staff_people = list(zip(rng.sample(_FIRST, staff), rng.sample(_LAST, staff), strict=True))
+        taken = set(staff_people)
+        others = [(f, last) for f in _FIRST for last in _LAST if (f, last) not in taken]
+        rng.shuffle(others)
+        self._people = staff_people + others
         self._reps = reps
         companies = [f"{stem} {kind}" for stem in _COMPANY_STEMS for kind in _COMPANY_KINDS]
         rng.shuffle(companies)
@@ -134,8 +143,9 @@ class DemoNaming:
         return name, name.lower().replace(" ", "") + ".example"
 
     def contact(self, rep_index: int, n: int, k: int) -> tuple[str, str]:
-        # People outside the staff: offset past every rep and manager.
-        return self.person(self._reps + self._teams + (rep_index * 3 + n) * 2 + k)
+        # People outside the staff: offset past every rep and manager; five people per account (two
+        # CRM contacts, then people the CRM does not know yet).
+        return self.person(self._reps + self._teams + (rep_index * 3 + n) * CONTACTS_PER_ACCOUNT + k)
 
 
 class DemoOrganisation:
@@ -176,3 +186,22 @@ class DemoOrganisation:
 
     def reps_of(self, archetype: Archetype) -> list[DemoRep]:
         return [r for r in self.reps if r.archetype is archetype]
+
+    def people(self) -> list[dict[str, str]]:
+        """The people directory of `PUT /v1/admin/config`: every rep and manager with a display name,
+        the address people know them by, a role and a start date. Everybody joined before go-live
+        (between 2 months and 4 years before it), so nobody's history is cut by a start date."""
+        rng = random.Random(f"demo-people:{self.spec.seed}")
+        found = []
+        for team in self.teams:
+            found.append(self._person(team.manager_rep_id, team.manager_name, "manager", rng))
+            for index, rep in enumerate(team.members):
+                found.append(self._person(rep.rep_id, rep.name, _REP_ROLES[index % len(_REP_ROLES)], rng))
+        return found
+
+    def _person(self, rep_id: str, name: str, role: str, rng: random.Random) -> dict[str, str]:
+        joined = self.go_live - timedelta(days=rng.randint(60, 4 * 365))
+        return {
+            "rep_id": rep_id, "display_name": name, "email": rep_id, "role": role,
+            "start_date": joined.isoformat(),
+        }  # fmt: skip

@@ -100,7 +100,8 @@ class DemoStory:
         return [i for i in self.mailbox_items if i.rep_id == rep_id]
 
     def config_body(self) -> dict[str, Any]:
-        """`PUT /v1/admin/config`: teams with their managers, required fields, stages, go-live."""
+        """`PUT /v1/admin/config`: teams with their managers, the people directory (names, roles,
+        start dates), required fields, stages, go-live."""
         config = self.tenant_config
         return {
             "internal_domains": sorted(DOMAINS.values()),
@@ -116,6 +117,7 @@ class DemoStory:
                 }
                 for t in self.organisation.teams
             ],
+            "people": self.organisation.people(),
             "uses_write_back": config.uses_write_back,
             "window_days": config.window_days,
         }

@@ -132,6 +132,7 @@ def upsert(
     is_closed: bool = False,
     is_won: bool = False,
     next_step: str = "",
+    next_step_date: date | None = None,
     contact_roles: Sequence[tuple[str, str, bool]] = (),
     modified_by_rep_id: str = "",
     created_at: datetime | None = None,
@@ -163,6 +164,7 @@ def upsert(
             is_closed=is_closed,
             is_won=is_won,
             next_step=next_step,
+            next_step_date=next_step_date.isoformat() if next_step_date else "",
             contact_roles=[
                 crm_pb2.ContactRole(contact_crm_id=c, role=r, is_primary=p) for c, r, p in contact_roles
             ],

@@ -46,6 +46,13 @@ TEAM_PATTERNS: tuple[tuple[str, tuple[Archetype, ...]], ...] = (
     ("unlogged", (Archetype.GHOST, Archetype.SKEPTIC, Archetype.GHOST, Archetype.SKEPTIC)),
 )
 SILENT_FOR_DAYS = 8
+UNKNOWN_PEOPLE_PER_ACCOUNT = 3  # correspondents of an account the CRM has no contact for
+# What a rep writes as the next step, by the stage the deal is in.
+NEXT_STEPS = {
+    "Qualify": ("Discovery call", "Qualify budget with finance", "Intro call with the team lead"),
+    "Propose": ("Send proposal", "Demo for the buying committee", "Scope workshop"),
+    "Negotiate": ("Pricing call with procurement", "Security review", "Contract redlines"),
+}
 
 
 class Naming(Protocol):
@@ -177,6 +184,13 @@ class Organisation:
             window_days=28,
         )  # fmt: skip
 
+    def forecast_of(self, rep_id: str) -> tuple[float, float]:
+        """(committed, won) of an adopter's quarter: what their forecast says and the deal they win."""
+        book = _Book(self.spec, self.rep(rep_id))
+        for _ in book.setup(datetime.combine(self.go_live, time(6), tzinfo=UTC)):
+            pass
+        return book.won_deal()
+
     def events(self) -> Iterator[Event]:
         """Every event in the order it happened: the CRM before go-live, then day by day."""
         start = datetime.combine(self.go_live, time(6), tzinfo=UTC)
@@ -201,6 +215,24 @@ class _Account:
     domain: str
     contacts: list[tuple[str, str, str]]  # (crm id, name, address)
     opportunity: str | None
+    unknown: list[str] = field(default_factory=list)  # addresses of people the CRM does not know
+
+
+@dataclass
+class _Deal:
+    """An opportunity's figures: varied per deal, and consistent (a later stage closes sooner)."""
+
+    amount: float
+    close_date: date
+    next_step: str
+    next_step_date: date
+
+
+def deal_amount(rng: random.Random) -> float:
+    """A believable deal size: log-uniform from 6,000 to 240,000, rounded as people quote them."""
+    raw = 6000 * (40 ** rng.random())
+    step = 500 if raw < 20000 else 1000 if raw < 100000 else 5000
+    return float(round(raw / step) * step)
 
 
 class _Book:
@@ -214,7 +246,13 @@ class _Book:
         self.accounts: list[_Account] = []
         self.unlogged: list[tuple[_Account, datetime]] = []  # bulk-logger's meetings waiting for Friday
         self.stage: dict[str, str] = {}
+        self.deals: dict[str, _Deal] = {}
+        # Deal figures come from a generator of their own, so they never shift the activity drawn
+        # from `self.random` (the scenario tests pin that down).
+        self.deal_random = random.Random(f"{spec.seed}:{rep.rep_id}:deals")
         self.counter = 0
+        self.updates = 0
+        self.unknown_seen = 0
         # Adopters win their second deal a few business days before today.
         self._won_on = _business_day_on_or_before(spec.today - timedelta(days=3))
         slug = f"r{rep.index + 1:05d}"  # CRM ids stay short and unique whatever the rep ids look like
@@ -224,8 +262,14 @@ class _Book:
             for k in range(2):
                 person, local = spec.naming.contact(rep.index, n, k)
                 contacts.append((f"{slug}-c{n}-p{k}", person, f"{local}@{domain}"))
+            unknown = [
+                f"{spec.naming.contact(rep.index, n, 2 + k)[1]}@{domain}"
+                for k in range(UNKNOWN_PEOPLE_PER_ACCOUNT)
+            ]
             self.accounts.append(
-                _Account(f"{slug}-acc{n}", name, domain, contacts, f"{slug}-opp{n}" if n < 2 else None)
+                _Account(
+                    f"{slug}-acc{n}", name, domain, contacts, f"{slug}-opp{n}" if n < 2 else None, unknown
+                )
             )
 
     def _id(self, kind: str) -> str:
@@ -243,9 +287,15 @@ class _Book:
                                 account_crm_id=account.crm_id, owner_rep_id=rep, modified_at=at)  # fmt: skip
             if account.opportunity:
                 self.stage[account.opportunity] = STAGES[0]
-                yield self._opportunity(
-                    account, at, budget="50000" if fill_budget else "", next_step="Discovery call"
+                rng = self.deal_random
+                amount = deal_amount(rng)
+                self.deals[account.opportunity] = _Deal(
+                    amount,
+                    self.spec.today + timedelta(days=rng.randint(30, 120)),
+                    rng.choice(NEXT_STEPS[STAGES[0]]),
+                    at.date() + timedelta(days=rng.randint(3, 10)),
                 )
+                yield self._opportunity(account, at, budget=f"{amount:.0f}" if fill_budget else "")
         if (self.rep.index + 1) % 10 in (4, 8):  # a probable duplicate of the first account
             first = self.accounts[0]
             yield ev.upsert(
@@ -253,18 +303,22 @@ class _Book:
                 owner_rep_id=rep, domains=[first.domain], modified_at=at,
             )  # fmt: skip
 
-    def _opportunity(
-        self, account: _Account, at: datetime, *, budget: str, next_step: str
-    ) -> crm_pb2.CrmEvent:
+    def _opportunity(self, account: _Account, at: datetime, *, budget: str) -> crm_pb2.CrmEvent:
         assert account.opportunity is not None
+        deal = self.deals[account.opportunity]
         return ev.upsert(
             tenant_id=self.tenant, object_type="opportunity", crm_id=account.opportunity,
             name=f"{account.name} deal", owner_rep_id=self.rep.rep_id, account_crm_id=account.crm_id,
-            stage=self.stage[account.opportunity], amount=20000.0 + 7500 * self.accounts.index(account),
-            close_date=self.spec.today + timedelta(days=45), next_step=next_step,
+            stage=self.stage[account.opportunity], amount=deal.amount, close_date=deal.close_date,
+            next_step=deal.next_step, next_step_date=deal.next_step_date,
             fields={"Budget": budget}, contact_roles=[(account.contacts[0][0], "Decision maker", True)],
             modified_by_rep_id=self.rep.rep_id, modified_at=at,
         )  # fmt: skip
+
+    def won_deal(self) -> tuple[float, float]:
+        """(committed, won): the forecast an adopter commits and the deal they win."""
+        won = self.deals[self.accounts[1].opportunity or ""].amount
+        return committed_for(won), won
 
     def day(self, day: date) -> Iterator[Event]:
         if day.weekday() >= 5:
@@ -311,7 +365,9 @@ class _Book:
         for _ in range(self.spec.emails_per_day):
             account = self.random.choice(self.accounts)
             if self.random.random() < 0.1:
-                address = f"newcomer@{account.domain}"  # someone the CRM does not know yet
+                # someone the CRM does not know yet: one of the account's unknown people, in turn
+                address = account.unknown[self.unknown_seen % len(account.unknown)]
+                self.unknown_seen += 1
             else:
                 address = self.random.choice(account.contacts)[2]
             kind = (
@@ -366,35 +422,57 @@ class _Book:
         end = date(today.year + (first_month == 10), (first_month + 2) % 12 + 1, 1) - timedelta(days=1)
         return ev.forecast(
             tenant_id=self.tenant, rep_id=self.rep.rep_id, period=f"{today.year}-Q{(first_month + 2) // 3}",
-            period_start=start, period_end=end, committed_amount=30000.0, submitted_at=at,
+            period_start=start, period_end=end, committed_amount=self.won_deal()[0], submitted_at=at,
         )  # fmt: skip
 
     def _close_won(self, account: _Account, at: datetime) -> crm_pb2.CrmEvent:
         assert account.opportunity is not None
+        won = self.won_deal()[1]
         return ev.upsert(
             tenant_id=self.tenant, object_type="opportunity", crm_id=account.opportunity,
             name=f"{account.name} deal", owner_rep_id=self.rep.rep_id, account_crm_id=account.crm_id,
-            stage="Closed Won", amount=27500.0, close_date=at.date(), is_closed=True, is_won=True,
-            fields={"Budget": "27500"}, modified_by_rep_id=self.rep.rep_id, modified_at=at,
+            stage="Closed Won", amount=won, close_date=at.date(), is_closed=True, is_won=True,
+            fields={"Budget": f"{won:.0f}"}, modified_by_rep_id=self.rep.rep_id, modified_at=at,
         )  # fmt: skip
 
     def _updates(self, day: date, at: datetime) -> list[Event]:
         """The rep moves a deal forward (or, in the unlogged teams, nobody does)."""
         if self.rep.pattern == "unlogged":
             return []
-        account = self.accounts[day.toordinal() % 2]
+        # The rep's open deals in turn (a day's parity would hit the same deal every Tuesday and
+        # Thursday, and none at all once that deal is won).
+        account = self.accounts[self.updates % 2]
+        self.updates += 1
         assert account.opportunity is not None
         if (
             self.rep.archetype is Archetype.ADOPTER
             and account is self.accounts[1]
             and day >= self.spec.today - timedelta(days=3)
         ):
-            return []  # that deal is won
+            account = self.accounts[0]  # that deal is won: the other one moves
+        assert account.opportunity is not None
         index = STAGES.index(self.stage[account.opportunity])
         if index < 2 and self.random.random() < 0.3:
             self.stage[account.opportunity] = STAGES[index + 1]
-        budget = "" if self.rep.pattern == "friction" else "50000"
-        return [self._opportunity(account, at, budget=budget, next_step=f"Follow-up {day.isoformat()}")]
+        deal = self.deals[account.opportunity]
+        rng = self.deal_random
+        stage = self.stage[account.opportunity]
+        # A later stage closes sooner; the next step is due within the next two weeks of the update.
+        latest_close = day + timedelta(days={"Qualify": 120, "Propose": 75, "Negotiate": 40}[stage])
+        self.deals[account.opportunity] = _Deal(
+            deal.amount,
+            max(min(deal.close_date, latest_close), day + timedelta(days=7)),
+            rng.choice(NEXT_STEPS[stage]),
+            day + timedelta(days=rng.randint(2, 12)),
+        )
+        budget = "" if self.rep.pattern == "friction" else f"{deal.amount:.0f}"
+        return [self._opportunity(account, at, budget=budget)]
+
+
+def committed_for(won: float) -> float:
+    """The quarter's commitment of a rep who wins `won`: 5 % above it, rounded (within the 10 %
+    forecast target)."""
+    return float(round(won * 1.05 / 500) * 500)
 
 
 def _business_day_on_or_after(day: date) -> date:

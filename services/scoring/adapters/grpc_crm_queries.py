@@ -15,6 +15,7 @@ from services.scoring.adapters.grpc_validation import (
     next_page_token,
     page_size,
     require_ids,
+    time_zone,
 )
 from services.scoring.adapters.proto_mapping import field_friction_proto, timestamp
 from services.scoring.domain.instants import us_to_datetime
@@ -50,7 +51,10 @@ class CrmQueryRpcs:
     ) -> scoring_pb2.GetRepAgendaResponse:
         await require_ids(context, tenant_id=request.tenant_id, rep_id=request.rep_id)
         day = await iso_date(context, "date", request.date)
-        items = await self._reports.agenda(tenant_id=request.tenant_id, rep_id=request.rep_id, day=day)
+        zone = await time_zone(context, request.time_zone)
+        items = await self._reports.agenda(
+            tenant_id=request.tenant_id, rep_id=request.rep_id, day=day, zone=zone
+        )
         return scoring_pb2.GetRepAgendaResponse(items=items)
 
     async def ListForecastAccuracy(

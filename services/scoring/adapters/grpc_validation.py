@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, tzinfo
 from typing import Any, NoReturn, TypeAlias, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 
@@ -83,3 +84,13 @@ async def iso_date(context: Context, name: str, value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         await invalid(context, f"{name} {value!r} is not an ISO date (yyyy-mm-dd)")
+
+
+async def time_zone(context: Context, name: str) -> tzinfo:
+    """The IANA time zone (UTC when empty); INVALID_ARGUMENT when there is no such zone."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        await invalid(context, f"time_zone {name!r} is not an IANA time zone (e.g. Europe/Berlin)")

@@ -29,7 +29,8 @@ SELECT r.*,
 FROM crm_records r
 WHERE r.tenant_id = $1 AND r.object_type = 'opportunity' AND NOT r.deleted AND NOT r.is_closed
   AND ($2::text[] IS NULL OR r.owner_rep_id = ANY($2)) AND r.crm_id > $3
-  AND (NOT $4 OR (btrim(r.next_step) <> '' AND r.modified_at >= $6 AND r.close_date >= $7
+  AND (NOT $4 OR (btrim(r.next_step) <> '' AND r.next_step_date >= $7 AND r.modified_at >= $6
+       AND r.close_date >= $7
        AND EXISTS (SELECT 1 FROM opportunity_days d WHERE d.tenant_id = r.tenant_id
                    AND d.opportunity_crm_id = r.crm_id AND d.day >= $5 AND d.activities > 0)))
 ORDER BY r.crm_id LIMIT $8
@@ -48,6 +49,7 @@ def record_summary(
         amount=row["amount"],
         close_date=row["close_date"].isoformat() if row["close_date"] else "",
         next_step=row["next_step"],
+        next_step_date=row["next_step_date"].isoformat() if row["next_step_date"] else "",
         is_closed=row["is_closed"],
         account_crm_id=row["account_crm_id"],
         modified_at=timestamp(row["modified_at"]),
@@ -129,15 +131,12 @@ class PgCrmReads:
         )
         return [record_summary(r, r["last_activity_at"]) for r in rows]
 
-    async def agenda(self, *, tenant_id: str, rep_id: str, day: date) -> list[scoring_pb2.AgendaItem]:
+    async def agenda(
+        self, *, tenant_id: str, rep_id: str, start: datetime, end: datetime
+    ) -> list[scoring_pb2.AgendaItem]:
         pool = self._pool
         meetings = await pool.fetch(
-            AGENDA_MEETINGS,
-            tenant_id,
-            rep_id,
-            activity_pb2.ACTIVITY_KIND_MEETING,
-            day_start(day),
-            day_start(day + timedelta(days=1)),
+            AGENDA_MEETINGS, tenant_id, rep_id, activity_pb2.ACTIVITY_KIND_MEETING, start, end
         )
         items = []
         for meeting in meetings:

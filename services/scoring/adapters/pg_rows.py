@@ -21,6 +21,7 @@ RECORD_COLUMNS = (
     "tenant_id", "object_type", "crm_id", "version_us", "version_event", "deleted", "owner_rep_id",
     "name", "fields", "modified_at", "created_at", "domains", "email", "account_crm_id", "stage",
     "amount", "currency", "close_date", "is_closed", "is_won", "next_step", "contact_roles", "name_key",
+    "next_step_date",
 )  # fmt: skip
 
 ACTIVITY_STATE_COLUMNS = (
@@ -37,7 +38,7 @@ def record_row(r: CrmRecord) -> tuple[Any, ...]:
         list(r.domains), r.email, r.account_crm_id, r.stage, r.amount, r.currency, r.close_date,
         r.is_closed, r.is_won, r.next_step,
         json.dumps([[c.contact_crm_id, c.role, c.is_primary] for c in r.contact_roles]),
-        name_key(r.name),
+        name_key(r.name), r.next_step_date,
     )  # fmt: skip
 
 
@@ -84,6 +85,7 @@ def record_from_row(row: asyncpg.Record, *, with_fields: bool = True) -> CrmReco
         row["is_won"],
         row["next_step"],
         () if roles == _NO_ROLES else tuple(ContactRole(c, r, p) for c, r, p in json.loads(roles)),
+        row["next_step_date"],
     )
 
 

@@ -1,7 +1,8 @@
 """Computes every rep's `RepInputs` for one tenant with a handful of set-based queries.
 
-The database sums the day counters per rep over each period (window, last 14 days, four calendar
-weeks) in one pass; Python never sees individual days, so a 10,000-rep tenant costs a few queries.
+The database sums the day counters per rep over each period (window, last 14 days, every calendar
+week since go-live: at least 4, at most 13, a quarter, which covers the 90-day mark) in one pass;
+Python never sees individual days, so a 10,000-rep tenant costs a few queries.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from services.scoring.domain.tenant_settings import TenantSettings
 
 Statement: TypeAlias = tuple[str, tuple[Any, ...]]
 LOOKBACK_DAYS = 90  # how far back the last captured item is looked for
+MIN_TREND_WEEKS = 4  # classification compares the last four weeks
+MAX_TREND_WEEKS = 13  # a quarter: the trend reaches the 90-day mark of a go-live
 _SUMS = (
     "items_synced", "emails_sent", "emails_received", "meetings", "external_matched", "logs_entered",
     "logs_within_24h", "logs_late_48h", "logged_meetings", "written_back",
@@ -44,6 +47,7 @@ def _totals_sql(bucket: _Bucket, n: int) -> str:
     within = f"day BETWEEN ${n} AND ${n + 1}"
     p = bucket.prefix
     parts = [
+        f"max(day) FILTER (WHERE {within} AND items_synced > 0) AS {p}last_item_day",
         f"count(*) FILTER (WHERE {within} AND logins > 0) AS {p}login_days",
         f"count(*) FILTER (WHERE {within} AND crm_writes > 0) AS {p}write_days",
         f"count(*) FILTER (WHERE {within} AND (logins > 0 OR crm_writes > 0)) AS {p}crm_use_days",
@@ -58,15 +62,24 @@ def _buckets(as_of: date, settings: TenantSettings) -> list[_Bucket]:
     window = _Bucket("w_", as_of - timedelta(days=settings.window_days - 1), as_of)
     ghost = _Bucket("g_", as_of - timedelta(days=int(settings.threshold("ghost_days")) - 1), as_of)
     this_monday = monday_of(as_of)
+    count = trend_weeks(as_of, settings)
     weeks = [
         _Bucket(
             f"k{i}_",
-            this_monday - timedelta(days=7 * (3 - i)),
-            min(this_monday - timedelta(days=7 * (3 - i) - 6), as_of),
+            this_monday - timedelta(days=7 * (count - 1 - i)),
+            min(this_monday - timedelta(days=7 * (count - 1 - i) - 6), as_of),
         )
-        for i in range(4)
+        for i in range(count)
     ]
     return [window, ghost, *weeks]
+
+
+def trend_weeks(as_of: date, settings: TenantSettings) -> int:
+    """How many calendar weeks the trend shows: every week since the go-live week, within bounds."""
+    if settings.go_live is None or settings.go_live > as_of:
+        return MIN_TREND_WEEKS
+    since = (monday_of(as_of) - monday_of(settings.go_live)).days // 7 + 1
+    return max(MIN_TREND_WEEKS, min(MAX_TREND_WEEKS, since))
 
 
 _TOTALS_FIELDS = tuple(f.name for f in fields(ActivityTotals) if f.name != "days")
@@ -84,7 +97,7 @@ def _totals(row: asyncpg.Record | None, bucket: _Bucket) -> ActivityTotals:
 
 PIPELINE = f"""
 WITH open AS (
-    SELECT r.owner_rep_id, r.amount, r.modified_at, r.close_date, r.next_step,
+    SELECT r.owner_rep_id, r.amount, r.modified_at, r.close_date, r.next_step, r.next_step_date,
         EXISTS (SELECT 1 FROM opportunity_days d WHERE d.tenant_id = r.tenant_id
                 AND d.opportunity_crm_id = r.crm_id AND d.day >= $2 AND d.activities > 0) AS fresh,
         (SELECT count(*) FROM unnest($4::text[]) f WHERE {REQUIRED_FIELD_FILLED}) AS filled
@@ -96,7 +109,8 @@ SELECT owner_rep_id AS rep_id, count(*) AS open_opportunities,
     count(*) FILTER (WHERE fresh) AS with_recent_activity,
     count(*) FILTER (WHERE modified_at >= $6) AS modified_recently,
     count(*) FILTER (WHERE close_date >= $3) AS close_date_current,
-    count(*) FILTER (WHERE btrim(next_step) <> '') AS next_step_present,
+    count(*) FILTER (WHERE btrim(next_step) <> '' AND (next_step_date IS NULL OR next_step_date >= $3))
+        AS next_step_present,
     coalesce(sum(filled), 0) AS required_fields_filled,
     coalesce(sum(amount), 0) AS open_amount,
     coalesce(sum(amount) FILTER (WHERE NOT fresh), 0) AS open_amount_without_activity
@@ -171,7 +185,7 @@ async def load_rep_inputs(
     buckets = _buckets(as_of, settings)
     select = ",\n    ".join(_totals_sql(b, 4 + 2 * i) for i, b in enumerate(buckets))
     bounds: list[date] = [d for b in buckets for d in (b.first, b.last)]
-    lookback = as_of - timedelta(days=LOOKBACK_DAYS)
+    lookback = min(as_of - timedelta(days=LOOKBACK_DAYS), buckets[2].first)
     fresh_from = as_of - timedelta(days=6)
     window_start = buckets[0].first
     day_totals = (
@@ -216,7 +230,7 @@ async def load_rep_inputs(
     duplicates = {r["rep_id"]: (r["owned"], r["duplicates"]) for r in duplicate_rows}
     unknown = {r["rep_id"]: r["unknown"] for r in unknown_rows}
     first_seen = {r["rep_id"]: r["first_seen_day"] for r in rep_rows}
-    past_quality: dict[str, dict[date, float]] = {}
+    past_quality: dict[str, dict[date, float | None]] = {}
     for r in week_rows:
         past_quality.setdefault(r["rep_id"], {})[r["week_start"]] = r["data_quality"]
     everyone = set(first_seen) | {
@@ -252,7 +266,7 @@ def _inputs(
     duplicates: tuple[int, int],
     unknown: int,
     first_seen: date | None,
-    past_quality: dict[date, float],
+    past_quality: dict[date, float | None],
 ) -> RepInputs:
     window, ghost, *weeks = buckets
     fields = len(settings.required_opportunity_fields)
@@ -286,4 +300,5 @@ def _inputs(
         duplicate_records=duplicates[1],
         unknown_contacts=unknown,
         past_data_quality=past_quality,
+        last_item_by_week=tuple(days[f"{w.prefix}last_item_day"] if days else None for w in weeks),
     )

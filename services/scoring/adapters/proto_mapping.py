@@ -19,6 +19,7 @@ CLASSIFICATIONS = {
     Classification.WORKAROUNDER: scoring_pb2.CLASSIFICATION_WORKAROUNDER,
     Classification.SKEPTIC: scoring_pb2.CLASSIFICATION_SKEPTIC,
     Classification.ADOPTER: scoring_pb2.CLASSIFICATION_ADOPTER,
+    Classification.MANAGER: scoring_pb2.CLASSIFICATION_MANAGER,
 }
 
 
@@ -33,9 +34,11 @@ def _iso(day: date | None) -> str:
 
 
 def score_input_proto(item: ScoreInput) -> scoring_pb2.ScoreInput:
+    """An input that does not apply has no value (null), only its explanation; informational inputs
+    (not scored, but measured) keep theirs."""
     return scoring_pb2.ScoreInput(
         name=item.name,
-        value=item.value,
+        value=item.value if item.applicable or item.measured else None,
         target=item.target,
         weight=item.weight,
         contribution=item.contribution,
@@ -62,6 +65,9 @@ def rep_score_proto(
         window_end=result.window_end.isoformat(),
         adoption_score=result.adoption,
         data_quality_score=result.data_quality,
+        data_quality_unavailable_reason=result.data_quality_unavailable,
+        display_name=result.display_name,
+        role=result.role,
         adoption_inputs=[score_input_proto(i) for i in result.adoption_inputs],
         data_quality_inputs=[score_input_proto(i) for i in result.data_quality_inputs],
         classification=CLASSIFICATIONS[result.verdict.classification],
@@ -70,8 +76,12 @@ def rep_score_proto(
             scoring_pb2.WeeklyPoint(
                 week_start=p.week_start.isoformat(),
                 adoption_score=p.adoption,
-                data_quality_score=p.data_quality or 0.0,
+                data_quality_score=p.data_quality,
                 has_data_quality=p.data_quality is not None,
+                classification=CLASSIFICATIONS[p.classification]
+                if p.classification
+                else scoring_pb2.CLASSIFICATION_UNSPECIFIED,
+                week_end=_iso(p.week_end),
             )
             for p in result.trend
         ],
@@ -112,7 +122,10 @@ def diagnostic_proto(d: Diagnostic) -> scoring_pb2.Diagnostic:
         severity=d.severity,
         title=d.title,
         recommendation=d.recommendation,
-        evidence=[scoring_pb2.Evidence(label=e.label, value=e.value, ref=e.ref) for e in d.evidence],
+        evidence=[
+            scoring_pb2.Evidence(label=e.label, value=e.value, ref=e.ref, object_type=e.object_type)
+            for e in d.evidence
+        ],
     )
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from services.scoring.domain.capture_health import CaptureHealth, CaptureStatus
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.wording import on_days, per_week
 
 
 class Classification(StrEnum):
@@ -25,6 +26,7 @@ class Classification(StrEnum):
     WORKAROUNDER = "workarounder"
     SKEPTIC = "skeptic"
     ADOPTER = "adopter"
+    MANAGER = "manager"  # judged on their own CRM use, never classified as a rep (see rep_score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +78,16 @@ def classify(
     if login_rate >= th("skeptic_min_login_days_per_week") and write_rate < th(
         "skeptic_max_write_days_per_week"
     ):
-        skeptic.append(
-            f"logs in {login_rate:.1f} days a week but changes something only {write_rate:.1f} days a week"
+        writes = (
+            f"changes something only {on_days(w.write_days, w.days)}"
+            if w.write_days
+            else f"changed nothing in the last {w.days} days"
         )
-    if len(weekly_adoption) == 4 and login_rate >= th("skeptic_min_login_days_per_week"):
-        early = (weekly_adoption[0] + weekly_adoption[1]) / 2
-        late = (weekly_adoption[2] + weekly_adoption[3]) / 2
+        skeptic.append(f"logs in {per_week(w.login_days, w.days)} but {writes}")
+    if len(weekly_adoption) >= 4 and login_rate >= th("skeptic_min_login_days_per_week"):
+        last_four = weekly_adoption[-4:]
+        early = (last_four[0] + last_four[1]) / 2
+        late = (last_four[2] + last_four[3]) / 2
         if early - late >= th("skeptic_trend_drop_points"):
             skeptic.append(f"adoption fell from {early:.0f} to {late:.0f} points over the last four weeks")
     if skeptic:
@@ -92,12 +98,16 @@ def classify(
     if write_rate < th("workarounder_min_write_days_per_week"):
         return Verdict(
             Classification.SKEPTIC,
-            (f"changes something in the CRM only {write_rate:.1f} days a week",),
+            (
+                f"changes something in the CRM only {on_days(w.write_days, w.days)}"
+                if w.write_days
+                else f"changed nothing in the CRM in the last {w.days} days",
+            ),
         )
     return Verdict(
         Classification.ADOPTER,
         (
-            f"logs in {login_rate:.1f} and changes the CRM {write_rate:.1f} days a week",
+            f"logs in {per_week(w.login_days, w.days)} and changes the CRM {per_week(w.write_days, w.days)}",
             *_good_habits(inputs, settings),
         ),
     )

@@ -138,6 +138,9 @@ def _record_upserted(event: crm_pb2.CrmEvent, problems: list[str]) -> CrmRecord:
     close_date = parse_iso_date(upsert.close_date)
     if upsert.close_date and close_date is None:
         problems.append(f"record_upserted.close_date {upsert.close_date!r} is not an ISO date")
+    next_step_date = parse_iso_date(upsert.next_step_date)
+    if upsert.next_step_date and next_step_date is None:
+        problems.append(f"record_upserted.next_step_date {upsert.next_step_date!r} is not an ISO date")
     if upsert.amount < 0:
         problems.append("record_upserted.amount is negative")
     modified_us = timestamp_us(upsert.modified_at)
@@ -161,6 +164,7 @@ def _record_upserted(event: crm_pb2.CrmEvent, problems: list[str]) -> CrmRecord:
         is_closed=upsert.is_closed,
         is_won=upsert.is_won,
         next_step=upsert.next_step,
+        next_step_date=next_step_date,
         contact_roles=tuple(
             ContactRole(r.contact_crm_id, r.role, r.is_primary)
             for r in upsert.contact_roles

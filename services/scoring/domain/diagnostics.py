@@ -10,6 +10,7 @@ from services.scoring.domain.capture_health import CaptureStatus
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import Team, TenantSettings
+from services.scoring.domain.wording import on_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,24 @@ class Evidence:
     label: str
     value: str
     ref: str = ""
+    object_type: str = ""  # what `ref` names: rep, account, contact, opportunity, address
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRecord:
+    crm_id: str
+    name: str
+    owner: str  # the owner's display name (or rep id)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateSet:
+    """One group of probable duplicates, every record of it named."""
+
+    object_type: str
+    reason: str
+    records: tuple[DuplicateRecord, ...]
+    open_pipeline: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +96,8 @@ def rep_diagnostics(
                     inputs.rep_id,
                     "capture_silent",
                     "critical" if capture.silent_business_days >= 5 else "warning",
-                    f"No activity captured from {inputs.rep_id}'s mailbox for {capture.silent_business_days} "
-                    "business days",
+                    f"No activity captured from {result.display_name or inputs.rep_id}'s mailbox for "
+                    f"{capture.silent_business_days} business days",
                     "Check and reconnect this mailbox in the capture admin; until it syncs again this rep's "
                     "scores compare the CRM with an incomplete picture and the rep is not classified.",
                     (
@@ -90,6 +109,7 @@ def rep_diagnostics(
                             "usual items per business day", f"{capture.usual_items_per_business_day:.1f}"
                         ),
                         Evidence("silent business days", str(capture.silent_business_days)),
+                        Evidence("mailbox", inputs.rep_id, inputs.rep_id, "rep"),
                     ),
                 )
             )
@@ -105,9 +125,13 @@ def rep_diagnostics(
                     inputs.rep_id,
                     "capture_missing",
                     "warning",
-                    f"{inputs.rep_id} uses the CRM but no e-mail or meeting of theirs is captured",
+                    f"{result.display_name or inputs.rep_id} uses the CRM but no e-mail or meeting of "
+                    "theirs is captured",
                     "Connect this rep's mailbox so their real activity can be matched and written back.",
-                    (Evidence("days of CRM use in the window", str(inputs.window.crm_use_days)),),
+                    (
+                        Evidence("days of CRM use in the window", str(inputs.window.crm_use_days)),
+                        Evidence("mailbox", inputs.rep_id, inputs.rep_id, "rep"),
+                    ),
                 )
             )
     return found
@@ -163,7 +187,9 @@ def team_diagnostics(
                 f"{len(facts.unknown_contacts)} people the team keeps talking to are not CRM contacts",
                 "Create these contacts (or let the CRM plugin create them) so their e-mails and meetings "
                 "land on the right accounts and deals.",
-                tuple(Evidence(address, f"{count} interactions", address) for address, count in top),
+                tuple(
+                    Evidence(address, f"{count} interactions", address, "address") for address, count in top
+                ),
             )
         )
     return found
@@ -190,11 +216,19 @@ def _manager(
             team.manager_rep_id,
             "manager_not_using_crm",
             "warning",
-            f"The manager of {team.name or team.team_id} rarely opens the CRM ({per_week:.1f} days a week)",
+            f"The manager of {team.name or team.team_id} opens the CRM {on_days(logins, days)}",
             "Run the weekly pipeline and forecast reviews from the CRM itself: reps keep up what their "
             "manager looks at.",
             (
-                Evidence("manager login days", f"{logins} of the last {days} days", team.manager_rep_id),
+                Evidence(
+                    "manager",
+                    settings.person(team.manager_rep_id).display_name or team.manager_rep_id,
+                    team.manager_rep_id,
+                    "rep",
+                ),
+                Evidence(
+                    "manager login days", f"{logins} of the last {days} days", team.manager_rep_id, "rep"
+                ),
                 Evidence("team's average adoption score", f"{average:.0f}"),
             ),
         )
@@ -271,12 +305,30 @@ def _stages(settings: TenantSettings, facts: TeamFacts) -> list[Diagnostic]:
     return found
 
 
-def duplicate_diagnostic(tenant_id: str, groups: Sequence[tuple[str, str, int, float]]) -> list[Diagnostic]:
-    """`groups`: (object type, label, records, open pipeline), largest first."""
+def duplicate_diagnostic(tenant_id: str, groups: Sequence[DuplicateSet]) -> list[Diagnostic]:
+    """`groups`: largest first. The evidence names every record of the first ten groups (name, id
+    and owner), so each one can be found and merged; a group label alone says too little."""
     if not groups:
         return []
-    accounts = sum(1 for g in groups if g[0] == "account")
+    accounts = sum(1 for g in groups if g.object_type == "account")
     contacts = len(groups) - accounts
+    evidence = []
+    for number, group in enumerate(groups[:10], start=1):
+        evidence.append(
+            Evidence(
+                f"group {number}: {len(group.records)} {group.object_type}s",
+                f"{group.reason}; {group.open_pipeline:,.0f} open pipeline",
+            )
+        )
+        evidence += [
+            Evidence(
+                f"group {number}: {r.name or r.crm_id}",
+                f"{group.object_type} {r.crm_id}, owner {r.owner or 'none'}",
+                r.crm_id,
+                group.object_type,
+            )
+            for r in group.records
+        ]
     return [
         Diagnostic(
             tenant_id,
@@ -286,9 +338,6 @@ def duplicate_diagnostic(tenant_id: str, groups: Sequence[tuple[str, str, int, f
             "info",
             f"{accounts} groups of probable duplicate accounts and {contacts} of contacts",
             "Merge these records: duplicates split a customer's history and send activity to the wrong one.",
-            tuple(
-                Evidence(f"{t} {label}", f"{n} records, {amount:,.0f} open pipeline")
-                for t, label, n, amount in groups[:10]
-            ),
+            tuple(evidence),
         )
     ]

@@ -57,6 +57,7 @@ class CrmRecord:
     is_won: bool = False
     next_step: str = ""
     contact_roles: tuple[ContactRole, ...] = ()
+    next_step_date: date | None = None  # when the next step is due; None: undated
 
     @property
     def key(self) -> RecordKey:

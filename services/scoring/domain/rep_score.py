@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.scoring.domain.capture_health import CaptureHealth, capture_health
-from services.scoring.domain.classification import Verdict, classify
+from services.scoring.domain.class_history import past_classes, week_end
+from services.scoring.domain.classification import Classification, Verdict, classify
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.scores import (
     ScoreInput,
@@ -16,14 +17,17 @@ from services.scoring.domain.scores import (
     data_quality_inputs,
     weigh,
 )
-from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.tenant_settings import MANAGER_ROLE, TenantSettings
+from services.scoring.domain.wording import on_days
 
 
 @dataclass(frozen=True, slots=True)
 class WeeklyPoint:
     week_start: date
-    adoption: float
-    data_quality: float | None  # None: no snapshot of that week (the CRM's past state is unknown)
+    adoption: float | None  # None: the week ended before the rep started
+    data_quality: float | None  # None: no snapshot of that week, or the rep keeps no records
+    classification: Classification | None = None  # None: before the rep started
+    week_end: date | None = None  # its Sunday, or today for the current week
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +39,14 @@ class RepScoreResult:
     window_end: date
     adoption: float
     adoption_inputs: tuple[ScoreInput, ...]
-    data_quality: float
+    data_quality: float | None  # None: see data_quality_unavailable
     data_quality_inputs: tuple[ScoreInput, ...]
     verdict: Verdict
     trend: tuple[WeeklyPoint, ...]
     capture: CaptureHealth
+    display_name: str = ""
+    role: str = ""
+    data_quality_unavailable: str = ""  # why data_quality is None, in words
 
     def content_hash(self) -> bytes:
         """Changes when any figure, class, reason or trend point a reader sees changes. Explanations are
@@ -50,9 +57,9 @@ class RepScoreResult:
             self.tenant_id, self.rep_id, self.team_id, self.window_start, self.window_end, self.adoption,
             self.data_quality, self.verdict.classification, self.verdict.reasons, capture.status,
             capture.last_activity_date, round(capture.usual_items_per_business_day, 2),
-            capture.silent_business_days,
+            capture.silent_business_days, self.display_name, self.role, self.data_quality_unavailable,
         ]  # fmt: skip
-        parts += [(p.week_start, p.adoption, p.data_quality) for p in self.trend]
+        parts += [(p.week_start, p.adoption, p.data_quality, p.classification) for p in self.trend]
         parts += [
             (i.name, i.value, i.target, i.weight, i.contribution, i.numerator, i.denominator, i.applicable)
             for i in (*self.adoption_inputs, *self.data_quality_inputs)
@@ -63,7 +70,8 @@ class RepScoreResult:
         """The same result without its explained inputs (what team views need, in far less memory)."""
         return RepScoreResult(
             self.tenant_id, self.rep_id, self.team_id, self.window_start, self.window_end, self.adoption, (),
-            self.data_quality, (), self.verdict, self.trend, self.capture,
+            self.data_quality, (), self.verdict, self.trend, self.capture, self.display_name, self.role,
+            self.data_quality_unavailable,
         )  # fmt: skip
 
 
@@ -73,9 +81,12 @@ def window_of(as_of: date, settings: TenantSettings) -> tuple[date, date]:
 
 def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     start, end = window_of(inputs.as_of, settings)
+    person = settings.person(inputs.rep_id)
+    is_manager = person.role == MANAGER_ROLE
     adoption, adoption_detail = weigh(
         adoption_inputs(inputs.window, settings, inputs.median_hours_to_log), settings
     )
+    data_quality: float | None
     data_quality, quality_detail = weigh(
         data_quality_inputs(
             inputs.window,
@@ -87,12 +98,9 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         ),
         settings,
     )
-    trend = []
-    for index, (monday, totals) in enumerate(inputs.weeks):
-        weekly = adoption_score(totals, settings)
-        current = index == len(inputs.weeks) - 1
-        quality = data_quality if current else inputs.past_data_quality.get(monday)
-        trend.append(WeeklyPoint(monday, weekly, quality))
+    unavailable = _no_data_quality(inputs, is_manager)
+    if unavailable:
+        data_quality = None
     capture = capture_health(
         inputs.capture,
         as_of=inputs.as_of,
@@ -100,7 +108,22 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         first_seen=inputs.first_seen,
         settings=settings,
     )
-    verdict = classify(inputs, capture, [p.adoption for p in trend], settings)
+    started = person.start_date or inputs.first_seen
+    weekly: list[float | None] = [
+        adoption_score(totals, settings)
+        if started is not None and week_end(monday, inputs.as_of) >= started
+        else None
+        for monday, totals in inputs.weeks
+    ]
+    known = [w for w in weekly if w is not None]
+    verdict = _manager_verdict(inputs) if is_manager else classify(inputs, capture, known, settings)
+    classes = [None if is_manager else c for c in past_classes(inputs, weekly, settings)]
+    trend = []
+    for index, (monday, _) in enumerate(inputs.weeks):
+        current = index == len(inputs.weeks) - 1
+        quality = data_quality if current else inputs.past_data_quality.get(monday)
+        cls = (verdict.classification if weekly[index] is not None else None) if current else classes[index]
+        trend.append(WeeklyPoint(monday, weekly[index], quality, cls, week_end(monday, inputs.as_of)))
     return RepScoreResult(
         tenant_id=inputs.tenant_id,
         rep_id=inputs.rep_id,
@@ -114,4 +137,39 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         verdict=verdict,
         trend=tuple(trend),
         capture=capture,
+        display_name=person.display_name,
+        role=person.role,
+        data_quality_unavailable=unavailable,
+    )
+
+
+def _no_data_quality(inputs: RepInputs, is_manager: bool) -> str:
+    """Why the rep has no data-quality score ("" when they have one).
+
+    Data quality judges the records a rep keeps. A rep with no record of their own, or who changed
+    nothing in the CRM during the window, keeps none: the state of records someone else (or an
+    import) left says nothing about them, and a high number there would contradict their class."""
+    if is_manager:
+        return "a manager is judged on their own CRM use, not on a rep's data quality"
+    if inputs.pipeline.open_opportunities == 0 and inputs.owned_records == 0:
+        return "the rep owns no open deal, account or contact in the CRM"
+    if inputs.window.write_days == 0:
+        return (
+            f"the rep changed nothing in the CRM in the last {inputs.window.days} days, so the state of "
+            "their records is not their doing"
+        )
+    return ""
+
+
+def _manager_verdict(inputs: RepInputs) -> Verdict:
+    """A manager's own CRM use, in words: what the team sees them do in the CRM."""
+    w = inputs.window
+    return Verdict(
+        Classification.MANAGER,
+        (
+            f"opened the CRM {on_days(w.login_days, w.days)}",
+            f"changed something in it {on_days(w.write_days, w.days)}"
+            if w.write_days
+            else f"changed nothing in it in the last {w.days} days",
+        ),
     )

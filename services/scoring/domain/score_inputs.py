@@ -78,4 +78,6 @@ class RepInputs:
     owned_records: int = 0
     duplicate_records: int = 0
     unknown_contacts: int = 0
-    past_data_quality: Mapping[date, float] = field(default_factory=dict)  # snapshots by Monday
+    past_data_quality: Mapping[date, float | None] = field(default_factory=dict)  # snapshots by Monday
+    # The last day with a captured item within each of `weeks` (None: nothing that week), same order.
+    last_item_by_week: tuple[date | None, ...] = ()

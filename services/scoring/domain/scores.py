@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from services.scoring.domain.score_inputs import ActivityTotals, PipelineTotals
 from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.wording import on_days, per_week
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ScoreInput:
     numerator: int = 0
     denominator: int = 0
     applicable: bool = True
+    measured: bool = True  # False: nothing to measure (the value is meaningless and shown as null)
 
 
 def _ratio_input(
@@ -37,7 +39,9 @@ def _ratio_input(
 
 
 def _not_applicable(name: str, target: float, why: str, unit: str = "ratio") -> ScoreInput:
-    return ScoreInput(name, 0.0, target, 0.0, 0.0, unit, f"not scored: {why}", applicable=False)
+    return ScoreInput(
+        name, 0.0, target, 0.0, 0.0, unit, f"not scored: {why}", applicable=False, measured=False
+    )
 
 
 def _informational(name: str, value: float, unit: str, explanation: str, numerator: int = 0) -> ScoreInput:
@@ -106,14 +110,14 @@ def adoption_inputs(
     inputs = [
         ScoreInput(
             "crm_login_days", round(logins, 2), login_target, 0.0, 0.0, "days_per_week",
-            f"logged in to the CRM on {t.login_days} of the last {t.days} days: {logins:.1f} days a week "
-            f"(target {login_target:g})",
+            f"logged in to the CRM {on_days(t.login_days, t.days)}, {per_week(t.login_days, t.days)} "
+            f"(target: {login_target:g} days a week)",
             t.login_days, t.days,
         ),
         ScoreInput(
             "crm_write_days", round(writes, 2), write_target, 0.0, 0.0, "days_per_week",
-            f"changed something in the CRM on {t.write_days} of the last {t.days} days: {writes:.1f} days "
-            f"a week (target {write_target:g})",
+            f"changed something in the CRM {on_days(t.write_days, t.days)}, "
+            f"{per_week(t.write_days, t.days)} (target: {write_target:g} days a week)",
             t.write_days, t.days,
         ),
     ]  # fmt: skip
@@ -230,7 +234,7 @@ def data_quality_inputs(
         ("pipeline_freshness", p.with_recent_activity, "have captured or logged activity in the last 7 days"),
         ("update_cadence", p.modified_recently, "were updated in the CRM in the last 7 days"),
         ("close_dates_current", p.close_date_current, "have a close date today or later"),
-        ("next_steps_present", p.next_step_present, "have a next step"),
+        ("next_steps_present", p.next_step_present, "have a next step that is not overdue"),
     )
     for name, count, what in pipeline:
         if n == 0:

@@ -25,7 +25,7 @@ class ActivityStats:
 @dataclass(frozen=True, slots=True)
 class HealthMetric:
     name: str
-    value: float
+    value: float | None  # None when not available
     target: float
     higher_is_better: bool
     explanation: str
@@ -35,7 +35,7 @@ class HealthMetric:
 
     @property
     def meets_target(self) -> bool:
-        if not self.available:
+        if not self.available or self.value is None:
             return False
         return self.value >= self.target if self.higher_is_better else self.value <= self.target
 
@@ -58,25 +58,43 @@ def sum_pipelines(pipelines: Iterable[PipelineTotals]) -> PipelineTotals:
 
 
 def activity_metrics(stats: ActivityStats, settings: TenantSettings) -> list[HealthMetric]:
+    """Weekly and daily active users, both over every member the team expects in the CRM (not only
+    those who used it: three daily users of the three who used it at all, in a team of six, is a team
+    where half never open the CRM)."""
     th = settings.threshold
-    wau = stats.active_last_7_days / stats.members if stats.members else 0.0
+    if not stats.members:
+        why = "the team has no member"
+        return [
+            _unavailable("weekly_active_users", th("target_weekly_active_users"), True, why),
+            _unavailable("dau_mau", th("target_dau_mau"), True, why),
+        ]
+    wau = stats.active_last_7_days / stats.members
     days = stats.daily_active_business_days
     average_daily = sum(days) / len(days) if days else 0.0
-    dau_mau = average_daily / stats.active_last_28_days if stats.active_last_28_days else 0.0
+    daily = average_daily / stats.members
     return [
         HealthMetric(
             "weekly_active_users", round(wau, 4), th("target_weekly_active_users"), True,
-            f"{stats.active_last_7_days} of {stats.members} reps logged in or changed something in the CRM "
-            "in the last 7 days",
+            f"{stats.active_last_7_days} of the {stats.members} reps logged in or changed something in the "
+            "CRM in the last 7 days",
             stats.active_last_7_days, stats.members,
         ),
         HealthMetric(
-            "dau_mau", round(dau_mau, 4), th("target_dau_mau"), True,
-            f"on an average business day {average_daily:.1f} reps used the CRM, of the "
-            f"{stats.active_last_28_days} who used it at all in 28 days",
-            round(average_daily), stats.active_last_28_days,
+            "dau_mau", round(daily, 4), th("target_dau_mau"), True,
+            f"on an average business day of the last 4 weeks, {_people(average_daily)} of the "
+            f"{stats.members} reps used the CRM ({stats.active_last_28_days} used it at least once)",
+            round(average_daily), stats.members,
         ),
     ]  # fmt: skip
+
+
+def _people(average: float) -> str:
+    """An average head count people can picture: "about 3", "fewer than 1", "none"."""
+    if average <= 0:
+        return "none"
+    if average < 0.5:
+        return "fewer than 1"
+    return f"about {round(average)}"
 
 
 def pipeline_metrics(p: PipelineTotals, settings: TenantSettings) -> list[HealthMetric]:
@@ -133,7 +151,7 @@ def pipeline_metrics(p: PipelineTotals, settings: TenantSettings) -> list[Health
 
 
 def _unavailable(name: str, target: float, higher: bool, why: str) -> HealthMetric:
-    return HealthMetric(name, 0.0, target, higher, f"not available: {why}", available=False)
+    return HealthMetric(name, None, target, higher, f"not available: {why}", available=False)
 
 
 def milestone_dates(settings: TenantSettings) -> list[tuple[int, date]]:

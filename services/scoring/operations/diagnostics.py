@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from services.scoring.domain.diagnostics import (
     Diagnostic,
+    DuplicateRecord,
+    DuplicateSet,
     TeamFacts,
     duplicate_diagnostic,
     rep_diagnostics,
@@ -71,7 +73,17 @@ def tenant_diagnostics(
     found += duplicate_diagnostic(
         settings.tenant_id,
         [
-            (g.object_type, g.records[0].name or g.key, len(g.records), g.open_pipeline)
+            DuplicateSet(
+                g.object_type,
+                g.reason,
+                tuple(
+                    DuplicateRecord(
+                        r.crm_id, r.name, settings.person(r.owner_rep_id).display_name or r.owner_rep_id
+                    )
+                    for r in g.records
+                ),
+                g.open_pipeline,
+            )
             for g in facts.duplicates
         ],
     )

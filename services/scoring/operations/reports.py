@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
@@ -44,21 +44,34 @@ class CrmReports:
     named thing was asked for and does not exist. `today` is the current day (UTC)."""
 
     def __init__(
-        self, crm: CrmReads, facts: TenantFacts, settings: SettingsReader, *, today: Callable[[], date]
+        self,
+        crm: CrmReads,
+        facts: TenantFacts,
+        settings: SettingsReader,
+        *,
+        today: Callable[[], date],
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._crm = crm
         self._facts = facts
         self._settings = settings
         self._today = today
+        self._now = now or (lambda: datetime.combine(today(), time(12), tzinfo=UTC))
 
     async def matched_feed(self, *, tenant_id: str, after: int, limit: int, rep_id: str) -> FeedPage:
         """Feed positions only grow and are committed in order, so `last_sequence` is a safe ack."""
         found = await self._crm.matched_feed(tenant_id=tenant_id, after=after, limit=limit, rep_id=rep_id)
         return FeedPage(found, found[-1].feed_sequence if found else after)
 
-    async def agenda(self, *, tenant_id: str, rep_id: str, day: date | None) -> list[scoring_pb2.AgendaItem]:
-        """The rep's meetings of `day` (today when None)."""
-        return await self._crm.agenda(tenant_id=tenant_id, rep_id=rep_id, day=day or self._today())
+    async def agenda(
+        self, *, tenant_id: str, rep_id: str, day: date | None, zone: tzinfo = UTC
+    ) -> list[scoring_pb2.AgendaItem]:
+        """The rep's meetings of `day` (today when None) as a day in `zone`: from its local midnight
+        to the next one, so a rep in Sydney or Los Angeles sees their own day, not UTC's."""
+        local_day = day or self._now().astimezone(zone).date()
+        start = datetime.combine(local_day, time(0), tzinfo=zone)
+        end = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone)
+        return await self._crm.agenda(tenant_id=tenant_id, rep_id=rep_id, start=start, end=end)
 
     async def forecast_accuracy(self, *, tenant_id: str, rep_id: str) -> list[ForecastAccuracy]:
         """Every submitted forecast against what closed (of one rep when `rep_id` is not "")."""
@@ -122,6 +135,8 @@ class CrmReports:
                 next_step_max_age_days=int(settings.threshold("review_next_step_max_age_days")),
             )
         )
+        for row in rows:  # people by name: the owner's display name from the tenant's directory
+            row.owner_display_name = settings.person(row.owner_rep_id).display_name
         return page_of(rows, limit)
 
     async def tenant_config(self, tenant_id: str) -> crm_pb2.TenantConfig:

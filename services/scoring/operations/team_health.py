@@ -21,7 +21,7 @@ from services.scoring.domain.team_health import (
     pipeline_metrics,
     sum_pipelines,
 )
-from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.tenant_settings import MANAGER_ROLE, TenantSettings
 
 PIPELINE_METRICS = ("required_field_completeness", "pipeline_without_activity_7d")
 TENANT = ""  # the team id of the whole tenant
@@ -39,10 +39,19 @@ class TeamHealthFacts:
 
 
 def team_groups(settings: TenantSettings, reps: Sequence[str]) -> dict[str, list[str]]:
-    """The members of every configured team, and every rep under the whole tenant's id."""
+    """The members of every configured team, and under the whole tenant's id every team's members
+    plus the reps in no team: so the teams add up to the tenant, but for those reps (counted in
+    `outside_teams`). Managers are nobody's members: their CRM use is their own line."""
     groups = {t.team_id: list(t.member_rep_ids) for t in settings.teams}
-    groups[TENANT] = sorted(reps)
+    in_teams = {m for t in settings.teams for m in t.member_rep_ids}
+    groups[TENANT] = sorted(in_teams | set(outside_teams(settings, reps)))
     return groups
+
+
+def outside_teams(settings: TenantSettings, reps: Sequence[str]) -> list[str]:
+    """Reps (not managers) that belong to no configured team."""
+    in_teams = {m for t in settings.teams for m in t.member_rep_ids}
+    return sorted(r for r in reps if r not in in_teams and settings.person(r).role != MANAGER_ROLE)
 
 
 def reached_milestones(settings: TenantSettings, as_of: date) -> list[date]:
@@ -52,7 +61,7 @@ def reached_milestones(settings: TenantSettings, as_of: date) -> list[date]:
 def metric_proto(metric: HealthMetric) -> scoring_pb2.HealthMetric:
     return scoring_pb2.HealthMetric(
         name=metric.name,
-        value=metric.value,
+        value=metric.value if metric.available else None,
         target=metric.target,
         meets_target=metric.meets_target,
         higher_is_better=metric.higher_is_better,
@@ -68,6 +77,7 @@ def team_health_snapshots(
 ) -> list[scoring_pb2.TeamHealth]:
     """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones. Pure."""
     by_rep = {i.rep_id: i for i in inputs}
+    in_teams = {m for t in settings.teams for m in t.member_rep_ids}
     snapshots = []
     for team_id, members in facts.groups.items():
         pipeline = sum_pipelines(by_rep[m].pipeline for m in members if m in by_rep)
@@ -77,6 +87,8 @@ def team_health_snapshots(
             team_id=team_id,
             as_of=as_of.isoformat(),
             metrics=[metric_proto(m) for m in metrics],
+            members=len(set(members)),
+            reps_outside_teams=len(set(members) - in_teams) if team_id == TENANT else 0,
         )
         for days, day in milestone_dates(settings):
             milestone = health.milestones.add(
@@ -109,7 +121,7 @@ def _pipeline_on(
     return [
         metric_proto(
             HealthMetric(
-                name, 0.0, settings.threshold(target), name != "pipeline_without_activity_7d",
+                name, None, settings.threshold(target), name != "pipeline_without_activity_7d",
                 f"not available: scoring kept no snapshot on {day.isoformat()}", available=False,
             )
         )

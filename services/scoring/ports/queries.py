@@ -91,8 +91,11 @@ class CrmReads(Protocol):
     ) -> list[scoring_pb2.MatchedActivity]:
         """Feed entries after position `after`, in feed order, of one rep when `rep_id` is not ""."""
 
-    async def agenda(self, *, tenant_id: str, rep_id: str, day: date) -> list[scoring_pb2.AgendaItem]:
-        """The rep's meetings that day (not cancelled), with their account, deal and last interactions."""
+    async def agenda(
+        self, *, tenant_id: str, rep_id: str, start: datetime, end: datetime
+    ) -> list[scoring_pb2.AgendaItem]:
+        """The rep's meetings starting in [start, end) (not cancelled), with their account, deal and
+        last interactions."""
 
     async def forecasts_with_outcomes(self, *, tenant_id: str, rep_id: str) -> list[ForecastOutcome]:
         """Every submitted forecast (of one rep when `rep_id` is not ""), newest period first."""

@@ -205,7 +205,8 @@ def table_shows(out: str, scores: list[dict[str, Any]]) -> bool:
         rows = [line for line in out.splitlines() if line.lstrip("│ ").startswith(score["rep_id"] + " ")]
         wanted = (
             f" {score['adoption_score']:.1f} ",
-            f" {score['data_quality_score']:.1f} ",
+            # no data-quality score (the rep keeps no records) is a dash, never 0.0
+            " - " if score["data_quality_score"] is None else f" {score['data_quality_score']:.1f} ",
             score["classification"].replace("_", " "),
         )
         if len(rows) != 1 or not all(w in rows[0] for w in wanted):

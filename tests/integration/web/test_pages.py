@@ -82,7 +82,12 @@ async def test_the_dashboard_shows_what_the_api_answers(
         stored = await page.evaluate("JSON.stringify(Object.entries(sessionStorage))")
         assert env.keys[Role.MANAGER] not in stored and "gtt_" in stored  # the token, never the key
 
-        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(scores))
+        reps = [s for s in scores if s["classification"] != "manager"]  # managers have their own line
+        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(reps))
+        for manager in (s for s in scores if s["classification"] == "manager"):
+            await expect(page.locator(f'#managers tr[data-manager="{manager["rep_id"]}"]')).to_contain_text(
+                manager["display_name"]
+            )
         for metric in health["metrics"]:
             card = page.locator(f'[data-metric="{metric["name"]}"]')
             shown = percent(metric["value"]) if metric["available"] else "—"
@@ -92,11 +97,13 @@ async def test_the_dashboard_shows_what_the_api_answers(
         await expect(page.locator("#health table.milestones tbody tr")).to_have_count(len(health["metrics"]))
         await expect(page.locator("#trend svg.chart path.series").first).to_be_visible()
 
-        for score in scores:
+        for score in reps:
             row = page.locator(f'#reps tr[data-rep="{score["rep_id"]}"]')
+            await expect(row.locator("th .name")).to_have_text(score["display_name"])
             await expect(row.get_by_test_id("adoption")).to_have_text(str(js_round(score["adoption_score"])))
-            await expect(row.get_by_test_id("quality")).to_have_text(
-                str(js_round(score["data_quality_score"]))
+            quality = score["data_quality_score"]
+            await expect(row.get_by_test_id("quality")).to_contain_text(
+                "—" if quality is None else str(js_round(quality))
             )
             await expect(row.locator(".reasons li")).to_have_count(len(score["reasons"]))
             badge = row.get_by_test_id("class")
@@ -145,8 +152,9 @@ async def test_the_rep_view_on_a_phone(
         await sign_in(page, env, token)  # the token path
         await expect(page.get_by_role("link", name="Team dashboard")).to_have_count(0)
         await expect(page.get_by_test_id("my-adoption")).to_have_text(str(js_round(score["adoption_score"])))
+        quality = score["data_quality_score"]
         await expect(page.get_by_test_id("my-quality")).to_have_text(
-            str(js_round(score["data_quality_score"]))
+            "—" if quality is None else str(js_round(quality))
         )
         await expect(page.locator("#score .reasons li")).to_have_count(len(score["reasons"]))
         inputs = score["adoption_inputs"] + score["data_quality_inputs"]
@@ -255,10 +263,12 @@ async def test_an_admin_sees_every_team(dashboard_platform: DashboardPlatform, b
     try:
         await sign_in(page, env, env.keys[Role.ADMIN])
         await expect(page.get_by_label("Team", exact=True)).to_have_value("")  # "All teams"
-        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(everyone))
+        reps = [s for s in everyone if s["classification"] != "manager"]
+        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(reps))
         await expect(page.get_by_role("link", name="My day")).to_have_count(0)  # an admin key has no rep
         await page.get_by_label("Team", exact=True).select_option(env.other_team_id)
         team = (await api(env, Role.ADMIN, "/v1/scores", team_id=env.other_team_id))["scores"]
-        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(team))
+        team_reps = [s for s in team if s["classification"] != "manager"]
+        await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(team_reps))
     finally:
         await context.close()

@@ -70,3 +70,25 @@ def test_the_cli_is_a_pure_rest_client() -> None:
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_tables_off_a_terminal_keep_whole_identifiers() -> None:
+    """Piped output (not a terminal) never cuts a rep id to "dario.me…": rich's 80-column default
+    squeezed wide tables and truncated identifiers (issue 20)."""
+    import io
+
+    from rich.table import Table
+
+    from services.cli.terminal import results_console
+
+    stream = io.StringIO()  # not a terminal
+    console = results_console(stream)
+    table = Table("rep", "team", "class", "adoption", "data quality", "why")
+    long_id = "dario.moreau-lindqvist@contoso-digital-partners.example"
+    for n in range(3):
+        table.add_row(f"{n}.{long_id}", "digital-partners", "insufficient_data", "97.2", "—", "x" * 60)
+    console.print(table)
+    printed = stream.getvalue()
+    assert "…" not in printed
+    for n in range(3):
+        assert f"{n}.{long_id}" in printed

@@ -127,6 +127,7 @@ class FakeCrmReads:
     """`CrmReads` over an empty CRM mirror with 14 open opportunities and three on the first page."""
 
     agenda_days: list[date] = field(default_factory=list)
+    agenda_windows: list[tuple[datetime, datetime]] = field(default_factory=list)
     opportunity_queries: list[OpportunityQuery] = field(default_factory=list)
 
     async def matched_feed(
@@ -134,8 +135,11 @@ class FakeCrmReads:
     ) -> list[scoring_pb2.MatchedActivity]:
         return []
 
-    async def agenda(self, *, tenant_id: str, rep_id: str, day: date) -> list[scoring_pb2.AgendaItem]:
-        self.agenda_days.append(day)
+    async def agenda(
+        self, *, tenant_id: str, rep_id: str, start: datetime, end: datetime
+    ) -> list[scoring_pb2.AgendaItem]:
+        self.agenda_days.append(start.date())
+        self.agenda_windows.append((start, end))
         return []
 
     async def forecasts_with_outcomes(self, *, tenant_id: str, rep_id: str) -> list[ForecastOutcome]:

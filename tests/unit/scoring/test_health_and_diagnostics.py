@@ -53,7 +53,9 @@ def test_team_health_metrics_against_their_targets() -> None:
     )
     wau, dau_mau = activity_metrics(stats, SETTINGS)
     assert (wau.value, wau.meets_target) == (0.7, False)
-    assert dau_mau.value == pytest.approx(4 / 9, abs=1e-4) and not dau_mau.meets_target
+    # Over the 10 members the team expects in the CRM, not the 9 who used it (issue 20).
+    assert dau_mau.value == pytest.approx(4 / 10, abs=1e-4) and not dau_mau.meets_target
+    assert (dau_mau.numerator, dau_mau.denominator) == (4, 10)
     completeness, stale = pipeline_metrics(
         PipelineTotals(open_opportunities=10, with_recent_activity=9, required_fields_filled=17,
                        required_fields_possible=20, open_amount=1000.0, open_amount_without_activity=150.0),

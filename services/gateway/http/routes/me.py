@@ -23,10 +23,18 @@ router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
 async def my_agenda(
     ctx: Ctx,
     day: Annotated[str | None, Query(alias="date", pattern=ISO_DATE_PATTERN, examples=["2026-11-02"])] = None,
+    time_zone: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="IANA zone the day is taken in; absent: UTC",
+            examples=["Europe/Berlin"],
+        ),
+    ] = None,
 ) -> JSONResponse:
-    """Meetings of the day (default today, UTC) with the account, open opportunity and last
-    interactions for each."""
-    return proto_response(await me.agenda(ctx.gw, ctx.caller, date=day or ""))
+    """Meetings of the day (default today) in the caller's time zone, with the account, open
+    opportunity and last interactions for each. Times stay UTC instants; the zone picks the day."""
+    return proto_response(await me.agenda(ctx.gw, ctx.caller, date=day or "", time_zone=time_zone or ""))
 
 
 @router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR))

@@ -82,6 +82,9 @@ class RecordUpsertedIn(_EventBase):
     is_closed: Boolean = False
     is_won: Boolean = False
     next_step: LongText = ""
+    next_step_date: Annotated[
+        IsoDate | None, Field(description="when the next step is due; review-ready needs today or later")
+    ] = None
     contact_roles: Annotated[list[ContactRoleIn], Field(max_length=100)] = Field(default_factory=list)
     modified_by_rep_id: RepId | None = Field(
         default=None, description="the rep who made the change (default: the event's rep_id)"
@@ -114,6 +117,7 @@ class RecordUpsertedIn(_EventBase):
         r.next_step = self.next_step
         r.modified_by_rep_id = self.modified_by_rep_id or ""
         r.modified_by_non_rep = self.modified_by_non_rep
+        r.next_step_date = self.next_step_date.isoformat() if self.next_step_date else ""
         for role in self.contact_roles:
             r.contact_roles.append(
                 crm_pb2.ContactRole(

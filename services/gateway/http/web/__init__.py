@@ -42,7 +42,17 @@ async def _to_app(_: object) -> RedirectResponse:
     return RedirectResponse(f"{MOUNT_PATH}/", status_code=307)
 
 
+FAVICON = (STATIC / "favicon.svg").read_bytes()
+
+
+async def _favicon(_: object) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: the same icon, never a 404."""
+    headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"}
+    return Response(FAVICON, media_type="image/svg+xml", headers=headers)
+
+
 def mount_web(app: FastAPI) -> None:
-    """Serve the pages at /app/ and send / there; /v1 is untouched."""
+    """Serve the pages at /app/ (and their icon at /favicon.ico) and send / there; /v1 is untouched."""
     app.router.routes.append(Route("/", _to_app, include_in_schema=False))
+    app.router.routes.append(Route("/favicon.ico", _favicon, include_in_schema=False))
     app.router.routes.append(Mount(MOUNT_PATH, _PageFiles(directory=STATIC, html=True), name="web"))

@@ -1,6 +1,6 @@
 // The shell: sign-in, navigation by role, and the hash routes #/dashboard[/team] and #/me.
 
-import { currentSession, signIn, signOut } from "./api.js";
+import { currentSession, get, signIn, signOut } from "./api.js";
 import { renderDashboard } from "./dashboard.js";
 import { failure, h, replace } from "./dom.js";
 import { renderRepView } from "./rep.js";
@@ -54,11 +54,15 @@ function navigation(session, current) {
   if (canSeeTeams(session)) links.push(["#/dashboard", "Team dashboard", current === "dashboard"]);
   if (hasOwnView(session)) links.push(["#/me", "My day", current === "me"]);
   replace(nav, ...links.map(([href, text, active]) => h("a", { href, "aria-current": active ? "page" : null }, text)));
+  const name = h("span", { class: "me", title: session.rep_id || "" }, session.rep_id || session.role);
   replace(
     who,
-    `${session.rep_id || session.role} · ${session.role} · ${session.tenant_id} `,
+    name,
+    ` · ${session.role} · ${session.tenant_id} `,
     h("button", { type: "button", class: "link", onclick: () => { signOut(); window.location.hash = ""; route(); } }, "Sign out"),
   );
+  // People by name: the signed-in rep's display name, the address one hover away.
+  if (session.rep_id) get("/v1/me/score").then((score) => { if (score.display_name) name.textContent = score.display_name; }, () => {});
 }
 
 function route() {

@@ -5,6 +5,8 @@ import { get, getAll } from "./api.js";
 import { lineChart, meter } from "./charts.js";
 import { empty, fill, h, panel, replace } from "./dom.js";
 import * as fmt from "./format.js";
+import { directory, nameOf, person } from "./people.js";
+import { classMixView, comparisonView } from "./teams.js";
 
 export function teamChoices(session) {
   const teams = session.teams.map((t) => ({ value: t.team_id, label: t.name || t.team_id }));
@@ -25,30 +27,41 @@ export function renderDashboard(root, session, teamId) {
     ...choices.map((c) => h("option", { value: c.value, selected: c.value === team }, c.label)),
   );
   const slots = Object.fromEntries(
-    ["health", "trend", "reps", "diagnostics", "friction", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
+    ["health", "compare", "trend", "classes", "managers", "reps", "diagnostics", "friction", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
   );
+  const teams = choices.filter((c) => c.value);
+  const allTeams = team === "" && teams.length > 0;
   replace(
     root,
     h("div", { class: "toolbar" }, h("label", { for: "team-picker" }, "Team"), picker),
-    panel("health", "Team health", "Each number against its target, now and at 30, 60 and 90 days after go-live. From GET /v1/team-health.", slots.health),
-    panel("trend", "Weekly trend", "Average adoption and data-quality score of the team's reps, week by week, with the 30/60/90-day marks. From each rep's trend in GET /v1/scores.", slots.trend),
+    panel("health", "Team health", "Each number against its target, now and at 30, 60 and 90 days after go-live, over every rep the team expects in the CRM (managers apart). From GET /v1/team-health.", slots.health),
+    allTeams ? panel("compare", "Teams side by side", "Every team's health against the targets, and whether the teams add up to the whole. From GET /v1/team-health per team.", slots.compare) : null,
+    panel("trend", "Weekly trend since go-live", "Average adoption and data-quality score of the reps, week by week since go-live, with the go-live and 30/60/90-day marks. A gap is a week without data, not a zero. From each rep's trend in GET /v1/scores.", slots.trend),
+    panel("classes", "Class mix week by week", "How many reps were adopters, workarounders, skeptics or ghosts, week by week. From each rep's trend in GET /v1/scores.", slots.classes),
+    panel("managers", allTeams ? "Managers" : "Manager", "A manager is judged on their own CRM use: reps keep up what their manager looks at. From GET /v1/scores.", slots.managers),
     panel("reps", "Reps", "Score, class and the reasons behind the class. Open a row to see every input. From GET /v1/scores.", slots.reps),
     panel("diagnostics", "Recommended actions", "The likely root cause of each problem, the evidence for it and what to change. From GET /v1/diagnostics.", slots.diagnostics),
     panel("friction", "Field friction", "Required fields left empty on open deals, worst first: a field nobody fills is a field to remove or defer. From GET /v1/field-friction.", slots.friction),
     panel("capture", "Capture health per mailbox", "Whether each rep's mailbox is still delivering activity, inferred from what capture sends. From each rep's score (capture).", slots.capture),
-    panel("review", "Pipeline review", "Only deals ready for review: a current next step, a close date in the future and real activity in the last 7 days. From GET /v1/opportunities?review_ready=true.", slots.review),
+    panel("review", "Pipeline review", "Only deals ready for review: a next step due today or later, a close date in the future and real activity in the last 7 days. From GET /v1/opportunities?review_ready=true.", slots.review),
   );
   const params = { team_id: team };
   const scores = getAll("/v1/scores", params, "scores");
   const health = get("/v1/team-health", params);
+  const people = scores.then(directory, () => new Map());
   fill(slots.health, async () => healthView(await health));
+  if (allTeams) fill(slots.compare, async () => comparisonView(await health, await Promise.all(teams.map((t) => get("/v1/team-health", { team_id: t.value }))), teams));
   fill(slots.trend, async () => trendView(await scores, await health));
-  fill(slots.reps, async () => repsView(await scores));
-  fill(slots.diagnostics, async () => diagnosticsView((await get("/v1/diagnostics", params)).diagnostics || []));
+  fill(slots.classes, async () => classMixView(await scores, allTeams ? teams : []));
+  fill(slots.managers, async () => managersView(await scores, teams));
+  fill(slots.reps, async () => repsView(await scores, allTeams ? teams : []));
+  fill(slots.diagnostics, async () => diagnosticsView((await get("/v1/diagnostics", params)).diagnostics || [], await people));
   fill(slots.friction, async () => frictionView((await get("/v1/field-friction", params)).fields || []));
-  fill(slots.capture, async () => captureView(await scores));
-  fill(slots.review, async () => reviewView(await getAll("/v1/opportunities", { ...params, review_ready: "true" }, "opportunities")));
+  fill(slots.capture, async () => captureView(await scores, allTeams));
+  fill(slots.review, async () => reviewView(await getAll("/v1/opportunities", { ...params, review_ready: "true" }, "opportunities"), await people));
 }
+
+const isManager = (score) => score.classification === "manager";
 
 function metricCard(metric) {
   const status = !metric.available ? "n/a" : metric.meets_target ? "on target" : "below target";
@@ -95,48 +108,69 @@ function healthView(health) {
         ),
       )
     : empty("No go-live date is configured, so there are no 30/60/90-day marks.");
-  return h("div", {}, h("p", { class: "as-of" }, `As of ${fmt.date(health.as_of)}`), h("div", { class: "metrics" }, ...metrics.map(metricCard)), table);
+  const over = health.members ? ` · over the ${health.members} reps expected in the CRM` : "";
+  return h("div", {}, h("p", { class: "as-of", "data-testid": "health-members" }, `As of ${fmt.date(health.as_of)}${over}`), h("div", { class: "metrics" }, ...metrics.map(metricCard)), table);
 }
 
 // The team's weekly average of each rep's trend points (data quality only for weeks that have it).
+// The reps' weekly average of each trend point; a week where no rep has a value is a gap (null).
 export function weeklyAverages(scores) {
   const weeks = new Map();
-  for (const score of scores) {
+  for (const score of scores.filter((s) => !isManager(s))) {
     for (const point of score.trend || []) {
       const week = weeks.get(point.week_start) || { adoption: [], quality: [] };
-      week.adoption.push(point.adoption_score);
-      if (point.has_data_quality) week.quality.push(point.data_quality_score);
+      if (point.adoption_score !== null) week.adoption.push(point.adoption_score);
+      if (point.data_quality_score !== null) week.quality.push(point.data_quality_score);
       weeks.set(point.week_start, week);
     }
   }
-  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const mean = (values) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
   const sorted = [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b));
   return {
     adoption: sorted.map(([date, w]) => ({ date, value: mean(w.adoption) })),
-    quality: sorted.filter(([, w]) => w.quality.length).map(([date, w]) => ({ date, value: mean(w.quality) })),
+    quality: sorted.map(([date, w]) => ({ date, value: mean(w.quality) })),
   };
+}
+
+// Go-live and the 30/60/90-day marks that fall within (or just after) the charted weeks.
+export function goLiveMarkers(health, first, last) {
+  const milestones = health.milestones || [];
+  if (!milestones.length) return [];
+  const goLive = new Date(Date.parse(`${milestones[0].date}T00:00:00Z`) - milestones[0].days_after_go_live * 86_400_000).toISOString().slice(0, 10);
+  const marks = [{ date: goLive, label: "go-live" }, ...milestones.map((m) => ({ date: m.date, label: `${m.days_after_go_live} d` }))];
+  return marks.filter((m) => m.date >= first && Date.parse(m.date) <= Date.parse(last) + 7 * 86_400_000);
 }
 
 function trendView(scores, health) {
   const averages = weeklyAverages(scores);
   if (!averages.adoption.length) return empty("No weekly history yet.");
-  const markers = (health.milestones || []).map((m) => ({ date: m.date, label: `${m.days_after_go_live} d`, className: m.reached ? "reached" : "ahead" }));
   const first = averages.adoption[0].date;
   const last = averages.adoption[averages.adoption.length - 1].date;
-  // Only marks inside (or a week beyond) the charted weeks, so a far 90-day mark does not squash it.
-  const near = markers.filter((m) => m.date >= first && Date.parse(m.date) <= Date.parse(last) + 14 * 86_400_000);
   return h(
     "div",
     {},
     lineChart({
-      title: "Team average adoption and data-quality score per week",
+      title: `Reps' average adoption and data-quality score per week, ${fmt.date(first)} to ${fmt.date(last)}`,
       series: [
-        { name: "Adoption", className: "adoption", points: averages.adoption },
-        { name: "Data quality", className: "quality", points: averages.quality },
+        { name: "Adoption score", className: "adoption", points: averages.adoption },
+        { name: "Data-quality score", className: "quality", points: averages.quality },
       ],
-      markers: near,
+      markers: goLiveMarkers(health, first, last),
     }),
-    h("ul", { class: "legend" }, h("li", { class: "adoption" }, "Adoption score"), h("li", { class: "quality" }, "Data-quality score"), h("li", { class: "marker" }, "Days after go-live")),
+    h("p", { class: "why", "data-testid": "headline-vs-trend" }, "Each point covers one calendar week (the last one: this week so far). The scores in the table cover the trailing 28 days, so the latest point and a rep's score can differ. Data quality has no past points before scoring kept weekly snapshots: the CRM's past state is not known."),
+  );
+}
+
+function managersView(scores, teams) {
+  const managers = scores.filter(isManager);
+  if (!managers.length) return empty("No manager is configured for this team.");
+  const teamName = (id) => (teams.find((t) => t.value === id) || { label: id }).label;
+  return h(
+    "table",
+    { class: "managers" },
+    h("caption", { class: "visually-hidden" }, "Managers and their own CRM use"),
+    h("thead", {}, h("tr", {}, ...["Manager", "Team", "Their CRM use"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, ...managers.map((m) => h("tr", { "data-manager": m.rep_id }, h("th", { scope: "row" }, person(null, m.rep_id, m.display_name)), h("td", {}, teamName(m.team_id)), h("td", {}, h("ul", { class: "reasons" }, ...(m.reasons || []).map((r) => h("li", {}, r))))))),
   );
 }
 
@@ -157,7 +191,7 @@ function inputsTable(inputs, caption) {
         h(
           "tr",
           { "data-input": i.name },
-          h("th", { scope: "row" }, fmt.label(i.name)),
+          h("th", { scope: "row" }, fmt.inputLabel(i.name)),
           h("td", { "data-label": "Value" }, fmt.inputValue(i)),
           h("td", { "data-label": "Target" }, i.weight ? fmt.inputTarget(i) : "—"),
           h("td", { "data-label": "Points" }, i.weight ? `${i.contribution.toFixed(1)} of ${i.weight.toFixed(0)}` : "not scored"),
@@ -170,13 +204,36 @@ function inputsTable(inputs, caption) {
 
 export { classBadge, inputsTable };
 
-function repsView(scores) {
-  if (!scores.length) return empty("No rep has a score yet. Scores appear once capture and the CRM have sent data.");
-  const rows = [...scores].sort((a, b) => a.rep_id.localeCompare(b.rep_id));
+const byName = (a, b) => (a.display_name || a.rep_id).localeCompare(b.display_name || b.rep_id);
+
+function repsView(scores, teams) {
+  const reps = scores.filter((s) => !isManager(s));
+  if (!reps.length) return empty("No rep has a score yet. Scores appear once capture and the CRM have sent data.");
+  if (!teams.length) return repsTable(reps, "Reps with their scores");
+  // Every team: one collapsible table per team, so the page stays short and the teams comparable.
+  const groups = teams.map((t) => ({ label: t.label, reps: reps.filter((s) => s.team_id === t.value) }));
+  const outside = reps.filter((s) => !teams.some((t) => t.value === s.team_id));
+  if (outside.length) groups.push({ label: "In no team", reps: outside });
+  return h(
+    "div",
+    {},
+    ...groups.filter((g) => g.reps.length).map((g) => h("details", { class: "team-reps" }, h("summary", {}, `${g.label}: ${g.reps.length} reps`), repsTable(g.reps, `${g.label}: reps with their scores`))),
+  );
+}
+
+function quality(score) {
+  if (score.data_quality_score === null) {
+    return h("td", { "data-testid": "quality", title: score.data_quality_unavailable_reason }, h("span", { "aria-hidden": "true" }, "—"), h("span", { class: "visually-hidden" }, `no data quality score: ${score.data_quality_unavailable_reason}`));
+  }
+  return h("td", { "data-testid": "quality", title: "0-100: completeness, freshness and hygiene of the rep's open deals" }, fmt.score(score.data_quality_score));
+}
+
+function repsTable(scores, caption) {
+  const rows = [...scores].sort(byName);
   return h(
     "table",
     { class: "reps" },
-    h("caption", { class: "visually-hidden" }, "Reps with their scores"),
+    h("caption", { class: "visually-hidden" }, caption),
     h("thead", {}, h("tr", {}, ...["Rep", "Class", "Adoption", "Data quality", "Why"].map((t) => h("th", { scope: "col" }, t)))),
     h(
       "tbody",
@@ -185,10 +242,10 @@ function repsView(scores) {
         h(
           "tr",
           { "data-rep": score.rep_id },
-          h("th", { scope: "row" }, score.rep_id),
+          h("th", { scope: "row" }, person(null, score.rep_id, score.display_name)),
           h("td", {}, classBadge(score.classification)),
           h("td", { "data-testid": "adoption", title: "0-100: CRM use, logging and capture coverage" }, fmt.score(score.adoption_score)),
-          h("td", { "data-testid": "quality", title: "0-100: completeness, freshness and hygiene of the rep's open deals" }, fmt.score(score.data_quality_score)),
+          quality(score),
           h(
             "td",
             {},
@@ -207,7 +264,11 @@ function repsView(scores) {
   );
 }
 
-function diagnosticsView(diagnostics) {
+function evidenceValue(e, people) {
+  return e.object_type === "rep" ? person(people, e.ref, e.value !== e.ref ? e.value : undefined) : e.value;
+}
+
+function diagnosticsView(diagnostics, people) {
   if (!diagnostics.length) return empty("Nothing to fix: no diagnostic for this team.");
   const order = { critical: 0, warning: 1, info: 2 };
   const sorted = [...diagnostics].sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3));
@@ -221,8 +282,8 @@ function diagnosticsView(diagnostics) {
         h("p", { class: `badge severity-${d.severity}` }, d.severity),
         h("h3", {}, d.title),
         h("p", { class: "action" }, h("strong", {}, "Recommended action: "), d.recommendation),
-        d.rep_id ? h("p", { class: "who" }, `Rep: ${d.rep_id}`) : null,
-        h("dl", { class: "evidence" }, ...(d.evidence || []).flatMap((e) => [h("dt", {}, e.label), h("dd", {}, e.value)])),
+        d.rep_id ? h("p", { class: "who" }, "Who: ", person(people, d.rep_id)) : null,
+        h("dl", { class: "evidence" }, ...(d.evidence || []).flatMap((e) => [h("dt", {}, e.label), h("dd", {}, evidenceValue(e, people))])),
       ),
     ),
   );
@@ -251,10 +312,22 @@ function frictionView(fields) {
   );
 }
 
-function captureView(scores) {
-  const withCapture = scores.filter((s) => s.capture);
+function captureView(scores, allTeams) {
+  const withCapture = scores.filter((s) => s.capture && !isManager(s));
   if (!withCapture.length) return empty("No capture information yet.");
-  const rows = [...withCapture].sort((a, b) => a.rep_id.localeCompare(b.rep_id));
+  let rows = [...withCapture].sort(byName);
+  let note = null;
+  if (allTeams) {
+    // Every team: only the mailboxes that need attention; the healthy ones are counted.
+    const healthy = rows.filter((s) => s.capture.status === "healthy").length;
+    rows = rows.filter((s) => s.capture.status !== "healthy");
+    note = h("p", { class: "why", "data-testid": "healthy-mailboxes" }, `${healthy} of ${withCapture.length} mailboxes are healthy; the others are listed below.`);
+    if (!rows.length) return note;
+  }
+  return h("div", {}, note, captureTable(rows));
+}
+
+function captureTable(rows) {
   return h(
     "table",
     { class: "capture" },
@@ -267,7 +340,7 @@ function captureView(scores) {
         h(
           "tr",
           { "data-rep": s.rep_id },
-          h("th", { scope: "row" }, s.rep_id),
+          h("th", { scope: "row" }, person(null, s.rep_id, s.display_name)),
           h("td", {}, h("span", { class: `badge capture-${s.capture.status}`, "data-testid": "capture-status" }, s.capture.status)),
           h("td", {}, fmt.date(s.capture.last_activity_date)),
           h("td", {}, `${s.capture.silent_business_days}`),
@@ -278,9 +351,9 @@ function captureView(scores) {
   );
 }
 
-function reviewView(opportunities) {
+function reviewView(opportunities, people) {
   if (!opportunities.length) {
-    return empty("No deal is review-ready: none has a current next step, a future close date and activity in the last 7 days.");
+    return empty("No deal is review-ready: none has a next step due today or later, a future close date and activity in the last 7 days.");
   }
   return h(
     "table",
@@ -295,11 +368,11 @@ function reviewView(opportunities) {
           "tr",
           { "data-opportunity": o.crm_id },
           h("th", { scope: "row" }, o.name || o.crm_id),
-          h("td", {}, o.owner_rep_id),
+          h("td", {}, person(people, o.owner_rep_id, o.owner_display_name || nameOf(people, o.owner_rep_id))),
           h("td", {}, o.stage),
           h("td", { class: "number" }, fmt.money(o.amount)),
           h("td", {}, fmt.date(o.close_date)),
-          h("td", {}, o.next_step),
+          h("td", {}, o.next_step, o.next_step_date ? h("span", { class: "due" }, ` (due ${fmt.date(o.next_step_date)})`) : null),
           h("td", {}, fmt.date(o.last_activity_at)),
         ),
       ),

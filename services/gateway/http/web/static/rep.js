@@ -11,13 +11,13 @@ export function renderRepView(root, session) {
   const slots = Object.fromEntries(["agenda", "reality", "score", "exclusions"].map((name) => [name, h("div", { class: "slot" })]));
   replace(
     root,
-    panel("agenda", "Today's meetings", "Your meetings today (UTC) with what the CRM has on each account and your last real interactions. From GET /v1/me/agenda.", slots.agenda),
+    panel("agenda", "Today's meetings", `Your meetings today, in your time zone (${fmt.timeZone()}), with what the CRM has on each account and your last real interactions. From GET /v1/me/agenda.`, slots.agenda),
     panel("reality", "What the CRM knows vs what really happened", "What your mailbox and calendar show next to what is in the CRM, over your scoring window. From GET /v1/me/score.", slots.reality),
     panel("score", "My score and exactly why", "Every input behind your two scores, its target and the points it adds. From GET /v1/me/score.", slots.score),
     panel("exclusions", "My exclusions", "People and domains that are never captured from your mailbox (for example your doctor or your bank). Applied before anything leaves your mailbox. From /v1/me/exclusions.", slots.exclusions),
   );
   const score = get("/v1/me/score");
-  fill(slots.agenda, async () => agendaView((await get("/v1/me/agenda")).items || []));
+  fill(slots.agenda, async () => agendaView((await get("/v1/me/agenda", { date: fmt.localToday(), time_zone: fmt.timeZone() })).items || []));
   fill(slots.reality, async () => realityView(await score));
   fill(slots.score, async () => scoreView(await score));
   fill(slots.exclusions, async () => exclusionsView(await get("/v1/me/exclusions")));
@@ -54,12 +54,14 @@ function meetingCard(item) {
         {},
         h("h4", {}, "What really happened"),
         (item.last_interactions || []).length
-          ? h("ul", {}, ...item.last_interactions.map((a) => h("li", {}, `${fmt.date(a.occurred_at)}: ${fmt.label(a.kind)}`)))
+          ? h("ul", {}, ...item.last_interactions.map((a) => h("li", {}, `${fmt.date(a.occurred_at)}: ${KINDS[a.kind] || fmt.label(a.kind)}`, a.subject ? h("span", { class: "subject" }, ` “${a.subject}”`) : null)))
           : h("p", { class: "na" }, "No earlier interaction captured."),
       ),
     ),
   );
 }
+
+const KINDS = { email_sent: "you wrote", email_received: "they wrote", meeting: "meeting" };
 
 function agendaView(items) {
   if (!items.length) return empty("No customer meeting today.");
@@ -115,8 +117,29 @@ function realityView(score) {
   );
 }
 
+// The inputs worth the most missing points, with what to do about each: what would raise the score first.
+export function firstImprovements(score, count = 3) {
+  return [...(score.adoption_inputs || []), ...(score.data_quality_inputs || [])]
+    .filter((i) => i.weight > 0 && fmt.inputAdvice(i.name))
+    .map((i) => ({ input: i, gain: i.weight - i.contribution }))
+    .filter((g) => g.gain >= 0.5)
+    .sort((a, b) => b.gain - a.gain)
+    .slice(0, count);
+}
+
+function improvementsView(score) {
+  const found = firstImprovements(score);
+  if (!found.length) return h("p", { class: "why" }, "Every scored input is at its target: keep it up.");
+  return h(
+    "ol",
+    { class: "improve", "data-testid": "improve" },
+    ...found.map(({ input, gain }) => h("li", { "data-input": input.name }, h("strong", {}, fmt.inputAdvice(input.name)), ` ${fmt.inputLabel(input.name)}: ${fmt.inputValue(input)} now, target ${fmt.inputTarget(input)}; up to ${Math.round(gain)} more points.`)),
+  );
+}
+
 function scoreView(score) {
   const trend = score.trend || [];
+  const quality = score.data_quality_score === null ? "—" : fmt.score(score.data_quality_score);
   return h(
     "div",
     {},
@@ -124,21 +147,27 @@ function scoreView(score) {
       "div",
       { class: "scores" },
       h("p", { class: "score-box" }, h("span", { class: "big", "data-testid": "my-adoption" }, fmt.score(score.adoption_score)), h("span", {}, "Adoption (0-100)")),
-      h("p", { class: "score-box" }, h("span", { class: "big", "data-testid": "my-quality" }, fmt.score(score.data_quality_score)), h("span", {}, "Data quality (0-100)")),
+      h("p", { class: "score-box" }, h("span", { class: "big", "data-testid": "my-quality" }, quality), h("span", {}, "Data quality (0-100)")),
       h("p", { class: "score-box" }, classBadge(score.classification), h("span", {}, "Class")),
     ),
     h("p", { class: "as-of" }, `Over ${fmt.date(score.window_start)} – ${fmt.date(score.window_end)}`),
+    score.data_quality_score === null ? h("p", { class: "why", "data-testid": "no-quality" }, `No data-quality score: ${score.data_quality_unavailable_reason}.`) : null,
+    h("h3", {}, "What would raise your score first"),
+    improvementsView(score),
     h("h3", {}, "Why this class"),
     (score.reasons || []).length ? h("ul", { class: "reasons" }, ...score.reasons.map((r) => h("li", {}, r))) : empty("No reason given."),
+    trend.length ? h("h3", {}, "Week by week") : null,
     trend.length
       ? lineChart({
           title: "My adoption and data-quality score per week",
+          compact: true,
           series: [
-            { name: "Adoption", className: "adoption", points: trend.map((p) => ({ date: p.week_start, value: p.adoption_score })) },
-            { name: "Data quality", className: "quality", points: trend.filter((p) => p.has_data_quality).map((p) => ({ date: p.week_start, value: p.data_quality_score })) },
+            { name: "Adoption score", className: "adoption", points: trend.map((p) => ({ date: p.week_start, value: p.adoption_score })) },
+            { name: "Data-quality score", className: "quality", points: trend.map((p) => ({ date: p.week_start, value: p.data_quality_score })) },
           ],
         })
       : null,
+    trend.length ? h("p", { class: "why" }, "Each point is one calendar week (the last: this week so far); your scores above cover the last 28 days, so they can differ.") : null,
     h("div", { class: "scroll" }, inputsTable(score.adoption_inputs || [], "Adoption inputs")),
     h("div", { class: "scroll" }, inputsTable(score.data_quality_inputs || [], "Data-quality inputs")),
     score.capture ? h("p", { class: "why" }, h("strong", {}, `Capture: ${score.capture.status}. `), score.capture.explanation) : null,
