@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 
 # Characters refused everywhere, and those refused in single-line text on top.
-_NEVER = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_NOT_IN_A_LINE = "\x00-\x1f\x7f"
+# Written as regex escapes (not the characters themselves) so the OpenAPI document stays readable.
+_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_NOT_IN_A_LINE = r"\x00-\x1f\x7f"
 TEXT_PATTERN = f"^[^{_NEVER}]*$"
 LINE_PATTERN = f"^[^{_NOT_IN_A_LINE}]*$"
-_REFUSED_IN_TEXT = re.compile(f"[{_NEVER}\ud800-\udfff]")
-_REFUSED_IN_A_LINE = re.compile(f"[{_NOT_IN_A_LINE}\ud800-\udfff]")
+# One line with at least one character that is not a space (a required name or id).
+FILLED_LINE_PATTERN = rf"^[^{_NOT_IN_A_LINE}]*[^\s{_NOT_IN_A_LINE}][^{_NOT_IN_A_LINE}]*$"
+_REFUSED_IN_TEXT = re.compile(rf"[{_NEVER}\ud800-\udfff]")
+_REFUSED_IN_A_LINE = re.compile(rf"[{_NOT_IN_A_LINE}\ud800-\udfff]")
 
 
 def text_problem(value: str, *, max_chars: int | None = None, single_line: bool = False) -> str | None:

@@ -31,6 +31,7 @@ from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
 from services.gateway.config import Settings
+from services.gateway.domain.cursors import CursorSigner, derive_cursor_key
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.grpc.auth import AuthInterceptor
 from services.gateway.grpc.servicer import GroundtruthServicer
@@ -137,6 +138,11 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             ),
             credentials=authenticator,
             pepper=settings.api_key_pepper.get_secret_value().encode(),
+            cursors=CursorSigner(
+                settings.cursor_signing_key.get_secret_value().encode()
+                if settings.cursor_signing_key
+                else derive_cursor_key(settings.api_key_pepper.get_secret_value().encode())
+            ),
             limits=Limits(
                 max_page_size=settings.max_page_size,
                 max_batch_events=settings.max_batch_events,

@@ -29,6 +29,11 @@ class Settings(ServiceSettings):
     # unset it is derived from the pepper (domain/tokens.py); set it to rotate tokens on their own.
     # Every replica must use the same one. Rotating it ends every token, never an API key.
     token_signing_key: SecretStr | None = Field(default=None, min_length=32)
+    # The HMAC key feed cursors and page tokens are signed with (domain/cursors.py): a cursor or
+    # token is accepted only by gateways holding the key that issued it, for the tenant,
+    # subscription or listing it was issued for. Optional: derived from the pepper when unset. Every
+    # replica must use the same one; rotating it makes plugins resume from their last ack.
+    cursor_signing_key: SecretStr | None = Field(default=None, min_length=32)
     # How long a token is valid; the page exchanges the key again (or asks for it) when it expires.
     token_ttl_sec: int = Field(default=900, ge=60, le=3600)
 

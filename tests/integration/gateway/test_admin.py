@@ -134,7 +134,7 @@ async def test_provider_secrets_go_to_capture_and_never_come_back(gateway_env: G
         listed = await client.get("/v1/admin/connections", headers=admin)
         both = await client.post(
             "/v1/admin/connections/microsoft",
-            json={"directory_tenant_id": "contoso", "client_id": "app"},
+            json={"directory_tenant_id": "contoso.example", "client_id": "app"},
             headers=admin,
         )
         bad_google = await client.post(

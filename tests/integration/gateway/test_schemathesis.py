@@ -14,6 +14,7 @@ plugin or a rep would call it.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,18 @@ pytestmark = pytest.mark.integration
 EXAMPLES_PER_OPERATION = 20
 SEED = 20_261_102
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+ROOT = Path(__file__).resolve().parents[3]
+HOOKS = "tests.integration.gateway.schemathesis_hooks"
+# Rules JSON Schema cannot state, each answered with its own status naming the broken rule; only
+# these operations may answer a schema-valid request with that status, and their OpenAPI
+# descriptions list the rules:
+# - a tenant configuration's rules across items (team ids and people unique, a rep a member of at
+#   most one team, no duplicates once domains are lower-cased): 400;
+# - CRM event times within [2000-01-01, now + 1 day] (relative to the clock): the item is refused,
+#   and a batch with no valid item is a 422 listing each item's errors.
+RULES_BEYOND_THE_SCHEMA = {"PUT /v1/admin/config": "400", "POST /v1/crm/events": "422"}
+# A body over the size limit is rightly refused with 413 (on top of schemathesis' own list).
+REJECTION_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428"]
 
 
 def key_role(route: str) -> Role:
@@ -41,7 +54,17 @@ def config_file(directory: Path, key: str) -> Path:
     """A schemathesis.toml that sends `key` as the bearer API key the schema declares (so the
     `ignored_auth` check can also send requests without it)."""
     path = directory / "schemathesis.toml"
-    path.write_text(f'[auth.openapi.ApiKey]\nbearer = "{key}"\n')
+    statuses = ", ".join(f'"{s}"' for s in REJECTION_STATUSES)
+    path.write_text(
+        f'[auth.openapi.ApiKey]\nbearer = "{key}"\n\n'
+        f"[checks.negative_data_rejection]\nexpected-statuses = [{statuses}]\n"
+        + "".join(
+            f'\n[[operations]]\ninclude-name = "{name}"\n'
+            "[operations.checks.positive_data_acceptance]\n"
+            f'expected-statuses = ["2xx", "{status}", "401", "403", "404", "409", "429"]\n'
+            for name, status in RULES_BEYOND_THE_SCHEMA.items()
+        )
+    )
     return path
 
 
@@ -76,7 +99,10 @@ def run_schemathesis(env: GatewayUnderTest, role: Role, routes: list[str], direc
         "off",
         *[arg for route in routes for arg in ("--include-name", route)],
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=directory)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT), "GT_TEST_TENANT": "globex"}
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=directory, env=env
+    )
     if result.returncode == 0:
         return ""
     return f"--- {role} ({len(routes)} operations) exit {result.returncode}\n{result.stdout}\n{result.stderr}"
@@ -86,7 +112,9 @@ def run_all(env: GatewayUnderTest, directory: Path) -> list[str]:
     by_role: dict[Role, list[str]] = {}
     for route in REST_MATRIX:
         by_role.setdefault(key_role(route), []).append(route)
-    failures = [run_schemathesis(env, role, routes, directory / role.value) for role, routes in by_role.items()]
+    failures = [
+        run_schemathesis(env, role, routes, directory / role.value) for role, routes in by_role.items()
+    ]
     return [f for f in failures if f]
 
 
