@@ -99,9 +99,14 @@ def run_schemathesis(env: GatewayUnderTest, role: Role, routes: list[str], direc
         "off",
         *[arg for route in routes for arg in ("--include-name", route)],
     ]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT), "GT_TEST_TENANT": "globex"}
+    child_env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": HOOKS,
+        "PYTHONPATH": str(ROOT),
+        "GT_TEST_TENANT": "globex",
+    }
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, check=False, cwd=directory, env=env
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=directory, env=child_env
     )
     if result.returncode == 0:
         return ""
