@@ -248,7 +248,9 @@ async def test_every_service_reports_health_over_http_and_grpc(platform: Platfor
 
         await eventually(ready)
 
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{running.grpc_port}") as channel:
+    # Internal services answer only over mutual TLS; the gateway's public gRPC takes plaintext.
+    channel_for = platform.isolated.client_tls.channel if service != "gateway" else grpc.aio.insecure_channel
+    async with channel_for(f"127.0.0.1:{running.grpc_port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
 
         async def serving() -> bool:

@@ -9,7 +9,7 @@ from plumbing.supervisor import ServiceProcess
 
 
 def demo_process(
-    admin_key: str, *, today: date, capture_http_port: int, host: str = "127.0.0.1"
+    admin_key: str, *, today: date, capture_http_port: int, mesh_env: dict[str, str], host: str = "127.0.0.1"
 ) -> ServiceProcess:
     """The runner with the addresses of everything it talks to, read from the same `GT_*_PORT`
     variables the services listen on."""
@@ -23,6 +23,7 @@ def demo_process(
         args=["-m", "services.sandbox.demo"],
         env={
             **os.environ,
+            **mesh_env,
             "LOG_JSON": os.environ.get("LOG_JSON", "true"),
             "GT_DEMO_ADMIN_KEY": admin_key,
             "GT_DEMO_TODAY": today.isoformat(),

@@ -108,7 +108,11 @@ CONFIG = {
         {"team_id": "team-west", "manager_rep_id": "mgr-2", "member_rep_ids": ["rep-9"]},
     ],
 }
-GOOGLE_KEY = {"type": "service_account", "client_email": "sa@p.iam.example", "private_key": "-----BEGIN..."}
+GOOGLE_KEY = {
+    "type": "service_account",
+    "client_email": "sa@p.iam.example",
+    "private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+}
 TEAM = lambda t: {"team_id": t.team}  # noqa: E731
 REP = lambda t: {"rep_id": t.rep}  # noqa: E731
 
