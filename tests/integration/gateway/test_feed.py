@@ -90,7 +90,7 @@ async def test_bad_cursors_and_upstream_outages_are_clear_errors(
         # Well-formed but not ours: made up, signed for another subscription, or for another tenant.
         made_up = "c1." + "A" * 32
         other_subscription = TEST_CURSORS.feed_cursor(tenant_id=TENANT, subscription="other", sequence=1)
-        other_tenant = TEST_CURSORS.feed_cursor(tenant_id="globex", subscription="default", sequence=1)
+        other_tenant = TEST_CURSORS.feed_cursor(tenant_id="acme", subscription="default", sequence=1)
         forged = [
             await client.get("/v1/feed", params={"cursor": cursor}, headers=headers)
             for cursor in (made_up, other_subscription, other_tenant)
