@@ -171,10 +171,10 @@ class MicrosoftConnectionIn(StrictModel):
         extra="forbid", json_schema_extra=exactly_one_of("client_secret", "certificate")
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _one_credential(cls, data: object) -> object:
-        return check_exactly_one_of(data, "client_secret", "certificate")
+    @model_validator(mode="after")
+    def _one_credential(self) -> MicrosoftConnectionIn:
+        check_exactly_one_of(self, "client_secret", "certificate")
+        return self
 
     connection_id: ConnectionId | None = None
     directory_tenant_id: DirectoryId = Field(description="the Entra tenant's id (GUID) or primary domain")

@@ -114,12 +114,10 @@ def exactly_one_of(*names: str) -> Callable[[dict[str, Any]], None]:
     return extra
 
 
-def check_exactly_one_of(data: Any, *names: str) -> Any:
-    """The validator side of `exactly_one_of` (mode="before"): 422 unless exactly one is given."""
-    if isinstance(data, dict):
-        given = [name for name in names if data.get(name) is not None]
-        if any(name in data and data[name] is None for name in names):
-            raise ValueError(f"{' and '.join(names)} are never null: leave out the one you do not give")
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(names)}")
-    return data
+def check_exactly_one_of(model: BaseModel, *names: str) -> None:
+    """The validator side of `exactly_one_of` (mode="after", so every field's own error comes
+    first): 422 unless exactly one is given, and none is an explicit null."""
+    if any(name in model.model_fields_set and getattr(model, name) is None for name in names):
+        raise ValueError(f"{' and '.join(names)} are never null: leave out the one you do not give")
+    if sum(getattr(model, name) is not None for name in names) != 1:
+        raise ValueError(f"give exactly one of {', '.join(names)}")
