@@ -12,13 +12,17 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote_from_bytes
 
+import grpc
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groundtruth.gateway.v1 import gateway_pb2 as g
+from groundtruth.gateway.v1 import gateway_pb2_grpc
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.conftest import GatewayUnderTest
+from tests.integration.gateway.events import team_config
 from tests.integration.gateway.matrix import IN_SCOPE, REST_MATRIX
 
 pytestmark = pytest.mark.integration
@@ -170,3 +174,29 @@ async def test_hostile_strings_are_refused_naming_the_field(
         await asyncio.to_thread(attack)  # the gateway serves on this event loop meanwhile
     finally:
         await asyncio.to_thread(client.close)
+
+
+async def test_grpc_requests_follow_the_same_text_rules(gateway_env: GatewayUnderTest) -> None:
+    """The same rules over gRPC: a NUL or control character anywhere in a request is
+    INVALID_ARGUMENT naming the field, before any upstream is asked."""
+    config = team_config()
+    config.stages.append("Closed\x00Won")
+    cases: list[tuple[str, Any, str, Role]] = [
+        ("SetTenantConfig", g.SetTenantConfigRequest(config=config), "config.stages[", Role.ADMIN),
+        ("ListRepScores", g.ListRepScoresRequest(team_id="team-east\x1b"), "team_id", Role.ADMIN),
+        (
+            "SetMyExclusions",
+            g.SetMyExclusionsRequest(excluded_domains=["x\x00.example"]),
+            "excluded_domains",
+            Role.REP,
+        ),
+    ]
+    async with grpc.aio.insecure_channel(gateway_env.grpc_target) as channel:
+        stub = gateway_pb2_grpc.GroundtruthStub(channel)
+        for method, request, field, role in cases:
+            before = len(gateway_env.upstreams.recorder.calls)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await getattr(stub, method)(request, metadata=gateway_env.metadata("globex", role), timeout=5)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, method
+            assert field in (refused.value.details() or ""), refused.value.details()
+            assert len(gateway_env.upstreams.recorder.calls) == before, f"{method} reached an upstream"
