@@ -1,4 +1,5 @@
-"""gRPC servers with the standard health service and reflection on every service."""
+"""gRPC servers with the standard health service and reflection on every service; mutual TLS for
+the internal ones (`plumbing/tls.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
+
+from plumbing.tls import MeshTls
 
 # Requests above this size are refused with RESOURCE_EXHAUSTED before any handler runs.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -33,6 +36,7 @@ async def start_grpc_server(
     port: int,
     registrars: Sequence[Registrar],
     service_names: Sequence[str],
+    tls: MeshTls | None,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     max_message_bytes: int = MAX_MESSAGE_BYTES,
 ) -> GrpcServer:
@@ -52,7 +56,15 @@ async def start_grpc_server(
         [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
         server,
     )
-    bound = server.add_insecure_port(f"{host}:{port}")
+    # Internal services pass their mesh identity: only clients with a certificate of the mesh CA
+    # complete the handshake. None (no TLS) is for the gateway's public API alone, which
+    # authenticates every call by API key and sits behind the ingress's TLS.
+    address = f"{host}:{port}"
+    bound = (
+        server.add_secure_port(address, tls.server_credentials())
+        if tls
+        else server.add_insecure_port(address)
+    )
     if bound == 0:
         raise OSError(f"cannot bind gRPC on {host}:{port}")
     await server.start()

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from plumbing.kafka.topics import Topics
+from plumbing.tls import MeshTls
 
 
 class ServiceSettings(BaseSettings):
@@ -30,6 +31,18 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_json: bool = Field(default=True, validation_alias="LOG_JSON")
+
+    # Mutual TLS of internal gRPC (plumbing/tls.py): the mesh CA, this service's certificate and key.
+    # Required by every service that serves or calls internal gRPC; `make run` and the tests create
+    # them per run, cert-manager in Kubernetes.
+    tls_ca_file: str = Field(default="", validation_alias="GT_TLS_CA_FILE")
+    tls_cert_file: str = Field(default="", validation_alias="GT_TLS_CERT_FILE")
+    tls_key_file: str = Field(default="", validation_alias="GT_TLS_KEY_FILE")
+
+    @property
+    def mesh_tls(self) -> MeshTls:
+        """This service's mesh identity; `TlsNotConfigured` when the files are not named."""
+        return MeshTls.from_settings(self.tls_ca_file, self.tls_cert_file, self.tls_key_file)
 
     @property
     def topics(self) -> Topics:

@@ -81,6 +81,7 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
             port=settings.grpc_port,
             registrars=[lambda s: capture_pb2_grpc.add_CaptureAdminServicer_to_server(servicer, s)],
             service_names=SERVICE_NAMES,
+            tls=settings.mesh_tls,  # mutual TLS: only services of the mesh get past the handshake
         )
         stack.push_async_callback(grpc_server.stop)
         await stack.enter_async_context(readiness_publisher(readiness, grpc_server.health, SERVICE_NAMES))

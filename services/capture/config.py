@@ -11,7 +11,9 @@ from plumbing.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GT_CAPTURE_", frozen=True, extra="ignore")
 
-    host: str = "0.0.0.0"
+    # Loopback by default: nothing of this service is reachable from another machine unless the
+    # deployment says so (Kubernetes sets 0.0.0.0 in its ConfigMap).
+    host: str = "127.0.0.1"
     grpc_port: int = 50053
     http_port: int = 8081
     db_pool_size: int = 10

@@ -31,6 +31,7 @@ from services.gateway.adapters.score_view import ScoreView
 from services.gateway.adapters.scoring_client import ScoringClient
 from services.gateway.adapters.state_store import purge_idempotency_keys
 from services.gateway.config import Settings
+from services.gateway.domain.cursors import CursorSigner, derive_cursor_key
 from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.grpc.auth import AuthInterceptor
 from services.gateway.grpc.servicer import GroundtruthServicer
@@ -95,9 +96,10 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
         settings, name="gateway", schema=SCHEMA, migrations=MIGRATIONS, pool_size=settings.db_pool_size
     ) as started:
         stack, pool, producer = started.stack, started.pool, started.producer
-        scoring = ScoringClient(settings.scoring_target, timeout_sec=settings.upstream_timeout_sec)
+        mesh = settings.mesh_tls  # the gateway's certificate for scoring's and capture's gRPC
+        scoring = ScoringClient(settings.scoring_target, tls=mesh, timeout_sec=settings.upstream_timeout_sec)
         stack.push_async_callback(scoring.close)
-        capture = CaptureClient(settings.capture_target, timeout_sec=settings.upstream_timeout_sec)
+        capture = CaptureClient(settings.capture_target, tls=mesh, timeout_sec=settings.upstream_timeout_sec)
         stack.push_async_callback(capture.close)
 
         last_used = LastUsedRecorder(pool, interval_sec=settings.last_used_write_interval_sec)
@@ -137,6 +139,11 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             ),
             credentials=authenticator,
             pepper=settings.api_key_pepper.get_secret_value().encode(),
+            cursors=CursorSigner(
+                settings.cursor_signing_key.get_secret_value().encode()
+                if settings.cursor_signing_key
+                else derive_cursor_key(settings.api_key_pepper.get_secret_value().encode())
+            ),
             limits=Limits(
                 max_page_size=settings.max_page_size,
                 max_batch_events=settings.max_batch_events,
@@ -160,6 +167,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             registrars=[lambda s: gateway_pb2_grpc.add_GroundtruthServicer_to_server(servicer, s)],
             service_names=SERVICE_NAMES,
             interceptors=[AuthInterceptor(authenticator, service=SERVICE)],
+            tls=None,  # the public API: every call carries an API key; TLS ends at the ingress
         )
         stack.push_async_callback(grpc_server.stop)
         app = create_app(gateway=gateway, readiness=readiness, max_body_bytes=settings.max_body_bytes)

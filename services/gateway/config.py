@@ -11,7 +11,9 @@ from plumbing.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GT_GATEWAY_", frozen=True, extra="ignore")
 
-    host: str = "0.0.0.0"
+    # Loopback by default: nothing of this service is reachable from another machine unless the
+    # deployment says so (Kubernetes sets 0.0.0.0 in its ConfigMap).
+    host: str = "127.0.0.1"
     http_port: int = 8080
     grpc_port: int = 50051
     scoring_target: str = "127.0.0.1:50052"
@@ -29,6 +31,11 @@ class Settings(ServiceSettings):
     # unset it is derived from the pepper (domain/tokens.py); set it to rotate tokens on their own.
     # Every replica must use the same one. Rotating it ends every token, never an API key.
     token_signing_key: SecretStr | None = Field(default=None, min_length=32)
+    # The HMAC key feed cursors and page tokens are signed with (domain/cursors.py): a cursor or
+    # token is accepted only by gateways holding the key that issued it, for the tenant,
+    # subscription or listing it was issued for. Optional: derived from the pepper when unset. Every
+    # replica must use the same one; rotating it makes plugins resume from their last ack.
+    cursor_signing_key: SecretStr | None = Field(default=None, min_length=32)
     # How long a token is valid; the page exchanges the key again (or asks for it) when it expires.
     token_ttl_sec: int = Field(default=900, ge=60, le=3600)
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import MeshFiles, issue_mesh
 from plumbing.kafka.topics import Topics, ensure_topics
 from plumbing.supervisor import ServiceProcess, Supervisor
 from services.gateway.domain.principal import Role
@@ -28,10 +29,13 @@ def service_processes(
     endpoints: InfrastructureEndpoints,
     *,
     host: str = "127.0.0.1",
+    mesh: MeshFiles,
     gateway_pepper: str = "",
     capture_env: dict[str, str] | None = None,
 ) -> list[ServiceProcess]:
-    """The services in start order, each with the environment that points it at the infrastructure.
+    """The services in start order, each with the environment that points it at the infrastructure
+    and gives it its certificate of the run's mesh CA (mutual TLS between them). Every listener binds
+    to `host` (loopback): nothing is reachable from another machine.
 
     `capture_env` adds capture settings (the demo points it at the provider emulators).
     """
@@ -40,6 +44,9 @@ def service_processes(
         "DATABASE_URL": endpoints.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
         "LOG_JSON": os.environ.get("LOG_JSON", "true"),
+        "GT_SCORING_HOST": host,
+        "GT_CAPTURE_HOST": host,
+        "GT_GATEWAY_HOST": host,
     }
     if endpoints.broker_kind == "tansu":
         base_env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # tansu has no InitProducerId
@@ -55,6 +62,7 @@ def service_processes(
             args=["-m", "services.scoring"],
             env={
                 **base_env,
+                **mesh.env("scoring"),
                 "GT_SCORING_HTTP_PORT": str(scoring_http),
                 "GT_SCORING_GRPC_PORT": str(scoring_grpc),
             },
@@ -69,6 +77,7 @@ def service_processes(
             args=["-m", "services.capture"],
             env={
                 **base_env,
+                **mesh.env("capture"),
                 **(capture_env or {}),
                 "GT_CAPTURE_HTTP_PORT": str(capture_http),
                 "GT_CAPTURE_GRPC_PORT": str(capture_grpc),
@@ -84,6 +93,7 @@ def service_processes(
             args=["-m", "services.gateway"],
             env={
                 **base_env,
+                **mesh.env("gateway"),
                 "GT_GATEWAY_HTTP_PORT": str(gateway_http),
                 "GT_GATEWAY_GRPC_PORT": str(gateway_grpc),
                 "GT_GATEWAY_SCORING_TARGET": f"{host}:{scoring_grpc}",
@@ -117,6 +127,8 @@ def run_platform(run_dir: Path) -> int:
         endpoints = infrastructure.start()
         asyncio.run(ensure_topics(endpoints.kafka_bootstrap_servers, Topics()))
         pepper = os.environ.get("GT_GATEWAY_API_KEY_PEPPER") or ensure_pepper(run_dir)
+        # A new certificate authority for every run: the services' mutual TLS (plumbing/tls.py).
+        mesh = issue_mesh(run_dir / "mesh")
         # The demo: provider emulators holding the demo organisation's mailboxes, which capture reads.
         today = datetime.now(UTC).date()
         emulators = emulator_process(
@@ -133,7 +145,10 @@ def run_platform(run_dir: Path) -> int:
             capture_http_port=capture_http,
             host="127.0.0.1",
         )
-        services = [emulators, *service_processes(endpoints, gateway_pepper=pepper, capture_env=capture_env)]
+        services = [
+            emulators,
+            *service_processes(endpoints, mesh=mesh, gateway_pepper=pepper, capture_env=capture_env),
+        ]
         for service in services:
             if stop_requested[0]:
                 return 0
@@ -152,7 +167,13 @@ def run_platform(run_dir: Path) -> int:
         crm_env, crm_banner = _start_crm(run_dir, endpoints, pepper, supervisor, services, rep.rep_id)
         # The demo tenant's admin and CRM plugin: sets the tenant up through the gateway, pushes the
         # CRM history and keeps activity coming (services/sandbox/demo).
-        demo = demo_process(admin_key, today=today, capture_http_port=capture_http, extra_env=crm_env)
+        demo = demo_process(
+            admin_key,
+            today=today,
+            capture_http_port=capture_http,
+            mesh_env=mesh.env("demo"),
+            extra_env=crm_env,
+        )
         print(f"starting {demo.name} ...", flush=True)
         supervisor.start(demo)
         services.append(demo)

@@ -141,6 +141,7 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
                 lambda s: scoring_pb2_grpc.add_ScoringAdminServicer_to_server(admin, s),
             ],
             service_names=SERVICE_NAMES,
+            tls=settings.mesh_tls,  # mutual TLS: only services of the mesh get past the handshake
         )
         stack.push_async_callback(grpc_server.stop)
         http = HttpServer(health_app(readiness), host=settings.host, port=settings.http_port)

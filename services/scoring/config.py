@@ -10,7 +10,9 @@ from plumbing.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GT_SCORING_", frozen=True, extra="ignore")
 
-    host: str = "0.0.0.0"
+    # Loopback by default: nothing of this service is reachable from another machine unless the
+    # deployment says so (Kubernetes sets 0.0.0.0 in its ConfigMap).
+    host: str = "127.0.0.1"
     grpc_port: int = 50052
     http_port: int = 8082
     consumer_group: str = "scoring"

@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import grpc
 import httpx
 from aiokafka import AIOKafkaProducer
 
@@ -32,9 +31,11 @@ from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.migrations import migrate
 from plumbing.db.pool import create_pool
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import issue_mesh
 from plumbing.embedded.process import free_port, spawn, terminate, wait_for_port
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
+from plumbing.tls import MeshTls
 from services.gateway.admin import keys
 from services.gateway.app import MIGRATIONS, SCHEMA
 from services.gateway.domain.principal import Role
@@ -80,7 +81,8 @@ async def seed_scoring(bootstrap: str, topics: Topics, env: dict[str, str]) -> l
         if time.monotonic() > deadline:
             raise RuntimeError("scoring did not consume the seeded organisation within 10 minutes")
         await asyncio.sleep(0.5)
-    async with grpc.aio.insecure_channel(env["GT_GATEWAY_SCORING_TARGET"]) as channel:
+    tls = MeshTls.from_settings(env["GT_TLS_CA_FILE"], env["GT_TLS_CERT_FILE"], env["GT_TLS_KEY_FILE"])
+    async with tls.channel(env["GT_GATEWAY_SCORING_TARGET"]) as channel:
         stub = scoring_pb2_grpc.ScoringAdminStub(channel)
         request = scoring_pb2.RescoreTenantRequest(tenant_id=BENCH_TENANT)
         answer = await stub.RescoreTenant(request, timeout=300)
@@ -236,6 +238,8 @@ async def bench(endpoints: InfrastructureEndpoints, run_dir: Path) -> bool:
         # The benchmark measures throughput, not the per-key limit (50/s by default).
         "GT_GATEWAY_RATE_LIMIT_PER_SEC": "1000000",
         "GT_GATEWAY_RATE_LIMIT_BURST": "1000000",
+        # Internal gRPC over mutual TLS, as in production (one identity for every bench process).
+        **issue_mesh(run_dir / "mesh", services=("bench",)).env("bench"),
     }
     logs = run_dir / "logs"
     module = [sys.executable, "-m"]

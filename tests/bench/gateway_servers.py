@@ -9,6 +9,7 @@ scoring while its GetRepScore is not on this branch.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import grpc
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from plumbing.grpc_server import start_grpc_server
 from plumbing.http_server import HttpServer
 from plumbing.lifecycle import run_until_signalled
+from plumbing.tls import MeshTls
 from tests.integration.gateway.fakes import Recorder, running_upstreams
 
 BARE_SERVICE = "bench.Bare"
@@ -42,7 +44,7 @@ async def serve_bare(http_port: int, grpc_port: int, stop: asyncio.Event) -> Non
     )
     server = await start_grpc_server(
         host="127.0.0.1", port=grpc_port, registrars=[lambda s: s.add_generic_rpc_handlers((handler,))],
-        service_names=[],
+        service_names=[], tls=None,  # the baseline of the public gRPC: no TLS, as the gateway's
     )  # fmt: skip
     http = HttpServer(bare_app(), host="127.0.0.1", port=http_port)
     await http.start()
@@ -54,7 +56,11 @@ async def serve_bare(http_port: int, grpc_port: int, stop: asyncio.Event) -> Non
 
 
 async def serve_upstream(grpc_port: int, stop: asyncio.Event) -> None:
-    async with running_upstreams(["bench"], port=grpc_port) as upstreams:
+    # The gateway under bench calls its upstreams over mutual TLS, as in production.
+    tls = MeshTls.from_settings(
+        os.environ["GT_TLS_CA_FILE"], os.environ["GT_TLS_CERT_FILE"], os.environ["GT_TLS_KEY_FILE"]
+    )
+    async with running_upstreams(["bench"], tls=tls, port=grpc_port) as upstreams:
         upstreams.scoring.recorder = upstreams.capture.recorder = _NoRecorder()
         await stop.wait()
 

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import grpc
 import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -32,6 +32,7 @@ from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.migrations import migrate
 from plumbing.embedded import Infrastructure
+from plumbing.embedded.mesh_ca import issue_mesh
 from plumbing.embedded.process import free_port
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics, ensure_topics
@@ -308,7 +309,9 @@ async def measure_service(
 ) -> tuple[float, float, float, int, float, CpuUse]:
     grpc_port, http_port = free_port(), free_port()
     group = f"scoring-{uuid.uuid4().hex[:6]}"
+    mesh = issue_mesh(Path(tempfile.mkdtemp(prefix="bench-mesh-")), services=("bench",))
     env = {
+        **mesh.env("bench"),
         **os.environ,
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -350,7 +353,7 @@ async def measure_service(
             print(f"ingest: {ingest_rate:,.0f} events/s (peak RSS {ingest_peak_mb:.0f} MB)", flush=True)
             relay_lag = await relay_catch_up(database_url)
             print(f"feed relayed to Kafka {relay_lag:.1f} s after ingest", flush=True)
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            async with mesh.tls("bench").channel(f"127.0.0.1:{grpc_port}") as channel:
                 stub = scoring_pb2_grpc.ScoringAdminStub(channel)
                 started = time.perf_counter()
                 answer = await stub.RescoreTenant(

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-import grpc
 import httpx
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
@@ -172,7 +171,9 @@ def read_whole_feed(workload: Workload) -> list[str]:
 async def rescore_differences(workload: Workload) -> int:
     """Reps whose stored (incrementally maintained) score differs from a full rescore from scratch."""
     before = await _score_hashes(workload.cluster.database_url)
-    async with grpc.aio.insecure_channel(workload.cluster.grpc_target("scoring")) as channel:
+    async with workload.cluster.mesh.tls("client").channel(
+        workload.cluster.grpc_target("scoring")
+    ) as channel:
         admin = scoring_pb2_grpc.ScoringAdminStub(channel)
         await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=TENANT), timeout=60)
     after = await _score_hashes(workload.cluster.database_url)

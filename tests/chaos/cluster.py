@@ -25,6 +25,7 @@ import httpx
 from plumbing.db.pool import create_pool
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
 from plumbing.embedded.kafka import EmbeddedKafka
+from plumbing.embedded.mesh_ca import issue_mesh
 from plumbing.embedded.process import free_port, spawn, terminate
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.capture.adapters.secret_box import new_key
@@ -171,12 +172,15 @@ class ChaosCluster:
             "LOG_LEVEL": "INFO",
         }
         ports = {name: (free_port(), free_port()) for name in SERVICES}
+        # The services' mutual TLS, as `make run` sets it up: a CA of this run, a certificate each.
+        self.mesh = issue_mesh(self.run_dir / "mesh")
         microsoft = _described(self.emulators.description, "microsoft")
         scoring = Service(
             "scoring",
             ["-m", "services.scoring"],
             {
                 **base,
+                **self.mesh.env("scoring"),
                 "GT_SCORING_HOST": "127.0.0.1",
                 "GT_SCORING_HTTP_PORT": str(ports["scoring"][0]),
                 "GT_SCORING_GRPC_PORT": str(ports["scoring"][1]),
@@ -190,6 +194,7 @@ class ChaosCluster:
             ["-m", "services.capture"],
             {
                 **base,
+                **self.mesh.env("capture"),
                 "GT_CAPTURE_HOST": "127.0.0.1",
                 "GT_CAPTURE_HTTP_PORT": str(ports["capture"][0]),
                 "GT_CAPTURE_GRPC_PORT": str(ports["capture"][1]),
@@ -213,6 +218,7 @@ class ChaosCluster:
             ["-m", "services.gateway"],
             {
                 **base,
+                **self.mesh.env("gateway"),
                 "GT_GATEWAY_HOST": "127.0.0.1",
                 "GT_GATEWAY_HTTP_PORT": str(ports["gateway"][0]),
                 "GT_GATEWAY_GRPC_PORT": str(ports["gateway"][1]),

@@ -115,8 +115,13 @@ class Workload:
         self.register_capture()
         return sum(len(ids) for ids in self.expected_activities().values()) - before
 
+    def _capture_channel(self) -> grpc.Channel:
+        """capture's internal gRPC, over mutual TLS with the run's client certificate."""
+        tls = self.cluster.mesh.tls("client")
+        return grpc.secure_channel(self.cluster.grpc_target("capture"), tls.channel_credentials())
+
     def register_capture(self) -> None:
-        with grpc.insecure_channel(self.cluster.grpc_target("capture")) as channel:
+        with self._capture_channel() as channel:
             admin = capture_pb2_grpc.CaptureAdminStub(channel)
             admin.SetCapturePolicy(
                 capture_pb2.SetCapturePolicyRequest(
@@ -147,7 +152,7 @@ class Workload:
             )
 
     def sync_states(self) -> dict[str, str]:
-        with grpc.insecure_channel(self.cluster.grpc_target("capture")) as channel:
+        with self._capture_channel() as channel:
             admin = capture_pb2_grpc.CaptureAdminStub(channel)
             answer = admin.GetSyncStatus(capture_pb2.GetSyncStatusRequest(tenant_id=TENANT), timeout=10)
             return {s.mailbox: s.state for s in answer.mailboxes}

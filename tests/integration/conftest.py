@@ -13,7 +13,12 @@ import asyncpg
 import pytest
 
 from plumbing.embedded import Infrastructure, InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import MeshFiles, issue_mesh
 from plumbing.kafka.topics import Topics, ensure_topics
+from plumbing.tls import MeshTls
+
+# The test session's mesh identities: one the in-process services share, one for test clients.
+TEST_SERVICE, TEST_CLIENT = "service", "client"
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +36,12 @@ def endpoints(infrastructure: Infrastructure) -> InfrastructureEndpoints:
     return infrastructure.endpoints
 
 
+@pytest.fixture(scope="session")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> MeshFiles:
+    """The session's certificate authority and certificates for internal gRPC (mutual TLS)."""
+    return issue_mesh(tmp_path_factory.mktemp("mesh"), services=(TEST_SERVICE, TEST_CLIENT))
+
+
 @dataclass(frozen=True)
 class Isolated:
     """A database and a topic namespace that belong to one test module."""
@@ -38,6 +49,7 @@ class Isolated:
     database_url: str
     bootstrap_servers: str
     namespace: str
+    mesh: MeshFiles
 
     @property
     def topics(self) -> Topics:
@@ -50,7 +62,13 @@ class Isolated:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "KAFKA_TOPIC_NAMESPACE": self.namespace,
             "KAFKA_SESSION_TIMEOUT_MS": "2000",
+            **self.mesh.env(TEST_SERVICE),
         }
+
+    @property
+    def client_tls(self) -> MeshTls:
+        """A test client's identity in the mesh, to call scoring's and capture's gRPC."""
+        return self.mesh.tls(TEST_CLIENT)
 
 
 async def create_database(server_url: str) -> str:
@@ -74,11 +92,11 @@ async def drop_database(server_url: str, database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-async def isolated(endpoints: InfrastructureEndpoints) -> AsyncIterator[Isolated]:
+async def isolated(endpoints: InfrastructureEndpoints, mesh: MeshFiles) -> AsyncIterator[Isolated]:
     database_url = await create_database(endpoints.database_url)
     namespace = f"t{uuid.uuid4().hex[:8]}."
     await ensure_topics(endpoints.kafka_bootstrap_servers, Topics(namespace=namespace))
     try:
-        yield Isolated(database_url, endpoints.kafka_bootstrap_servers, namespace)
+        yield Isolated(database_url, endpoints.kafka_bootstrap_servers, namespace, mesh)
     finally:
         await drop_database(endpoints.database_url, database_url)

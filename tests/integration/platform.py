@@ -16,6 +16,7 @@ from services.capture.app import RunningCapture, running_capture
 from services.capture.config import Settings as CaptureSettings
 from services.gateway.app import RunningGateway, running_gateway
 from services.gateway.config import Settings as GatewaySettings
+from services.gateway.domain.cursors import CursorSigner, derive_cursor_key
 from services.scoring.app import RunningScoring, running_scoring
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.conftest import Isolated
@@ -23,6 +24,8 @@ from tests.kafka_topics import partitions_of
 
 # The API-key pepper of every gateway the tests start (a real deployment gets a secret one).
 TEST_API_KEY_PEPPER = "test-pepper-not-a-secret-0123456789"
+# What those gateways sign feed cursors with (derived from the pepper: no cursor key is set).
+TEST_CURSORS = CursorSigner(derive_cursor_key(TEST_API_KEY_PEPPER.encode()))
 
 
 @dataclass(frozen=True)

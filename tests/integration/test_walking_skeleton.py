@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -111,6 +112,7 @@ async def test_pages_follow_next_page_token(platform: Platform) -> None:
 
     await eventually(all_there)
     seen: list[str] = []
+    tokens: list[str] = []
     token: str | None = None
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
         while True:
@@ -122,8 +124,19 @@ async def test_pages_follow_next_page_token(platform: Platform) -> None:
             token = body["next_page_token"]
             if token is None:
                 break
+            tokens.append(token)
+        # A page token is signed for its listing: another rep's listing, or an altered token, is a 400.
+        elsewhere = await client.get(
+            "/v1/reps/rep-other/activities", headers=auth("acme"), params={"page_token": tokens[0]}
+        )
+        altered = tokens[0][:-2] + ("AA" if not tokens[0].endswith("AA") else "BB")
+        tampered = await client.get(
+            "/v1/reps/rep-pages/activities", headers=auth("acme"), params={"page_token": altered}
+        )
     assert sorted(seen) == sorted(a.id for a in batch)
     assert len(seen) == 5
+    assert elsewhere.status_code == 400 and "page_token" in elsewhere.json()["detail"]
+    assert tampered.status_code == 400
 
 
 async def test_replayed_records_leave_exactly_one_row_each(platform: Platform) -> None:
@@ -221,7 +234,9 @@ async def test_gateway_rejects_bad_input_with_clear_errors(platform: Platform) -
     assert missing_key.status_code == 401
     assert missing_key.headers["content-type"] == "application/problem+json"
     assert "API key" in missing_key.json()["detail"]
-    assert bad_token.status_code == 400
+    # "!!" breaks the published shape of a page token: 422 naming it (a forged one of the right
+    # shape is a 400: test_pages_follow_next_page_token).
+    assert bad_token.status_code == 422
     assert "page_token" in bad_token.json()["detail"]
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
@@ -248,7 +263,9 @@ async def test_every_service_reports_health_over_http_and_grpc(platform: Platfor
 
         await eventually(ready)
 
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{running.grpc_port}") as channel:
+    # Internal services answer only over mutual TLS; the gateway's public gRPC takes plaintext.
+    channel_for = platform.isolated.client_tls.channel if service != "gateway" else grpc.aio.insecure_channel
+    async with channel_for(f"127.0.0.1:{running.grpc_port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
 
         async def serving() -> bool:
@@ -257,3 +274,16 @@ async def test_every_service_reports_health_over_http_and_grpc(platform: Platfor
             return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
 
         await eventually(serving)
+
+
+async def test_no_metrics_label_carries_personal_data(platform: Platform) -> None:
+    """Every service's /metrics, after real traffic: no e-mail address or rep's address in a label
+    (per-mailbox and per-rep detail is for the authenticated APIs only)."""
+    batch = [make_activity(tenant_id="acme", rep_id="rep-metrics", customer="buyer@customer.example")]
+    await platform.capture.publisher.publish(batch)
+    for running in (platform.scoring, platform.capture, platform.gateway):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http_port}") as client:
+            scraped = (await client.get("/metrics")).text
+        labels = re.findall(r"\{([^}]*)\}", scraped)
+        assert labels, "no labelled series at all: the check would prove nothing"
+        assert not [label for label in labels if "@" in label], "a metrics label carries an address"

@@ -26,7 +26,7 @@ SCHEMAS = K8S / "schemas"
 # Strimzi 0.51 supports Kubernetes 1.30 and newer; native gRPC probes and preStop sleep need 1.30 too.
 OLDEST_KUBERNETES = "1.30"
 KUBERNETES_VERSIONS = (OLDEST_KUBERNETES, kv_utils.latest_version())
-CUSTOM_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com"}
+CUSTOM_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com", "cert-manager.io"}
 
 
 def _is_custom(obj: Obj) -> bool:

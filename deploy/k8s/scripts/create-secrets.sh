@@ -15,6 +15,8 @@
 #                            invalidates every issued API key.
 #                            token-signing-key: signs the web pages' short-lived tokens; rotating it
 #                            only ends the current tokens (optional: derived from the pepper if absent).
+#                            cursor-signing-key: signs feed cursors and page tokens; rotating it makes
+#                            plugins resume from their last ack (optional: derived from the pepper).
 set -euo pipefail
 namespace="${1:?usage: $0 NAMESPACE}"
 
@@ -48,5 +50,6 @@ else
     kubectl create secret generic groundtruth-gateway --namespace "$namespace" \
         --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
         --from-literal=token-signing-key="$(openssl rand -hex 32)" \
+        --from-literal=cursor-signing-key="$(openssl rand -hex 32)" \
         --dry-run=client -o yaml | kubectl apply -f -
 fi

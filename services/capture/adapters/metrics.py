@@ -1,12 +1,17 @@
-"""Prometheus metrics of capture: per mailbox (labelled tenant, mailbox) and process-wide."""
+"""Prometheus metrics of capture, per tenant and process-wide: never per mailbox.
+
+A mailbox is a person's e-mail address, and metrics leave the service unauthenticated (a scraper, a
+dashboard, a metrics vendor), so no label carries an address or a name. Labels are the tenant id, the
+sync state, the fault kind, the stream. Per-mailbox detail (state, last success, last error, lag,
+items captured) stays in the authenticated admin API (`GetSyncStatus`, `GET /v1/admin/sync-status`).
+"""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -14,21 +19,19 @@ from services.capture.domain.reconcile import PagePlan
 from services.capture.domain.status import FaultKind, MailboxStatus, SyncState
 from services.capture.ports import MailboxRef
 
-_MAILBOX = ["tenant", "mailbox"]
+_TENANT = ["tenant"]
 ITEMS_CAPTURED = Counter(
-    "gt_capture_mailbox_items_captured_total", "Activities published for the mailbox (acknowledged)", _MAILBOX
+    "gt_capture_items_captured_total",
+    "Activities published for the tenant's mailboxes (acknowledged)",
+    _TENANT,
 )
-ERRORS = Counter("gt_capture_mailbox_errors_total", "Failed sync passes by fault kind", [*_MAILBOX, "kind"])
-THROTTLES = Counter("gt_capture_mailbox_throttles_total", "Throttling answers honoured", _MAILBOX)
+ERRORS = Counter(
+    "gt_capture_sync_errors_total", "Failed mailbox sync passes by fault kind", [*_TENANT, "kind"]
+)
+THROTTLES = Counter("gt_capture_throttles_total", "Throttling answers honoured", _TENANT)
 RESYNCS = Counter(
-    "gt_capture_mailbox_resyncs_total", "Streams resynced after an expired cursor", [*_MAILBOX, "stream"]
+    "gt_capture_resyncs_total", "Streams resynced after an expired cursor", [*_TENANT, "stream"]
 )
-LAST_SUCCESS = Gauge(
-    "gt_capture_mailbox_last_success_timestamp_seconds",
-    "End of the last pass that caught up every stream",
-    _MAILBOX,
-)
-STATE = Gauge("gt_capture_mailbox_state", "1 for the mailbox's current sync state", [*_MAILBOX, "state"])
 THROTTLE_WAIT = Histogram(
     "gt_capture_throttle_wait_seconds",
     "Pauses imposed by Retry-After or backoff",
@@ -44,22 +47,20 @@ SUBSCRIPTION_CHANGES = Counter(
 
 
 class MailboxCounters:
-    """`MailboxMetrics` (ports/metrics.py) in Prometheus: the per-mailbox series of one mailbox and
-    its share of the process-wide ones; `remove()` when the mailbox stops being captured."""
+    """`MailboxMetrics` (ports/metrics.py) in Prometheus: what one mailbox's sync adds to its tenant's
+    series; the mailbox itself is never a label."""
 
     def __init__(self, mailbox: MailboxRef) -> None:
-        self._labels = (mailbox.tenant_id, mailbox.address)
+        self._tenant = mailbox.tenant_id
 
     def observe(self, status: MailboxStatus) -> None:
-        for state in SyncState:
-            STATE.labels(*self._labels, state.value).set(1 if status.state is state else 0)
-        if status.last_success_at is not None:
-            LAST_SUCCESS.labels(*self._labels).set(status.last_success_at.timestamp())
+        """States and lag are read from the engine at scrape time (`MailboxCollector`)."""
+        del status
 
     def page(self, plan: PagePlan) -> None:
         PAGES.inc()
         if plan.publish:
-            ITEMS_CAPTURED.labels(*self._labels).inc(len(plan.publish))
+            ITEMS_CAPTURED.labels(self._tenant).inc(len(plan.publish))
         for reason, count in plan.dropped.items():
             DROPPED.labels(reason.value).inc(count)
         if plan.unchanged:
@@ -68,37 +69,30 @@ class MailboxCounters:
             RETRACTED.inc(plan.retracted)
 
     def throttled(self, wait_sec: float) -> None:
-        THROTTLES.labels(*self._labels).inc()
+        THROTTLES.labels(self._tenant).inc()
         THROTTLE_WAIT.observe(wait_sec)
 
     def resynced(self, stream: str) -> None:
-        RESYNCS.labels(*self._labels, stream).inc()
+        RESYNCS.labels(self._tenant, stream).inc()
 
     def failed(self, kind: FaultKind) -> None:
-        ERRORS.labels(*self._labels, kind.value).inc()
+        ERRORS.labels(self._tenant, kind.value).inc()
 
     def subscription_changed(self, action: str) -> None:
         SUBSCRIPTION_CHANGES.labels(action).inc()
 
     def remove(self) -> None:
-        for metric in (ITEMS_CAPTURED, THROTTLES, LAST_SUCCESS):
-            _quietly_remove(metric, *self._labels)
-        for state in SyncState:
-            _quietly_remove(STATE, *self._labels, state.value)
-        for kind in FaultKind:
-            _quietly_remove(ERRORS, *self._labels, kind.value)
-
-
-def _quietly_remove(metric: Counter | Gauge, *labels: str) -> None:
-    with contextlib.suppress(KeyError):
-        metric.remove(*labels)
+        """Nothing per mailbox to forget: the tenant's series count every mailbox it had."""
 
 
 StatusSource = Callable[[], Iterable[tuple[MailboxRef, MailboxStatus]]]
 
 
-class LagCollector(Collector):
-    """`gt_capture_mailbox_lag_seconds`, computed at scrape time so it grows between passes.
+class MailboxCollector(Collector):
+    """Per tenant, computed at scrape time from the engines' mailbox statuses:
+    `gt_capture_mailboxes{tenant,state}` (how many mailboxes are in each state),
+    `gt_capture_mailbox_lag_seconds_max{tenant}` (the most behind mailbox; grows between passes) and
+    `gt_capture_mailbox_last_success_oldest_timestamp_seconds{tenant}`.
 
     One collector per process, fed by every running engine (tests run several in one process).
     """
@@ -107,25 +101,51 @@ class LagCollector(Collector):
         self.sources: list[StatusSource] = []
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
-            "gt_capture_mailbox_lag_seconds",
-            "Seconds since the mailbox was last known to be completely caught up",
-            labels=_MAILBOX,
+        counts = GaugeMetricFamily(
+            "gt_capture_mailboxes", "Mailboxes by sync state", labels=[*_TENANT, "state"]
+        )
+        lag = GaugeMetricFamily(
+            "gt_capture_mailbox_lag_seconds_max",
+            "Seconds since the tenant's most behind mailbox was last completely caught up",
+            labels=_TENANT,
+        )
+        oldest = GaugeMetricFamily(
+            "gt_capture_mailbox_last_success_oldest_timestamp_seconds",
+            "The oldest 'last pass that caught up every stream' among the tenant's mailboxes",
+            labels=_TENANT,
         )
         now = datetime.now(UTC)
+        states: dict[tuple[str, str], int] = {}
+        lags: dict[str, float] = {}
+        successes: dict[str, float] = {}
         for source in list(self.sources):
             for mailbox, status in source():
-                lag = status.lag_seconds(now)
-                if lag is not None:
-                    family.add_metric([mailbox.tenant_id, mailbox.address], lag)
-        yield family
+                tenant = mailbox.tenant_id
+                for state in SyncState:
+                    states.setdefault((tenant, state.value), 0)
+                states[(tenant, status.state.value)] += 1
+                seconds = status.lag_seconds(now)
+                if seconds is not None:
+                    lags[tenant] = max(lags.get(tenant, 0.0), seconds)
+                if status.last_success_at is not None:
+                    at = status.last_success_at.timestamp()
+                    successes[tenant] = min(successes.get(tenant, at), at)
+        for (tenant, state_name), count in sorted(states.items()):
+            counts.add_metric([tenant, state_name], count)
+        for tenant, seconds in sorted(lags.items()):
+            lag.add_metric([tenant], seconds)
+        for tenant, at in sorted(successes.items()):
+            oldest.add_metric([tenant], at)
+        yield counts
+        yield lag
+        yield oldest
 
 
-_LAG = LagCollector()
-REGISTRY.register(_LAG)
+_MAILBOXES = MailboxCollector()
+REGISTRY.register(_MAILBOXES)
 
 
 def register_lag_source(source: StatusSource) -> Callable[[], None]:
-    """Export the lag of `source`'s mailboxes; returns the function that stops it."""
-    _LAG.sources.append(source)
-    return lambda: _LAG.sources.remove(source)
+    """Export the states and lag of `source`'s mailboxes; returns the function that stops it."""
+    _MAILBOXES.sources.append(source)
+    return lambda: _MAILBOXES.sources.remove(source)

@@ -7,14 +7,9 @@ import json
 import re
 from collections.abc import Iterable
 
-# The same shapes the public API accepts (services/gateway/identifiers.py).
-_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_REP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
-_CONNECTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+# The shapes every service accepts, the gateway's public API first (plumbing/contracts).
+from plumbing.contracts import identifiers as ids
+
 _THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 MAX_LIST = 1000
 MAX_MAILBOXES_PER_CALL = 5000
@@ -25,34 +20,33 @@ class Invalid(ValueError):
 
 
 def tenant_id(value: str) -> str:
-    if not _TENANT_ID.match(value):
+    if not ids.is_tenant_id(value):
         raise Invalid("tenant_id is required: letters, digits, '_', '.', '-' (at most 64)")
     return value
 
 
 def rep_id(value: str, field: str = "rep_id") -> str:
-    if not _REP_ID.match(value):
+    if not ids.is_rep_id(value):
         raise Invalid(f"{field} is required: letters, digits and _.@+- (at most 128)")
     return value
 
 
 def connection_id(value: str) -> str:
-    if not _CONNECTION_ID.match(value):
+    if not ids.is_connection_id(value):
         raise Invalid("connection_id: letters, digits, '_', '.', '-' (at most 64)")
     return value
 
 
 def domain(value: str, field: str = "domain") -> str:
     normalized = value.strip().lower().lstrip("@").rstrip(".")
-    if not _DOMAIN.match(normalized):
+    if not ids.is_domain(normalized):
         raise Invalid(f"{field}: {value!r} is not a domain name")
     return normalized
 
 
 def address(value: str, field: str = "address") -> str:
     normalized = value.strip().lower()
-    local, at, host = normalized.rpartition("@")
-    if not at or not _LOCAL.match(local) or not _DOMAIN.match(host):
+    if not ids.is_email(normalized):
         raise Invalid(f"{field}: {value!r} is not an e-mail address")
     return normalized
 
@@ -60,20 +54,20 @@ def address(value: str, field: str = "address") -> str:
 def mailbox_address(value: str) -> str:
     """A UPN / e-mail address, or (Microsoft) a user's object id."""
     normalized = value.strip().lower()
-    if _GUID.match(normalized):
+    if ids.is_guid(normalized):
         return normalized
     return address(value, "mailboxes.address")
 
 
 def directory_tenant_id(value: str) -> str:
     normalized = value.strip().lower()
-    if _GUID.match(normalized) or _DOMAIN.match(normalized):
+    if ids.is_guid(normalized) or ids.is_domain(normalized):
         return normalized
     raise Invalid("directory_tenant_id must be the Entra tenant's GUID or its domain name")
 
 
 def client_id(value: str) -> str:
-    if not _CLIENT_ID.match(value.strip()):
+    if not ids.is_client_id(value.strip()):
         raise Invalid("client_id is required (the app registration's application id)")
     return value.strip()
 

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.capture.v1 import capture_pb2_grpc
+from plumbing.tls import MeshTls
 from services.gateway.adapters.upstream import UpstreamChannel
 
 
 class CaptureClient:
     """Owns one channel to capture; `close()` releases it."""
 
-    def __init__(self, target: str, *, timeout_sec: float) -> None:
-        self._upstream = UpstreamChannel("capture", target, timeout_sec=timeout_sec)
+    def __init__(self, target: str, *, tls: MeshTls, timeout_sec: float) -> None:
+        self._upstream = UpstreamChannel("capture", target, tls=tls, timeout_sec=timeout_sec)
         self._admin = capture_pb2_grpc.CaptureAdminStub(self._upstream.channel)
 
     async def close(self) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from groundtruth.scoring.v1 import scoring_pb2_grpc
+from plumbing.tls import MeshTls
 from services.gateway.adapters.upstream import UpstreamChannel
 
 
 class ScoringClient:
     """Owns one channel to scoring; `close()` releases it."""
 
-    def __init__(self, target: str, *, timeout_sec: float) -> None:
-        self._upstream = UpstreamChannel("scoring", target, timeout_sec=timeout_sec)
+    def __init__(self, target: str, *, tls: MeshTls, timeout_sec: float) -> None:
+        self._upstream = UpstreamChannel("scoring", target, tls=tls, timeout_sec=timeout_sec)
         self._query = scoring_pb2_grpc.ScoringQueryStub(self._upstream.channel)
         self._admin = scoring_pb2_grpc.ScoringAdminStub(self._upstream.channel)
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from plumbing.tls import MeshTls
 from services.gateway.errors import Conflict, GatewayError, InvalidRequest, NotFound, UpstreamUnavailable
 
 _log = logging.getLogger(__name__)
@@ -17,12 +18,10 @@ TResponse = TypeVar("TResponse")
 class UpstreamChannel:
     """Owns one channel to a backing service; `close()` releases it."""
 
-    def __init__(self, name: str, target: str, *, timeout_sec: float) -> None:
+    def __init__(self, name: str, target: str, *, tls: MeshTls, timeout_sec: float) -> None:
         self.name = name
-        self.channel = grpc.aio.insecure_channel(
-            target,
-            options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
-        )
+        # Mutual TLS: the upstream proves it is of the mesh, and so does the gateway.
+        self.channel = tls.channel(target, options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)])
         self.timeout_sec = timeout_sec
 
     async def close(self) -> None:

@@ -15,6 +15,8 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.messages import text_problems
+from plumbing.contracts.text import text_problem
 from services.gateway.domain.identifiers import is_domain, is_email, is_iso_date, is_rep_id
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -34,15 +36,15 @@ _OBJECT_TYPES = {
 
 def event_problems(event: crm_pb2.CrmEvent, *, tenant_id: str, now: datetime) -> list[str]:
     """Everything wrong with one event as a plugin sent it; empty when it can be published."""
-    problems: list[str] = []
+    # First the text rules over every string, nested or not: scoring stores these in PostgreSQL.
+    problems: list[str] = text_problems(event)
     if event.tenant_id and event.tenant_id != tenant_id:
         problems.append("tenant_id does not match the API key's tenant (leave it empty)")
     if event.event_id:
         problems.append("event_id is assigned by the gateway (leave it empty)")
     if event.rep_id and not is_rep_id(event.rep_id):
         problems.append(f"rep_id {event.rep_id[:130]!r} is not a valid rep id")
-    if len(event.source) > MAX_SOURCE_CHARS:
-        problems.append(f"source is longer than {MAX_SOURCE_CHARS} characters")
+    _text(problems, "source", event.source, MAX_SOURCE_CHARS, single_line=True)
     _time(problems, "occurred_at", event, required=False, now=now)
     kind = event.WhichOneof("payload")
     if kind is None:
@@ -133,12 +135,12 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
         problems.append(f"{w}.modified_by_rep_id is not a valid rep id")
     if r.modified_by_rep_id and r.modified_by_non_rep:
         problems.append(f"{w}: modified_by_rep_id and modified_by_non_rep exclude each other")
-    _text(problems, f"{w}.name", r.name, MAX_TEXT_CHARS)
+        _text(problems, f"{w}.name", r.name, MAX_TEXT_CHARS, single_line=False)
     if len(r.fields) > MAX_FIELDS:
         problems.append(f"{w}.fields has more than {MAX_FIELDS} entries")
     for name, value in r.fields.items():
-        if not name or len(name) > MAX_ID_CHARS:
-            problems.append(f"{w}.fields has a field name that is empty or too long")
+        if not name or text_problem(name, max_chars=MAX_ID_CHARS, single_line=True):
+            problems.append(f"{w}.fields has a field name that is empty, too long or not one line")
             break
         if len(value) > MAX_TEXT_CHARS:
             problems.append(f"{w}.fields[{name[:64]!r}] is longer than {MAX_TEXT_CHARS} characters")
@@ -146,7 +148,7 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
     if len(r.domains) > MAX_LIST:
         problems.append(f"{w}.domains has more than {MAX_LIST} entries")
     problems.extend(f"{w}.domains: {d[:64]!r} is not a domain" for d in r.domains if not is_domain(d.lower()))
-    if r.email and not is_email(r.email):
+    if r.email and not is_email(r.email.lower()):
         problems.append(f"{w}.email is not an e-mail address")
     for name, value in (
         ("account_crm_id", r.account_crm_id),
@@ -154,9 +156,11 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
         ("currency", r.currency),
         ("next_step", r.next_step),
     ):
-        _text(problems, f"{w}.{name}", value, MAX_TEXT_CHARS if name == "next_step" else MAX_ID_CHARS)
-    if not math.isfinite(r.amount):
-        problems.append(f"{w}.amount must be a finite number")
+        long = name == "next_step"
+        _text(problems, f"{w}.{name}", value, MAX_TEXT_CHARS if long else MAX_ID_CHARS, single_line=not long)
+    # Scoring refuses a negative amount (a dead letter), so it is refused here.
+    if not math.isfinite(r.amount) or r.amount < 0:
+        problems.append(f"{w}.amount must be a finite number >= 0")
     if r.close_date and not is_iso_date(r.close_date):
         problems.append(f"{w}.close_date must be an ISO date (yyyy-mm-dd)")
     if r.next_step_date and not is_iso_date(r.next_step_date):
@@ -165,6 +169,15 @@ def _record_upserted(problems: list[str], r: crm_pb2.RecordUpserted, now: dateti
         problems.append(f"{w}.contact_roles has more than {MAX_LIST} entries")
     if any(not role.contact_crm_id for role in r.contact_roles):
         problems.append(f"{w}.contact_roles: every role needs a contact_crm_id")
+    for index, role in enumerate(r.contact_roles[:MAX_LIST]):
+        _text(
+            problems,
+            f"{w}.contact_roles[{index}].contact_crm_id",
+            role.contact_crm_id,
+            MAX_ID_CHARS,
+            single_line=True,
+        )
+        _text(problems, f"{w}.contact_roles[{index}].role", role.role, MAX_ID_CHARS, single_line=True)
 
 
 def _activity_logged(problems: list[str], a: crm_pb2.ActivityLogged, now: datetime) -> None:
@@ -192,11 +205,22 @@ def _forecast(problems: list[str], f: crm_pb2.ForecastSubmitted, now: datetime) 
     _time(problems, f"{w}.submitted_at", f, required=True, now=now, field="submitted_at")
 
 
-def _text(problems: list[str], name: str, value: str, limit: int, *, required: bool = False) -> None:
+def _text(
+    problems: list[str],
+    name: str,
+    value: str,
+    limit: int,
+    *,
+    required: bool = False,
+    single_line: bool = True,
+) -> None:
+    """Identifiers and labels are one line; `single_line=False` for free text (names, next steps)."""
     if required and not value.strip():
         problems.append(f"{name} is required")
-    elif len(value) > limit:
-        problems.append(f"{name} is longer than {limit} characters")
+        return
+    problem = text_problem(value, max_chars=limit, single_line=single_line)
+    if problem is not None:
+        problems.append(f"{name} {problem}")
 
 
 def _time(

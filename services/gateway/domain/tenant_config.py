@@ -7,22 +7,26 @@ publishes each one as `TenantConfigUpdated` on gt.crm.events.v1 (key `tenant:`) 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.tenant_config import (
+    DEFAULT_WINDOW_DAYS,
+    THRESHOLD_NAMES,
+    WEIGHT_NAMES,
+    window_days_problem,
+)
+from plumbing.contracts.text import text_problem
 from services.gateway.domain.access import Team, TeamDirectory
 from services.gateway.domain.identifiers import (
-    ROLE_PATTERN,
     is_domain,
     is_email,
     is_iso_date,
     is_rep_id,
+    is_role,
     is_team_id,
 )
 
-DEFAULT_WINDOW_DAYS = 28
-MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 7, 365
 MAX_DOMAINS = 200
 MAX_FIELDS = 200
 MAX_STAGES = 100
@@ -32,7 +36,7 @@ MAX_PEOPLE = 20_000
 MAX_DISPLAY_NAME = 200
 # Roles scoring knows expectations for; a tenant may name its own (lower_snake_case) too.
 KNOWN_ROLES = ("rep", "sdr", "account_executive", "account_manager", "manager")
-_SETTING_NAME = re.compile(ROLE_PATTERN)
+MAX_NAME_CHARS = 255
 
 
 def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
@@ -48,22 +52,25 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
         _unique(problems, name, [d.lower() for d in domains])
     if len(config.required_opportunity_fields) > MAX_FIELDS:
         problems.append(f"required_opportunity_fields has more than {MAX_FIELDS} entries")
-    if any(not f.strip() or len(f) > 255 for f in config.required_opportunity_fields):
-        problems.append("required_opportunity_fields: every field name has 1 to 255 characters")
+    _names(problems, "required_opportunity_fields", config.required_opportunity_fields)
     _unique(problems, "required_opportunity_fields", list(config.required_opportunity_fields))
     if len(config.stages) > MAX_STAGES:
         problems.append(f"stages has more than {MAX_STAGES} entries")
-    if any(not s.strip() or len(s) > 255 for s in config.stages):
-        problems.append("stages: every stage name has 1 to 255 characters")
+    _names(problems, "stages", config.stages)
     _unique(problems, "stages", list(config.stages))
     if config.go_live_date and not is_iso_date(config.go_live_date):
         problems.append("go_live_date must be an ISO date (yyyy-mm-dd)")
-    if config.window_days and not MIN_WINDOW_DAYS <= config.window_days <= MAX_WINDOW_DAYS:
-        problems.append(f"window_days must be {MIN_WINDOW_DAYS}..{MAX_WINDOW_DAYS} (0 means the default 28)")
-    for name, values in (("score_weights", config.score_weights), ("thresholds", config.thresholds)):
+    window = window_days_problem(config.window_days)
+    if window:
+        problems.append(f"window_days {window}")
+    for name, values, known in (
+        ("score_weights", config.score_weights, WEIGHT_NAMES),
+        ("thresholds", config.thresholds, THRESHOLD_NAMES),
+    ):
         for key, value in values.items():
-            if not _SETTING_NAME.match(key):
-                problems.append(f"{name}: {key[:64]!r} is not a setting name (lower_snake_case)")
+            if key not in known:
+                # Scoring knows only these names: any other would make it refuse the whole version.
+                problems.append(f"{name}: {key[:64]!r} is not a known setting (see docs/scoring.md)")
             if not math.isfinite(value) or (name == "score_weights" and value < 0):
                 problems.append(
                     f"{name}[{key[:64]!r}] must be a finite number" + (" >= 0" * (name == "score_weights"))
@@ -87,11 +94,12 @@ def _people_problems(people: Iterable[crm_pb2.Person]) -> list[str]:
         if person.rep_id in seen:
             problems.append(f"{where} appears twice")
         seen.add(person.rep_id)
-        if len(person.display_name) > MAX_DISPLAY_NAME:
-            problems.append(f"{where}.display_name is longer than {MAX_DISPLAY_NAME} characters")
-        if person.email and not is_email(person.email):
+        display = text_problem(person.display_name, max_chars=MAX_DISPLAY_NAME, single_line=True)
+        if display:
+            problems.append(f"{where}.display_name {display}")
+        if person.email and not is_email(person.email.lower()):
             problems.append(f"{where}.email is not an e-mail address")
-        if person.role and not _SETTING_NAME.match(person.role):
+        if person.role and not is_role(person.role):
             problems.append(f"{where}.role must be lower_snake_case (for example {', '.join(KNOWN_ROLES)})")
         if person.start_date and not is_iso_date(person.start_date):
             problems.append(f"{where}.start_date must be an ISO date (yyyy-mm-dd)")
@@ -112,8 +120,9 @@ def _team_problems(teams: Iterable[crm_pb2.Team]) -> list[str]:
         if team.team_id in seen_teams:
             problems.append(f"teams: team {team.team_id!r} appears twice")
         seen_teams.add(team.team_id)
-        if len(team.name) > 200:
-            problems.append(f"teams[{team.team_id!r}].name is longer than 200 characters")
+        name = text_problem(team.name, max_chars=200, single_line=True)
+        if name:
+            problems.append(f"teams[{team.team_id!r}].name {name}")
         if team.manager_rep_id and not is_rep_id(team.manager_rep_id):
             problems.append(f"teams[{team.team_id!r}].manager_rep_id is not a valid rep id")
         if len(team.member_rep_ids) > MAX_TEAM_MEMBERS:
@@ -126,6 +135,19 @@ def _team_problems(teams: Iterable[crm_pb2.Team]) -> list[str]:
                 problems.append(f"rep {rep!r} is a member of both {member_of[rep]!r} and {team.team_id!r}")
             member_of.setdefault(rep, team.team_id)
     return problems
+
+
+def _names(problems: list[str], field: str, values: Iterable[str]) -> None:
+    """Field and stage names: one line of 1..255 characters each (reported once per list)."""
+    for value in values:
+        problem = (
+            "is empty"
+            if not value.strip()
+            else text_problem(value, max_chars=MAX_NAME_CHARS, single_line=True)
+        )
+        if problem:
+            problems.append(f"{field}: an entry {problem}")
+            return
 
 
 def _unique(problems: list[str], name: str, values: list[str]) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
+from groundtruth.gateway.v1.gateway_pb2 import IngestCrmEventsRequest
+from plumbing.contracts.messages import text_problems
 from plumbing.db.pool import is_transient_db_error
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import (
@@ -110,11 +112,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         except Exception as exc:
             await _abort_unexpected(context, exc, "authenticate")
         try:
-            return handler.request_deserializer(raw)
+            request = handler.request_deserializer(raw)
         except (DecodeError, ValueError, TypeError):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "the request is not a valid protobuf message"
             )
+        # The text rules REST applies through its schema (plumbing/contracts/text.py), on every
+        # string of the request; CRM ingest applies them per event, so one bad event does not
+        # refuse its batch.
+        problems = [] if isinstance(request, IngestCrmEventsRequest) else text_problems(request)
+        if problems:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "; ".join(problems[:10]))
+        return request
 
     def _unary(self, handler: Any, method: str) -> Callable[[bytes, Context], Awaitable[Any]]:
         async def behaviour(raw: bytes, context: Context) -> Any:

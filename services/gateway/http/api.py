@@ -8,6 +8,7 @@ from plumbing.health import Readiness
 from plumbing.http_server import health_routes
 from services.gateway.http.body_limit import BodySizeLimit
 from services.gateway.http.deps import document_security
+from services.gateway.http.docs import mount_docs
 from services.gateway.http.problems import install_problem_handlers
 from services.gateway.http.routes import activities, admin, auth, crm, feed, keys, me, scores
 from services.gateway.http.web import mount_web
@@ -25,7 +26,8 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
         title="Groundtruth API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by http/docs.py with local assets (no CDN)
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.gateway = gateway
@@ -44,6 +46,7 @@ def create_app(*, gateway: Gateway, readiness: Readiness, max_body_bytes: int) -
         app.include_router(router, prefix="/v1")
     app.router.routes.extend(health_routes(readiness))
     mount_web(app)
+    mount_docs(app)
     install_problem_handlers(app)
     document_security(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

@@ -1,8 +1,8 @@
 """The one FastAPI dependency every route takes: the gateway and the authenticated caller.
 
-A single dependency (rather than one for the gateway, one for the key, one for the query check)
-because each dependency costs a resolution on every request, and the API's reads should cost
-little more than the upstream call behind them (see `make bench-gateway`).
+The caller was authenticated and authorized by the route itself before anything else ran
+(`http/guard.py`); this dependency only hands it to the handler, so it costs next to nothing on the
+API's hot reads (see `make bench-gateway`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Annotated, NamedTuple
 from fastapi import Depends, FastAPI, Request
 
 from services.gateway.domain.principal import Principal
-from services.gateway.http.strict_query import reject_unknown_query
 from services.gateway.operations.context import Gateway
 
 SECURITY_SCHEME = "ApiKey"
@@ -24,10 +23,7 @@ class RequestContext(NamedTuple):
 
 
 async def _context(request: Request) -> RequestContext:
-    gateway: Gateway = request.app.state.gateway
-    caller = await gateway.credentials.authenticate(request.headers.get("authorization"))
-    await reject_unknown_query(request)
-    return RequestContext(gateway, caller)
+    return RequestContext(request.app.state.gateway, request.state.caller)
 
 
 Ctx = Annotated[RequestContext, Depends(_context)]
@@ -35,7 +31,7 @@ Ctx = Annotated[RequestContext, Depends(_context)]
 
 def document_security(app: FastAPI) -> None:
     """Declare the bearer API key in OpenAPI (the "Authorize" button of /docs) for every /v1 route,
-    without a per-request dependency: `_context` checks the key itself."""
+    without a per-request dependency: the routes check the key themselves (`http/guard.py`)."""
     generate = app.openapi
 
     def openapi() -> dict[str, object]:

@@ -9,15 +9,16 @@ from collections.abc import Sequence
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from services.gateway.domain.access import Operation
+from services.gateway.domain.identifiers import is_client_id, is_domain, is_guid
 from services.gateway.errors import InvalidRequest
 from services.gateway.operations import checks
 from services.gateway.operations.scope import TenantScope, scoped
 
 MAX_MAILBOXES_PER_CALL = 1_000
-MAX_POLICY_ENTRIES = 5_000
+MAX_POLICY_ENTRIES = 1_000  # capture holds at most this many per list
 MAX_SECRET_CHARS = 16_384
 _THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
 @scoped(Operation.READ_CAPTURE_POLICY)
@@ -55,9 +56,10 @@ async def register_microsoft(
 ) -> c.Connection:
     """Register a Microsoft 365 app registration; the secret or key goes to capture, never back."""
     checks.connection_id(request.connection_id, required=False)
-    if not _CLIENT_ID.match(request.directory_tenant_id):
+    directory = request.directory_tenant_id.lower()
+    if not (is_guid(directory) or is_domain(directory)):
         raise InvalidRequest("directory_tenant_id must be the Entra tenant id or primary domain")
-    if not _CLIENT_ID.match(request.client_id):
+    if not is_client_id(request.client_id):
         raise InvalidRequest("client_id must be the application (client) id")
     credential = request.WhichOneof("credential")
     if credential is None:
@@ -66,7 +68,7 @@ async def register_microsoft(
         raise InvalidRequest("client_secret must be 1..16384 characters")
     if credential == "certificate":
         cert = request.certificate
-        if "PRIVATE KEY" not in cert.private_key_pem or len(cert.private_key_pem) > MAX_SECRET_CHARS:
+        if not _PRIVATE_KEY.search(cert.private_key_pem) or len(cert.private_key_pem) > MAX_SECRET_CHARS:
             raise InvalidRequest("certificate.private_key_pem must be a PEM private key")
         if not _THUMBPRINT.match(cert.thumbprint):
             raise InvalidRequest("certificate.thumbprint must be the SHA-1 thumbprint in hex (40 characters)")

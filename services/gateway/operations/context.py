@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.gateway.domain.cursors import CursorSigner
 from services.gateway.errors import InvalidRequest
 from services.gateway.ports import (
     Credentials,
@@ -52,5 +53,6 @@ class Gateway:
     publisher: EventPublisher
     credentials: Credentials
     pepper: bytes
+    cursors: CursorSigner  # signs feed cursors and page tokens (one key for every replica)
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.access import Operation
-from services.gateway.domain.feed import decode_cursor, encode_cursor, next_position
+from services.gateway.domain.feed import next_position
 from services.gateway.domain.principal import Principal
 from services.gateway.errors import Unauthenticated
 from services.gateway.operations import checks
@@ -39,8 +39,10 @@ async def read_page(scope: TenantScope, *, subscription: str, cursor: str, page_
 async def ack(scope: TenantScope, *, subscription: str, cursor: str) -> str:
     """Store `cursor` as the subscription's resume point; returns the point now stored."""
     name = checks.subscription(subscription)
-    stored = await scope.store.ack(subscription=name, sequence=decode_cursor(cursor))
-    return encode_cursor(stored)
+    # Only a position this gateway served to this subscription verifies, so an ack never skips
+    # activities nobody was given.
+    stored = await scope.store.ack(subscription=name, sequence=scope.feed_position(name, cursor))
+    return scope.feed_cursor(name, stored)
 
 
 async def stream(
@@ -52,16 +54,17 @@ async def stream(
     others). Ends with `Unauthenticated` when the key is revoked; the caller cancels it to stop.
     """
     scope = enter(gateway, principal, Operation.READ_FEED)
-    first = await _first_page(scope, subscription=subscription, cursor=cursor, page_size=page_size)
+    name = checks.subscription(subscription)
+    first = await _first_page(scope, subscription=name, cursor=cursor, page_size=page_size)
     acked_cursor = first.acked_cursor
     if first.activities:
         yield first
-    after = decode_cursor(first.cursor)
+    after = scope.feed_position(name, first.cursor)
     size = scope.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
     while True:
         activities, position = await _page(scope, after=after, page_size=size)
         if activities:
-            yield FeedPage(activities, encode_cursor(position), acked_cursor)
+            yield FeedPage(activities, scope.feed_cursor(name, position), acked_cursor)
         after = position
         if len(activities) < size:
             await asyncio.sleep(scope.limits.feed_poll_interval_sec)
@@ -72,10 +75,10 @@ async def stream(
 async def _first_page(scope: TenantScope, *, subscription: str, cursor: str, page_size: int) -> FeedPage:
     name = checks.subscription(subscription)
     acked = await scope.store.acked_sequence(subscription=name)
-    after = decode_cursor(cursor) if cursor else acked
+    after = scope.feed_position(name, cursor) if cursor else acked
     size = scope.limits.page_size(page_size, default=DEFAULT_PAGE_SIZE)
     activities, position = await _page(scope, after=after, page_size=size)
-    return FeedPage(activities, encode_cursor(position), encode_cursor(acked))
+    return FeedPage(activities, scope.feed_cursor(name, position), scope.feed_cursor(name, acked))
 
 
 async def _page(scope: TenantScope, *, after: int, page_size: int) -> tuple[list[s.MatchedActivity], int]:

@@ -21,11 +21,14 @@ async def rep_activities(
     scope: TenantScope, *, rep_id: str, page_size: int, page_token: str
 ) -> s.ListActivitiesResponse:
     rep = await scope.readable_rep(rep_id)
-    return await scope.scoring.list_activities(
+    listing = f"activities\x00{rep}"
+    response = await scope.scoring.list_activities(
         rep_id=rep,
         page_size=scope.limits.page_size(page_size),
-        page_token=checks.page_token(page_token),
+        page_token=scope.page_position(listing, page_token),
     )
+    response.next_page_token = scope.page_token(listing, response.next_page_token)
+    return response
 
 
 @scoped(Operation.READ_REP_SCORE)
@@ -39,11 +42,13 @@ async def rep_scores(
     scope: TenantScope, *, team_id: str, page_size: int, page_token: str
 ) -> s.ListRepScoresResponse:
     team = await scope.readable_team(team_id)
+    listing = f"scores\x00{team}"
     response = await scope.scoring.list_rep_scores(
         team_id=team,
         page_size=scope.limits.page_size(page_size),
-        page_token=checks.page_token(page_token),
+        page_token=scope.page_position(listing, page_token),
     )
+    response.next_page_token = scope.page_token(listing, response.next_page_token)
     visible = await scope.visible_reps()
     if visible is not None:
         kept = [score for score in response.scores if score.rep_id in visible]
@@ -118,13 +123,15 @@ async def opportunities(
         await scope.readable_rep(rep)
     if team or not rep:
         team = await scope.readable_team(team)
+    listing = f"opportunities\x00{team}\x00{rep}\x00{int(review_ready_only)}"
     response = await scope.scoring.list_opportunities(
         team_id=team,
         rep_id=rep,
         review_ready_only=review_ready_only,
         page_size=scope.limits.page_size(page_size),
-        page_token=checks.page_token(page_token),
+        page_token=scope.page_position(listing, page_token),
     )
+    response.next_page_token = scope.page_token(listing, response.next_page_token)
     visible = await scope.visible_reps()
     if visible is not None:
         kept = [o for o in response.opportunities if o.owner_rep_id in visible]

@@ -121,6 +121,29 @@ class TenantScope:
     def pepper(self) -> bytes:
         return self._gateway.pepper
 
+    def feed_cursor(self, subscription: str, sequence: int) -> str:
+        """A cursor of this tenant's feed for `subscription` (`domain/cursors.py`)."""
+        return self._gateway.cursors.feed_cursor(
+            tenant_id=self.tenant_id, subscription=subscription, sequence=sequence
+        )
+
+    def feed_position(self, subscription: str, cursor: str) -> int:
+        """The position of a cursor this gateway issued to this tenant for `subscription`;
+        `InvalidRequest` for any other."""
+        return self._gateway.cursors.feed_position(
+            cursor, tenant_id=self.tenant_id, subscription=subscription
+        )
+
+    def page_token(self, listing: str, upstream: str) -> str:
+        """Scoring's next-page token, signed for this tenant's `listing` ("" stays "")."""
+        return self._gateway.cursors.page_token(upstream, tenant_id=self.tenant_id, listing=listing)
+
+    def page_position(self, listing: str, token: str) -> str:
+        """Scoring's token inside a page token this gateway issued for this tenant's `listing`."""
+        return self._gateway.cursors.page_position(
+            checks.page_token(token), tenant_id=self.tenant_id, listing=listing
+        )
+
     def now(self) -> datetime:
         return self._gateway.clock()
 
@@ -162,6 +185,26 @@ class TenantScope:
         return visible_reps(self.principal, await self.directory())
 
 
+_CAPABILITY = "__groundtruth_capability__"
+
+
+def capability_of(use_case: Callable[..., object]) -> str:
+    """The capability a `@scoped` use case needs (an edge declares it to decide access early)."""
+    capability = getattr(use_case, _CAPABILITY, None)
+    if not isinstance(capability, Operation):
+        raise TypeError(f"{getattr(use_case, '__name__', use_case)!r} is not a @scoped use case")
+    return capability.value
+
+
+def authorize(principal: Principal, capability: str) -> None:
+    """`PermissionDenied` unless the caller's role may attempt `capability` (an `Operation` value).
+
+    The REST edge calls it before reading the request body, so a key of the wrong role learns
+    nothing about what a valid body would be; the use case checks again when it runs.
+    """
+    require(principal, Operation(capability))
+
+
 def enter(gateway: Gateway, principal: Principal, operation: Operation) -> TenantScope:
     """The scope for `principal` running `operation`; `PermissionDenied` unless its role may."""
     require(principal, operation)
@@ -186,6 +229,7 @@ def scoped(
         ) -> TResult:
             return await body(enter(gateway, principal, operation), *args, **kwargs)
 
+        setattr(run, _CAPABILITY, operation)
         return run
 
     return decorate

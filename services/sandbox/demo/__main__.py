@@ -22,6 +22,7 @@ from starlette.routing import Route
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.lifecycle import run_until_signalled
 from plumbing.logs import configure_logging
+from plumbing.tls import MeshTls
 from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import EmulatorControlApi
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
@@ -89,7 +90,10 @@ async def _run(settings: Settings, stop: asyncio.Event, status: dict[str, Any]) 
             )
             if settings.scoring_target:
                 await asyncio.sleep(3)  # scoring's consumer batches close within a fraction of that
-                await rescore(settings.scoring_target, story.tenant_id)
+                tls = MeshTls.from_settings(
+                    settings.tls_ca_file, settings.tls_cert_file, settings.tls_key_file
+                )
+                await rescore(settings.scoring_target, story.tenant_id, tls)
             status["loaded_in_sec"] = round(time.monotonic() - started, 1)
             _log.info("demo history loaded", extra=dict(status))
             if settings.tick_interval_sec <= 0:

@@ -13,6 +13,7 @@ def demo_process(
     *,
     today: date,
     capture_http_port: int,
+    mesh_env: dict[str, str],
     host: str = "127.0.0.1",
     extra_env: dict[str, str] | None = None,
 ) -> ServiceProcess:
@@ -28,6 +29,7 @@ def demo_process(
         args=["-m", "services.sandbox.demo"],
         env={
             **os.environ,
+            **mesh_env,
             "LOG_JSON": os.environ.get("LOG_JSON", "true"),
             "GT_DEMO_ADMIN_KEY": admin_key,
             "GT_DEMO_TODAY": today.isoformat(),

@@ -16,10 +16,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import grpc
-
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from plumbing.tls import MeshTls
 from services.client import GroundtruthClient
 from services.sandbox.demo.adapters.emulators import MailboxSink
 from services.sandbox.demo.adapters.gateway import TenantAdmin, push_crm_events
@@ -65,10 +64,10 @@ async def wait_for_backfill(admin: TenantAdmin, story: DemoStory, *, timeout_sec
     return False
 
 
-async def rescore(scoring_target: str, tenant_id: str) -> None:
+async def rescore(scoring_target: str, tenant_id: str, tls: MeshTls) -> None:
     """One full rescore, so team health and diagnostics cover the whole history at once instead of
-    after scoring's next scheduled full pass."""
-    async with grpc.aio.insecure_channel(scoring_target) as channel:
+    after scoring's next scheduled full pass. Scoring is internal: the call is over mutual TLS."""
+    async with tls.channel(scoring_target) as channel:
         admin = scoring_pb2_grpc.ScoringAdminStub(channel)
         await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=tenant_id), timeout=60)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SEED = 7  # the story `make run` tells
@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     emulators_control_url: str = "http://127.0.0.1:8090"
     capture_url: str = ""  # capture's HTTP base, for the Google emulator's Gmail push (empty: none)
     scoring_target: str = ""  # scoring's gRPC, for one full rescore once the history is in (empty: none)
+    # The demo's identity in the mesh, to call scoring's internal gRPC (mutual TLS, plumbing/tls.py).
+    tls_ca_file: str = Field(default="", validation_alias="GT_TLS_CA_FILE")
+    tls_cert_file: str = Field(default="", validation_alias="GT_TLS_CERT_FILE")
+    tls_key_file: str = Field(default="", validation_alias="GT_TLS_KEY_FILE")
     seed: int = DEMO_SEED
     today: date | None = None  # the story's today (None: the current UTC date)
     tick_interval_sec: float = 5.0  # 0: no live activity

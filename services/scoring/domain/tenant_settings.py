@@ -11,6 +11,13 @@ from datetime import date
 from types import MappingProxyType
 
 from groundtruth.crm.v1 import crm_pb2
+
+# Names, defaults and bounds are the contract the gateway validates against (one home for both).
+from plumbing.contracts.tenant_config import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
+from plumbing.contracts.tenant_config import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
+from plumbing.contracts.tenant_config import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
+from plumbing.contracts.tenant_config import MAX_WINDOW_DAYS as MAX_WINDOW_DAYS
+from plumbing.contracts.tenant_config import MIN_WINDOW_DAYS as MIN_WINDOW_DAYS
 from services.scoring.domain.instants import parse_iso_date
 
 # Free-mail domains are never used to match an account: half the world shares them.
@@ -23,86 +30,6 @@ DEFAULT_FREE_MAIL_DOMAINS = frozenset(
         "126.com", "zoho.com", "fastmail.com", "orange.fr", "free.fr", "t-online.de", "libero.it",
     }
 )  # fmt: skip
-
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
-    {
-        # adoption: is the rep using the CRM, and is their real work getting into it?
-        "crm_login_days": 20.0,
-        "crm_write_days": 20.0,
-        "manual_logging_rate": 25.0,
-        "logged_within_24h": 15.0,
-        "not_bulk_logged": 20.0,
-        # data quality: can the team trust what the CRM says about the rep's deals?
-        "capture_coverage": 15.0,
-        "required_fields_complete": 25.0,
-        "pipeline_freshness": 20.0,
-        "update_cadence": 10.0,
-        "close_dates_current": 10.0,
-        "next_steps_present": 10.0,
-        "no_duplicates": 10.0,
-    }
-)
-
-DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
-    {
-        # targets of the score inputs
-        "target_login_days_per_week": 4.0,
-        "target_write_days_per_week": 3.0,
-        "target_manual_logging_rate": 0.9,
-        "target_logged_within_24h": 0.8,
-        "target_not_bulk_logged": 0.9,
-        "target_capture_coverage": 0.8,
-        "target_required_fields_complete": 0.85,
-        "target_pipeline_freshness": 0.8,
-        "target_update_cadence": 0.5,
-        "target_close_dates_current": 1.0,
-        "target_next_steps_present": 0.9,
-        "target_no_duplicates": 1.0,
-        # what counts as late or bulk logging
-        "bulk_burst_min_logs": 5.0,
-        # classification
-        "min_history_days": 7.0,
-        "min_external_activities": 10.0,
-        "min_crm_use_days": 3.0,
-        "ghost_days": 14.0,
-        "ghost_min_external_activities": 5.0,
-        "skeptic_max_write_days_per_week": 1.0,
-        "skeptic_min_login_days_per_week": 1.0,
-        "skeptic_trend_drop_points": 20.0,
-        "workarounder_min_write_days_per_week": 1.0,
-        "workarounder_min_logged_within_24h": 0.5,
-        "workarounder_max_bulk_share": 0.3,
-        "workarounder_min_pipeline_freshness": 0.5,
-        "workarounder_min_manual_logging_rate": 0.5,
-        # capture health
-        "capture_silence_business_days": 3.0,
-        "capture_silence_min_items_per_business_day": 2.0,
-        # team health targets
-        "target_weekly_active_users": 0.8,
-        "target_dau_mau": 0.5,
-        "target_team_required_field_completeness": 0.8,
-        "target_pipeline_without_activity_7d": 0.2,
-        # diagnostics
-        "friction_empty_share": 0.6,
-        "friction_min_open_opportunities": 5.0,
-        "manager_min_login_days_per_week": 1.0,
-        "write_back_min_meetings": 20.0,
-        "write_back_max_logging_rate": 0.5,
-        "stage_pile_up_share": 0.5,
-        "stage_min_open_opportunities": 10.0,
-        "stage_skip_share": 0.5,
-        "stage_skip_min_opportunities": 5.0,
-        "unknown_contact_min_interactions": 2.0,
-        # forecast and readiness
-        "forecast_error_target": 0.1,
-        "stale_days": 30.0,
-        "review_next_step_max_age_days": 14.0,
-    }
-)
-
-DEFAULT_WINDOW_DAYS = 28
-MIN_WINDOW_DAYS = 7
-MAX_WINDOW_DAYS = 91
 
 
 @dataclass(frozen=True, slots=True)

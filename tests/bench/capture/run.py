@@ -36,8 +36,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.capture.v1 import capture_pb2_grpc
 from plumbing.embedded import Infrastructure
+from plumbing.embedded.mesh_ca import issue_mesh
 from plumbing.embedded.process import free_port, spawn, terminate
 from plumbing.kafka.topics import Topics, ensure_topics
+from plumbing.tls import MeshTls
 from services.capture.adapters.secret_box import new_key
 from tests.bench.harness import BenchReport, Figure, RssSampler
 from tests.kafka_topics import partitions_of
@@ -138,9 +140,9 @@ async def tailing(bootstrap: str, topic: str) -> AsyncIterator[Tail]:
         await consumer.stop()
 
 
-async def _serving(port: int) -> bool:
+async def _serving(port: int, tls: MeshTls) -> bool:
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with tls.channel(f"127.0.0.1:{port}") as channel:
             answer = await health_pb2_grpc.HealthStub(channel).Check(  # type: ignore[attr-defined]
                 health_pb2.HealthCheckRequest(service=""), timeout=1
             )
@@ -214,7 +216,9 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
         print(f"raw client: {expected} items in {raw_seconds:.1f}s ({raw_rate:,.0f} items/s)", flush=True)
 
         grpc_port, http_port = free_port(), free_port()
+        mesh = issue_mesh(run_dir / "mesh", services=("bench",))
         env = {
+            **mesh.env("bench"),
             **os.environ,
             "DATABASE_URL": endpoints.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
@@ -231,10 +235,10 @@ async def run(provider: BenchProvider, *, mailboxes: int, items: int, samples: i
         }
         capture = spawn([sys.executable, "-m", "services.capture"], log_path=run_dir / "capture.log", env=env)
         with RssSampler(capture.pid, interval_sec=0.25) as rss:
-            await _until(lambda: _serving(grpc_port), timeout_sec=60, what="capture ready")
+            await _until(lambda: _serving(grpc_port, mesh.tls("bench")), timeout_sec=60, what="capture ready")
             async with (
                 tailing(endpoints.kafka_bootstrap_servers, topics.activity_captured) as tail,
-                grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel,
+                mesh.tls("bench").channel(f"127.0.0.1:{grpc_port}") as channel,
             ):
                 admin = capture_pb2_grpc.CaptureAdminStub(channel)
                 cpu = CpuMeter(

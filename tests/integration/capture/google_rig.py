@@ -214,7 +214,7 @@ async def running_google_rig(
     async with (
         tailing(isolated.bootstrap_servers, isolated.topics.activity_captured) as tail,
         running_capture(settings) as capture,
-        admin_client(capture.grpc_port) as admin,
+        admin_client(capture.grpc_port, isolated.client_tls) as admin,
     ):
         base = f"http://127.0.0.1:{capture.http_port}"
         emulator.world.add_push_subscription(TOPIC, f"{base}/webhooks/google/gmail?token={PUSH_TOKEN}")

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import grpc
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from plumbing.embedded.process import free_port
+from plumbing.tls import MeshTls
 from services.capture.adapters.secret_box import new_key
 from services.capture.config import Settings as CaptureSettings
 from services.capture.domain.identity import activity_id
@@ -138,8 +138,9 @@ async def tailing(bootstrap_servers: str, topic: str) -> AsyncIterator[TopicTail
 
 
 @contextlib.asynccontextmanager
-async def admin_client(grpc_port: int) -> AsyncIterator[capture_pb2_grpc.CaptureAdminAsyncStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+async def admin_client(grpc_port: int, tls: MeshTls) -> AsyncIterator[capture_pb2_grpc.CaptureAdminAsyncStub]:
+    """CaptureAdmin over mutual TLS, as the gateway calls it (`tls`: a client of the mesh)."""
+    async with tls.channel(f"127.0.0.1:{grpc_port}") as channel:
         yield capture_pb2_grpc.CaptureAdminStub(channel)
 
 

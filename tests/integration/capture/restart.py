@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from groundtruth.capture.v1 import capture_pb2_grpc
 from plumbing.embedded.process import spawn, terminate
+from plumbing.tls import MeshTls
 from services.scoring.app import running_scoring
 from tests.conftest import eventually
 from tests.integration.capture.harness import admin_client, statuses, tailing
@@ -40,9 +41,9 @@ def start_capture(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-async def grpc_serving(port: int) -> bool:
+async def grpc_serving(port: int, tls: MeshTls) -> bool:
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with tls.channel(f"127.0.0.1:{port}") as channel:
             answer = await health_pb2_grpc.HealthStub(channel).Check(  # type: ignore[attr-defined]
                 health_pb2.HealthCheckRequest(service=""), timeout=1
             )
@@ -79,8 +80,10 @@ async def kill_mid_backfill_and_restart(
         first = start_capture(env, logs / "capture-1.log")
         try:
             # Generous: a process start on a loaded 2-core machine can take long.
-            await eventually(lambda: grpc_serving(grpc_port), timeout_sec=90, interval_sec=0.1)
-            async with admin_client(grpc_port) as admin:
+            await eventually(
+                lambda: grpc_serving(grpc_port, isolated.client_tls), timeout_sec=90, interval_sec=0.1
+            )
+            async with admin_client(grpc_port, isolated.client_tls) as admin:
                 await register(admin)
 
             async def partway() -> bool:
@@ -101,7 +104,7 @@ async def kill_mid_backfill_and_restart(
                 return {r["id"] for r in rows} == wanted
 
             await eventually(complete, timeout_sec=60, interval_sec=0.2)
-            async with admin_client(grpc_port) as admin:
+            async with admin_client(grpc_port, isolated.client_tls) as admin:
                 states = {s.state for s in (await statuses(admin, tenant)).values()}
                 assert states == {"idle"}, states
         finally:

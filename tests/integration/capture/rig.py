@@ -127,7 +127,7 @@ async def running_rig(isolated: Isolated, tmp_path_factory: pytest.TempPathFacto
         async with (
             tailing(isolated.bootstrap_servers, isolated.topics.activity_captured) as tail,
             running_capture(settings) as capture,
-            admin_client(capture.grpc_port) as admin,
+            admin_client(capture.grpc_port, isolated.client_tls) as admin,
         ):
             await register(admin, emulator, SEEDED)
             window = calendar_window(datetime.now(UTC), days_back=30, days_ahead=90, step_days=7)

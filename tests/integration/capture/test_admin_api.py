@@ -55,7 +55,7 @@ async def rig(isolated: Isolated, tmp_path_factory: pytest.TempPathFactory) -> A
     async with (
         running_emulator(Path(tmp_path_factory.mktemp("ms-admin")), org_spec(1, messages=4, events=2)) as emu,
         running_capture(capture_settings(isolated, emu, emu.tls, public_base_url="")) as capture,
-        admin_client(capture.grpc_port) as admin,
+        admin_client(capture.grpc_port, isolated.client_tls) as admin,
     ):
         yield Rig(emu, capture, admin)
 

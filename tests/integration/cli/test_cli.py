@@ -69,7 +69,7 @@ async def test_bootstrap_then_manage_keys_over_the_api(
     assert forbidden.code == 1 and forbidden.out == ""
     assert forbidden.err.startswith("error: this key's role may not do that (403)"), forbidden
     invalid = await cli("keys", "create", "--role", "rep", "--name", "no rep")
-    assert invalid.code == 1 and "rep_id is required" in invalid.err and "Traceback" not in invalid.err
+    assert invalid.code == 1 and "rep_id: Field required" in invalid.err and "Traceback" not in invalid.err
     revoked = await cli("keys", "revoke", key_id)
     assert revoked.code == 0 and f"key {key_id} revoked" in revoked.out
 

@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from plumbing.embedded import InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import MeshFiles
 from plumbing.embedded.process import free_port
 from plumbing.kafka.topics import Topics, ensure_topics
 from services.gateway.admin import keys
@@ -19,7 +20,7 @@ from services.gateway.app import RunningGateway, running_gateway
 from services.gateway.config import Settings
 from services.gateway.domain.principal import Principal, Role
 from services.gateway.operations import configuration
-from tests.integration.conftest import Isolated, create_database, drop_database
+from tests.integration.conftest import TEST_SERVICE, Isolated, create_database, drop_database
 from tests.integration.gateway.events import team_config
 from tests.integration.gateway.fakes import Upstreams, running_upstreams
 from tests.integration.platform import TEST_API_KEY_PEPPER
@@ -90,21 +91,23 @@ async def seed_tenants(running: RunningGateway) -> dict[tuple[str, Role], str]:
 
 
 @contextlib.asynccontextmanager
-async def isolated_environment(endpoints: InfrastructureEndpoints) -> AsyncIterator[Isolated]:
+async def isolated_environment(
+    endpoints: InfrastructureEndpoints, mesh: MeshFiles
+) -> AsyncIterator[Isolated]:
     database_url = await create_database(endpoints.database_url)
     namespace = f"g{uuid.uuid4().hex[:8]}."
     await ensure_topics(endpoints.kafka_bootstrap_servers, Topics(namespace=namespace))
     try:
-        yield Isolated(database_url, endpoints.kafka_bootstrap_servers, namespace)
+        yield Isolated(database_url, endpoints.kafka_bootstrap_servers, namespace, mesh)
     finally:
         await drop_database(endpoints.database_url, database_url)
 
 
 @pytest.fixture(scope="package")
-async def gateway_env(endpoints: InfrastructureEndpoints) -> AsyncIterator[GatewayUnderTest]:
+async def gateway_env(endpoints: InfrastructureEndpoints, mesh: MeshFiles) -> AsyncIterator[GatewayUnderTest]:
     async with (
-        isolated_environment(endpoints) as isolated,
-        running_upstreams(TENANTS) as upstreams,
+        isolated_environment(endpoints, mesh) as isolated,
+        running_upstreams(TENANTS, tls=isolated.mesh.tls(TEST_SERVICE)) as upstreams,
         running_gateway(gateway_settings(isolated, upstreams.target)) as running,
     ):
         yield GatewayUnderTest(running, upstreams, isolated, await seed_tenants(running))

@@ -23,6 +23,7 @@ from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from groundtruth.scoring.v1 import scoring_pb2_grpc
 from plumbing.grpc_server import GrpcServer, start_grpc_server
+from plumbing.tls import MeshTls
 from tests.factories import BASE_TIME
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -379,8 +380,9 @@ class Upstreams:
 
 
 @contextlib.asynccontextmanager
-async def running_upstreams(tenants: list[str], *, port: int = 0) -> AsyncIterator[Upstreams]:
-    """Fake scoring and capture on one in-process gRPC server (both targets point at it)."""
+async def running_upstreams(tenants: list[str], *, tls: MeshTls, port: int = 0) -> AsyncIterator[Upstreams]:
+    """Fake scoring and capture on one in-process gRPC server (both targets point at it), behind
+    the same mutual TLS as the real ones."""
     recorder = Recorder()
     scoring, capture = FakeScoring(recorder), FakeCapture(recorder)
     for tenant in tenants:
@@ -394,6 +396,7 @@ async def running_upstreams(tenants: list[str], *, port: int = 0) -> AsyncIterat
             lambda srv: capture_pb2_grpc.add_CaptureAdminServicer_to_server(capture, srv),
         ],
         service_names=[],
+        tls=tls,
     )
     try:
         yield Upstreams(scoring, capture, recorder, server)

@@ -14,9 +14,9 @@ from google.protobuf.message import Message
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.gateway.v1 import gateway_pb2 as g
-from services.gateway.domain.feed import encode_cursor
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.events import login, team_config
+from tests.integration.platform import TEST_CURSORS
 
 A, M, R, P = Role.ADMIN, Role.MANAGER, Role.REP, Role.PLUGIN
 
@@ -60,6 +60,9 @@ class Case:
     # The request names something only the owning tenant has (a connection, mailbox or key id):
     # from another tenant it must be NOT_FOUND rather than answered with that tenant's own data.
     tenant_unique: bool = False
+    # The request carries a cursor signed for the owning tenant: from another tenant it is refused
+    # as foreign (400 / INVALID_ARGUMENT), never applied there.
+    tenant_bound: bool = False
 
     def allows(self, role: Role, target: Target) -> bool:
         scope = self.allowed.get(role)
@@ -105,16 +108,23 @@ CONFIG = {
         {"team_id": "team-west", "manager_rep_id": "mgr-2", "member_rep_ids": ["rep-9"]},
     ],
 }
-GOOGLE_KEY = {"type": "service_account", "client_email": "sa@p.iam.example", "private_key": "-----BEGIN..."}
+GOOGLE_KEY = {
+    "type": "service_account",
+    "client_email": "sa@p.iam.example",
+    "private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+}
 TEAM = lambda t: {"team_id": t.team}  # noqa: E731
 REP = lambda t: {"rep_id": t.rep}  # noqa: E731
+
+# A cursor acme's gateway issued for its "default" subscription (the matrix's owning tenant).
+ACME_CURSOR = TEST_CURSORS.feed_cursor(tenant_id="acme", subscription="default", sequence=0)
 
 REST_MATRIX: dict[str, Case] = {
     "POST /v1/auth/token": Case(ANYONE, rest("/v1/auth/token")),
     "GET /v1/auth/session": Case(ANYONE, rest("/v1/auth/session")),
     "POST /v1/crm/events": Case(PLUGIN, rest("/v1/crm/events", json={"events": [LOGIN]}), success=202),
     "GET /v1/feed": Case(PLUGIN, rest("/v1/feed")),
-    "POST /v1/feed/ack": Case(PLUGIN, rest("/v1/feed/ack", json={"cursor": encode_cursor(0)})),
+    "POST /v1/feed/ack": Case(PLUGIN, rest("/v1/feed/ack", json={"cursor": ACME_CURSOR}), tenant_bound=True),
     "GET /v1/reps/{rep_id}/activities": Case(
         {A: Scope.ANY, M: Scope.SCOPED, R: Scope.SCOPED}, rest("/v1/reps/{rep}/activities")
     ),
@@ -144,7 +154,7 @@ REST_MATRIX: dict[str, Case] = {
         rest(
             "/v1/admin/connections/microsoft",
             json={
-                "directory_tenant_id": "contoso",
+                "directory_tenant_id": "contoso.example",
                 "client_id": "app-1",
                 "client_secret": "top-secret-value",
             },
@@ -190,7 +200,7 @@ GRPC_MATRIX: dict[str, Case] = {
     ),
     "ReadFeed": Case(PLUGIN, msg(lambda t: g.ReadFeedRequest())),
     "StreamFeed": Case(PLUGIN, msg(lambda t: g.StreamFeedRequest())),
-    "AckFeed": Case(PLUGIN, msg(lambda t: g.AckFeedRequest(cursor=encode_cursor(0)))),
+    "AckFeed": Case(PLUGIN, msg(lambda t: g.AckFeedRequest(cursor=ACME_CURSOR)), tenant_bound=True),
     "ListRepActivities": Case(
         {A: Scope.ANY, M: Scope.SCOPED, R: Scope.SCOPED},
         msg(lambda t: g.ListRepActivitiesRequest(rep_id=t.rep)),
@@ -227,7 +237,7 @@ GRPC_MATRIX: dict[str, Case] = {
         msg(
             lambda t: g.RegisterMicrosoftConnectionRequest(
                 connection=c.RegisterMicrosoftConnectionRequest(
-                    directory_tenant_id="contoso", client_id="app-1", client_secret="top-secret-value"
+                    directory_tenant_id="contoso.example", client_id="app-1", client_secret="top-secret-value"
                 )
             )
         ),

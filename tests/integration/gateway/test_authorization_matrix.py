@@ -136,6 +136,8 @@ async def test_rest_route(gateway_env: GatewayUnderTest, route: str) -> None:
                     expected = 403
                 elif case.tenant_unique:
                     expected = 404
+                elif case.tenant_bound:
+                    expected = 400
                 assert other.status_code == expected, f"{route} as globex {role} ({target}): {other.text}"
                 assert marker(OWN) not in other.text
                 asked = {tenant for _, tenant in env.upstreams.recorder.calls[calls_before:]}
@@ -195,6 +197,8 @@ async def test_grpc_method(gateway_env: GatewayUnderTest, method: str) -> None:
                     expected = grpc.StatusCode.PERMISSION_DENIED
                 elif case.tenant_unique:
                     expected = grpc.StatusCode.NOT_FOUND
+                elif case.tenant_bound:
+                    expected = grpc.StatusCode.INVALID_ARGUMENT
                 assert code == expected, f"{method} as globex {role} ({target}): {code} {answer}"
                 assert marker(OWN) not in answer
                 asked = {tenant for _, tenant in env.upstreams.recorder.calls[calls_before:]}

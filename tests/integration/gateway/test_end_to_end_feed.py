@@ -12,12 +12,11 @@ import pytest
 
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from services.gateway.admin import keys
-from services.gateway.domain.feed import encode_cursor
 from services.gateway.domain.principal import Role
 from tests.conftest import eventually
 from tests.factories import make_activity
 from tests.integration.conftest import Isolated
-from tests.integration.platform import Platform, running_platform
+from tests.integration.platform import TEST_CURSORS, Platform, running_platform
 
 pytestmark = pytest.mark.integration
 
@@ -139,7 +138,10 @@ async def test_crm_records_and_a_captured_email_come_back_matched_in_the_feed(pl
     async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
         stub = gateway_pb2_grpc.GroundtruthStub(channel)
         stream = stub.StreamFeed(
-            gateway_pb2.StreamFeedRequest(subscription="e2e-grpc", cursor=encode_cursor(0)),
+            gateway_pb2.StreamFeedRequest(
+                subscription="e2e-grpc",
+                cursor=TEST_CURSORS.feed_cursor(tenant_id="acme", subscription="e2e-grpc", sequence=0),
+            ),
             metadata=(("authorization", f"Bearer {plugin.plaintext}"),),
         )
         page = await asyncio.wait_for(stream.read(), timeout=10)
@@ -158,10 +160,11 @@ async def test_crm_records_and_a_captured_email_come_back_matched_in_the_feed(pl
         created_by="test",
     )
     del other
+    acme_cursor = TEST_CURSORS.feed_cursor(tenant_id="acme", subscription="default", sequence=0)
     async with httpx.AsyncClient(base_url=platform.rest_url) as client:
-        theirs = await client.get(
-            "/v1/feed",
-            params={"cursor": encode_cursor(0)},
-            headers={"Authorization": f"Bearer {other_plugin.plaintext}"},
-        )
+        headers = {"Authorization": f"Bearer {other_plugin.plaintext}"}
+        theirs = await client.get("/v1/feed", params={"cursor": acme_cursor}, headers=headers)
+        # acme's cursor is foreign to globex: refused before anything is read.
+        assert theirs.status_code == 400, theirs.text
+        theirs = await client.get("/v1/feed", headers=headers)
     assert theirs.status_code == 200 and theirs.json()["activities"] == []

@@ -14,6 +14,7 @@ from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.fakes import matched
+from tests.integration.platform import TEST_CURSORS
 
 pytestmark = pytest.mark.integration
 TENANT = "globex"  # the matrix test seeds acme's feed; this module owns globex's
@@ -86,13 +87,27 @@ async def test_bad_cursors_and_upstream_outages_are_clear_errors(
     async with httpx.AsyncClient(base_url=env.url) as client:
         bad = await client.get("/v1/feed", params={"cursor": "not-a-cursor"}, headers=headers)
         bad_ack = await client.post("/v1/feed/ack", json={"cursor": "bm90IG91cnM"}, headers=headers)
+        # Well-formed but not ours: made up, signed for another subscription, or for another tenant.
+        made_up = "c1." + "A" * 32
+        other_subscription = TEST_CURSORS.feed_cursor(tenant_id=TENANT, subscription="other", sequence=1)
+        other_tenant = TEST_CURSORS.feed_cursor(tenant_id="acme", subscription="default", sequence=1)
+        forged = [
+            await client.get("/v1/feed", params={"cursor": cursor}, headers=headers)
+            for cursor in (made_up, other_subscription, other_tenant)
+        ] + [
+            await client.post("/v1/feed/ack", json={"cursor": cursor}, headers=headers)
+            for cursor in (made_up, other_subscription, other_tenant)
+        ]
         env.upstreams.scoring.unavailable = True
         try:
             down = await client.get("/v1/feed", headers=headers)
         finally:
             env.upstreams.scoring.unavailable = False
-    assert bad.status_code == 400 and "cursor" in bad.json()["detail"]
-    assert bad_ack.status_code == 400
+    # A malformed cursor breaks the published pattern (422); a forged one its signature (400).
+    assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
+    assert bad_ack.status_code == 422
+    assert [r.status_code for r in forged] == [400] * 6, [r.text for r in forged]
+    assert all("cursor" in r.json()["detail"] for r in forged)
     assert down.status_code == 503 and down.headers["Retry-After"]
     assert down.headers["content-type"] == "application/problem+json"
 

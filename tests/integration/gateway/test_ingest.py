@@ -69,7 +69,7 @@ async def test_valid_events_are_published_and_invalid_ones_reported_per_item(
     items = body["items"]
     assert [i["index"] for i in items] == list(range(6))
     assert items[0]["event_id"] and items[1]["event_id"] and not items[2]["event_id"]
-    assert "rep_id is required for user_login" in items[2]["errors"]
+    assert "user_login.rep_id: Field required" in items[2]["errors"]
     assert any("object_type" in e for e in items[3]["errors"])
     assert items[4]["errors"] and items[5]["errors"]
 

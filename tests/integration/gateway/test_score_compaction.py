@@ -21,12 +21,13 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.embedded import InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import MeshFiles
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import SCORES
 from services.gateway.app import running_gateway
 from services.gateway.domain.principal import Role
 from tests.conftest import eventually
-from tests.integration.conftest import Isolated
+from tests.integration.conftest import TEST_SERVICE, Isolated
 from tests.integration.gateway.conftest import gateway_settings, isolated_environment, seed_tenants
 from tests.integration.gateway.fakes import running_upstreams
 from tests.kafka_topics import read_topic
@@ -122,9 +123,12 @@ async def _served(url: str, key: str) -> float:
 
 
 async def test_old_scores_and_erased_reps_are_compacted_away_and_the_view_rebuilds_from_the_rest(
-    endpoints: InfrastructureEndpoints,
+    endpoints: InfrastructureEndpoints, mesh: MeshFiles
 ) -> None:
-    async with isolated_environment(endpoints) as isolated, running_upstreams(["acme"]) as upstreams:
+    async with (
+        isolated_environment(endpoints, mesh) as isolated,
+        running_upstreams(["acme"], tls=isolated.mesh.tls(TEST_SERVICE)) as upstreams,
+    ):
         await _compact_fast(isolated)
         settings = gateway_settings(isolated, upstreams.target, score_view_max_entries=1000)
         async with running_gateway(settings) as running:

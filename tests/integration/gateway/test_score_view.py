@@ -13,10 +13,12 @@ from aiokafka import AIOKafkaProducer
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.embedded import InfrastructureEndpoints
+from plumbing.embedded.mesh_ca import MeshFiles
 from plumbing.kafka.records import protobuf_headers, record_key
 from services.gateway.app import running_gateway
 from services.gateway.domain.principal import Role
 from tests.conftest import eventually
+from tests.integration.conftest import TEST_SERVICE
 from tests.integration.gateway.conftest import (
     GatewayUnderTest,
     gateway_settings,
@@ -30,11 +32,11 @@ UPSTREAM_ADOPTION = 72.5  # what the fake scoring answers for every rep
 
 
 @pytest.fixture(scope="module")
-async def gateway_env(endpoints: InfrastructureEndpoints) -> AsyncIterator[GatewayUnderTest]:
+async def gateway_env(endpoints: InfrastructureEndpoints, mesh: MeshFiles) -> AsyncIterator[GatewayUnderTest]:
     """A gateway of its own, with the score view on (the package's shared gateway runs without)."""
     async with (
-        isolated_environment(endpoints) as isolated,
-        running_upstreams(["acme", "globex"]) as upstreams,
+        isolated_environment(endpoints, mesh) as isolated,
+        running_upstreams(["acme", "globex"], tls=isolated.mesh.tls(TEST_SERVICE)) as upstreams,
         running_gateway(gateway_settings(isolated, upstreams.target, score_view_max_entries=1000)) as running,
     ):
         yield GatewayUnderTest(running, upstreams, isolated, await seed_tenants(running))

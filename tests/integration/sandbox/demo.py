@@ -101,7 +101,9 @@ async def running_demo(
                             timeout_sec=60,
                             interval_sec=0.5,
                         )
-                        await rescore(f"127.0.0.1:{platform.scoring.grpc_port}", story.tenant_id)
+                        await rescore(
+                            f"127.0.0.1:{platform.scoring.grpc_port}", story.tenant_id, isolated.client_tls
+                        )
                         async with _ticking(story, microsoft, google, client, tick_interval_sec):
                             yield RunningDemo(
                                 platform.rest_url, grpc_target, admin_key, story, platform, microsoft, google

@@ -1,6 +1,7 @@
 """`make run` keeps its data across restarts: Ctrl-C, start again on the same run directory, and the
 topics, their records, the consumer group's committed offsets and the captured activity are all still
-there (Apache Kafka's log dirs and PostgreSQL's data live under the run directory)."""
+there (Apache Kafka's log dirs and PostgreSQL's data live under the run directory). And nothing it
+starts listens on anything but loopback: no port of it is reachable from another machine."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -80,6 +82,28 @@ def start(run_dir: Path, env: dict[str, str], *, timeout_sec: float = 240) -> Ru
     return Run(process, database_url, kafka.group(1), output, reader)
 
 
+def listening_sockets(run: Run) -> dict[str, list[str]]:
+    """Every listening TCP socket of `make run`'s process tree (services, emulators, demo runner,
+    Kafka, PostgreSQL), as process name -> addresses."""
+    root = psutil.Process(run.process.pid)
+    found: dict[str, list[str]] = {}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            connections = process.net_connections(kind="tcp")
+            name = " ".join(process.cmdline()[:3])
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        for connection in connections:
+            if connection.status == psutil.CONN_LISTEN:
+                found.setdefault(name, []).append(f"{connection.laddr.ip}:{connection.laddr.port}")
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    host = address.rsplit(":", 1)[0]
+    return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")
+
+
 def stop(run: Run) -> None:
     """Ctrl-C, as in the terminal; everything must stop cleanly."""
     run.process.send_signal(signal.SIGINT)
@@ -137,6 +161,15 @@ async def test_topics_offsets_and_captured_activity_survive_a_restart(tmp_path: 
 
         await eventually(captured_and_consumed, timeout_sec=180, interval_sec=1)
         before = await snapshot(first)
+        listening = listening_sockets(first)
+        ports = {int(address.rsplit(":", 1)[1]) for addresses in listening.values() for address in addresses}
+        # Every service's HTTP and gRPC port is among them (the check sees the real listeners)...
+        assert {int(env[name]) for name in PORTS if "GOOGLE" not in name} <= ports, listening
+        # ...and none is bound to a wildcard or a non-loopback address.
+        exposed = {
+            name: [a for a in addresses if not is_loopback(a)] for name, addresses in listening.items()
+        }
+        assert not any(exposed.values()), f"listeners reachable from other machines: {exposed}"
     finally:
         stop(first)
 

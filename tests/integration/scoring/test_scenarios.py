@@ -52,8 +52,8 @@ async def scoring(isolated: Isolated, organisation: Organisation) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
-async def channel(scoring: RunningScoring) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{scoring.grpc_port}") as channel:
+async def channel(scoring: RunningScoring, isolated: Isolated) -> AsyncIterator[grpc.aio.Channel]:
+    async with isolated.client_tls.channel(f"127.0.0.1:{scoring.grpc_port}") as channel:
         admin = scoring_pb2_grpc.ScoringAdminStub(channel)
         answer = await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=TENANT))
         assert answer.reps_scored >= 12

@@ -12,6 +12,7 @@ from typing import Any
 from groundtruth.crm.v1 import crm_pb2
 from services.gateway.domain import tokens
 from services.gateway.domain.access import TeamDirectory
+from services.gateway.domain.cursors import CursorSigner
 from services.gateway.domain.idempotency import Claim, ClaimResult, StoredAnswer
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.tenant_config import default_config, directory_of
@@ -128,6 +129,7 @@ class FakeGateway:
             publisher=self.publisher,
             credentials=Credentials(),
             pepper=b"p" * 16,
+            cursors=CursorSigner(b"c" * 32),
             limits=Limits(max_batch_events=3),
             clock=lambda: NOW,
         )

@@ -77,5 +77,5 @@ async def test_readable_rep(principal: Principal, rep_id: str, error: type[Excep
 
 def capture_request(*, tenant_id: str) -> capture_pb2.RegisterMicrosoftConnectionRequest:
     return capture_pb2.RegisterMicrosoftConnectionRequest(
-        tenant_id=tenant_id, directory_tenant_id="contoso", client_id="app", client_secret="s"
+        tenant_id=tenant_id, directory_tenant_id="contoso.example", client_id="app", client_secret="s"
     )

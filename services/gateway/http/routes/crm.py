@@ -9,16 +9,22 @@ from starlette.responses import JSONResponse
 
 from services.gateway.domain.idempotency import IDEMPOTENCY_KEY_PATTERN, fingerprint_json
 from services.gateway.http.deps import Ctx
+from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.problems import problem
 from services.gateway.http.responses import RESPONSES
 from services.gateway.http.schemas.crm import CrmEventBatchIn, IngestRead, parse_item
 from services.gateway.operations import crm_ingest
 
-router = APIRouter(tags=["crm"], responses=RESPONSES)
+router = APIRouter(route_class=GuardedRoute, tags=["crm"], responses=RESPONSES)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-@router.post("/crm/events", status_code=202, response_model=IngestRead)
+@router.post(
+    "/crm/events",
+    status_code=202,
+    response_model=IngestRead,
+    openapi_extra=guarded_by(crm_ingest.ingest),
+)
 async def ingest_crm_events(
     ctx: Ctx,
     batch: CrmEventBatchIn,

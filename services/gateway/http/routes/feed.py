@@ -7,21 +7,28 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
+from services.gateway.domain.cursors import FEED_CURSOR_PATTERN
 from services.gateway.domain.identifiers import SUBSCRIPTION_PATTERN
 from services.gateway.http.deps import Ctx
+from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import to_json
 from services.gateway.http.responses import RESPONSES
 from services.gateway.http.schemas.feed import FeedAckIn, FeedAckRead, FeedPageRead
 from services.gateway.operations import feed
 
-router = APIRouter(tags=["feed"], responses=RESPONSES)
+router = APIRouter(route_class=GuardedRoute, tags=["feed"], responses=RESPONSES)
 
 
-@router.get("/feed", response_model=FeedPageRead)
+@router.get("/feed", response_model=FeedPageRead, openapi_extra=guarded_by(feed.read_page))
 async def read_feed(
     ctx: Ctx,
     subscription: Annotated[str, Query(pattern=SUBSCRIPTION_PATTERN)] = "default",
-    cursor: Annotated[str | None, Query(max_length=200, description="absent: after the last ack")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=FEED_CURSOR_PATTERN, description="a cursor this API issued; absent: after the last ack"
+        ),
+    ] = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> JSONResponse:
     """The next matched activities to write back, oldest first. Read on with `cursor`; ack it once
@@ -38,7 +45,7 @@ async def read_feed(
     )
 
 
-@router.post("/feed/ack", response_model=FeedAckRead)
+@router.post("/feed/ack", response_model=FeedAckRead, openapi_extra=guarded_by(feed.ack))
 async def ack_feed(ctx: Ctx, body: FeedAckIn) -> FeedAckRead:
     """Store the cursor as the subscription's resume point. Acks only move forward."""
     acked = await feed.ack(ctx.gw, ctx.caller, subscription=body.subscription, cursor=body.cursor)

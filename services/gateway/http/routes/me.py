@@ -9,20 +9,25 @@ from starlette.responses import JSONResponse, Response
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.scoring.v1 import scoring_pb2 as s
-from services.gateway.domain.identifiers import ISO_DATE_PATTERN
 from services.gateway.http.deps import Ctx
+from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import model_for
 from services.gateway.http.responses import RESPONSES, cached_response, proto_response
 from services.gateway.http.schemas.me import ExclusionsIn
+from services.gateway.http.schemas.types import IsoDateText
 from services.gateway.operations import me
 
-router = APIRouter(prefix="/me", tags=["me"], responses=RESPONSES)
+router = APIRouter(route_class=GuardedRoute, prefix="/me", tags=["me"], responses=RESPONSES)
 
 
-@router.get("/agenda", response_model=model_for(s.GetRepAgendaResponse.DESCRIPTOR))
+@router.get(
+    "/agenda",
+    response_model=model_for(s.GetRepAgendaResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(me.agenda),
+)
 async def my_agenda(
     ctx: Ctx,
-    day: Annotated[str | None, Query(alias="date", pattern=ISO_DATE_PATTERN, examples=["2026-11-02"])] = None,
+    day: Annotated[IsoDateText | None, Query(alias="date", examples=["2026-11-02"])] = None,
     time_zone: Annotated[
         str | None,
         Query(
@@ -37,19 +42,27 @@ async def my_agenda(
     return proto_response(await me.agenda(ctx.gw, ctx.caller, date=day or "", time_zone=time_zone or ""))
 
 
-@router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR))
+@router.get("/score", response_model=model_for(s.RepScore.DESCRIPTOR), openapi_extra=guarded_by(me.score))
 async def my_score(ctx: Ctx) -> Response:
     """Your own scores and exactly what they are based on."""
     return cached_response(await me.score(ctx.gw, ctx.caller))
 
 
-@router.get("/exclusions", response_model=model_for(c.RepExclusions.DESCRIPTOR))
+@router.get(
+    "/exclusions",
+    response_model=model_for(c.RepExclusions.DESCRIPTOR),
+    openapi_extra=guarded_by(me.exclusions),
+)
 async def my_exclusions(ctx: Ctx) -> JSONResponse:
     """People and domains you never want captured."""
     return proto_response(await me.exclusions(ctx.gw, ctx.caller))
 
 
-@router.put("/exclusions", response_model=model_for(c.RepExclusions.DESCRIPTOR))
+@router.put(
+    "/exclusions",
+    response_model=model_for(c.RepExclusions.DESCRIPTOR),
+    openapi_extra=guarded_by(me.set_exclusions),
+)
 async def set_my_exclusions(ctx: Ctx, body: ExclusionsIn) -> JSONResponse:
     """Replace your exclusion list; capture applies it before anything leaves your mailbox."""
     result = await me.set_exclusions(

@@ -8,29 +8,41 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import JSONResponse, Response
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.domain.cursors import PAGE_TOKEN_PATTERN
 from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
 from services.gateway.http.deps import Ctx
+from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import model_for
 from services.gateway.http.responses import RESPONSES, cached_response, proto_response
 from services.gateway.operations import reads
 
-router = APIRouter(tags=["scores"], responses=RESPONSES)
+router = APIRouter(route_class=GuardedRoute, tags=["scores"], responses=RESPONSES)
 TeamId = Annotated[
     str | None, Query(pattern=TEAM_ID_PATTERN, description="absent: the whole tenant", examples=["team-east"])
 ]
 RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 RepPath = Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 PageSize = Annotated[int, Query(ge=1, le=500)]
-PageToken = Annotated[str | None, Query(max_length=512)]
+PageToken = Annotated[
+    str | None, Query(pattern=PAGE_TOKEN_PATTERN, description="the next_page_token of the previous page")
+]
 
 
-@router.get("/reps/{rep_id}/score", response_model=model_for(s.RepScore.DESCRIPTOR))
+@router.get(
+    "/reps/{rep_id}/score",
+    response_model=model_for(s.RepScore.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.rep_score),
+)
 async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> Response:
     """The rep's adoption and data-quality scores with every input behind them, and the trend."""
     return cached_response(await reads.rep_score(ctx.gw, ctx.caller, rep_id=rep_id))
 
 
-@router.get("/scores", response_model=model_for(s.ListRepScoresResponse.DESCRIPTOR))
+@router.get(
+    "/scores",
+    response_model=model_for(s.ListRepScoresResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.rep_scores),
+)
 async def list_rep_scores(
     ctx: Ctx,
     team_id: TeamId = None,
@@ -44,13 +56,21 @@ async def list_rep_scores(
     return proto_response(response)
 
 
-@router.get("/team-health", response_model=model_for(s.TeamHealth.DESCRIPTOR))
+@router.get(
+    "/team-health",
+    response_model=model_for(s.TeamHealth.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.team_health),
+)
 async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
     """Weekly active users, completeness, stale pipeline against targets, and at 30/60/90 days."""
     return proto_response(await reads.team_health(ctx.gw, ctx.caller, team_id=team_id or ""))
 
 
-@router.get("/diagnostics", response_model=model_for(s.ListDiagnosticsResponse.DESCRIPTOR))
+@router.get(
+    "/diagnostics",
+    response_model=model_for(s.ListDiagnosticsResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.diagnostics),
+)
 async def list_diagnostics(ctx: Ctx, team_id: TeamId = None, rep_id: RepFilter = None) -> JSONResponse:
     """Likely root causes with their evidence and what to change."""
     return proto_response(
@@ -58,25 +78,41 @@ async def list_diagnostics(ctx: Ctx, team_id: TeamId = None, rep_id: RepFilter =
     )
 
 
-@router.get("/field-friction", response_model=model_for(s.GetFieldFrictionResponse.DESCRIPTOR))
+@router.get(
+    "/field-friction",
+    response_model=model_for(s.GetFieldFrictionResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.field_friction),
+)
 async def get_field_friction(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
     """Required fields left empty on open opportunities, worst first."""
     return proto_response(await reads.field_friction(ctx.gw, ctx.caller, team_id=team_id or ""))
 
 
-@router.get("/forecast-accuracy", response_model=model_for(s.ListForecastAccuracyResponse.DESCRIPTOR))
+@router.get(
+    "/forecast-accuracy",
+    response_model=model_for(s.ListForecastAccuracyResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.forecast_accuracy),
+)
 async def list_forecast_accuracy(ctx: Ctx, rep_id: RepFilter = None) -> JSONResponse:
     """Committed forecast against closed-won per period (reps: their own; managers: their teams)."""
     return proto_response(await reads.forecast_accuracy(ctx.gw, ctx.caller, rep_id=rep_id or ""))
 
 
-@router.get("/readiness", response_model=model_for(s.ReadinessReport.DESCRIPTOR))
+@router.get(
+    "/readiness",
+    response_model=model_for(s.ReadinessReport.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.readiness),
+)
 async def get_readiness_report(ctx: Ctx) -> JSONResponse:
     """Go-live readiness of the tenant's CRM data: duplicates, completeness, stale deals."""
     return proto_response(await reads.readiness(ctx.gw, ctx.caller))
 
 
-@router.get("/opportunities", response_model=model_for(s.ListOpportunitiesResponse.DESCRIPTOR))
+@router.get(
+    "/opportunities",
+    response_model=model_for(s.ListOpportunitiesResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.opportunities),
+)
 async def list_opportunities(
     ctx: Ctx,
     team_id: TeamId = None,

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.tenant_config import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    MIN_WINDOW_DAYS,
+    THRESHOLD_NAMES,
+    WEIGHT_NAMES,
+)
 from services.gateway.domain.identifiers import (
+    CLIENT_ID_PATTERN,
     CONNECTION_ID_PATTERN,
-    EMAIL_PATTERN,
+    DOMAIN_PATTERN,
+    GUID_PATTERN,
     ROLE_PATTERN,
     TEAM_ID_PATTERN,
 )
-from services.gateway.http.schemas.types import Boolean, Integer, IsoDate, Name, Number, RepId, StrictModel
+from services.gateway.http.schemas.types import (
+    Boolean,
+    Domain,
+    Email,
+    Integer,
+    IsoDate,
+    Line200,
+    Name,
+    Number,
+    Pem,
+    RepId,
+    StrictModel,
+    check_exactly_one_of,
+    exactly_one_of,
+)
+
+# Setting names scoring knows (docs/scoring.md): any other is refused, never stored.
+if TYPE_CHECKING:
+    WeightName = str
+    ThresholdName = str
+else:  # an enum in the OpenAPI document (`propertyNames`), built from the contract's names
+    WeightName = Literal[tuple(sorted(WEIGHT_NAMES))]
+    ThresholdName = Literal[tuple(sorted(THRESHOLD_NAMES))]
 
 
 class TeamIn(StrictModel):
     team_id: Annotated[str, Field(pattern=TEAM_ID_PATTERN)]
-    name: Annotated[str, Field(max_length=200)] = ""
+    name: Line200 = ""
     manager_rep_id: RepId | None = None
     member_rep_ids: Annotated[list[RepId], Field(max_length=5_000)] = Field(default_factory=list)
 
@@ -29,8 +60,8 @@ class PersonIn(StrictModel):
     date before which they are never judged."""
 
     rep_id: RepId
-    display_name: Annotated[str, Field(max_length=200)] = ""
-    email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)] | None = None
+    display_name: Line200 = ""
+    email: Email | None = None
     role: Annotated[str, Field(pattern=ROLE_PATTERN)] = Field(
         default="rep",
         description="manager, sdr, account_executive, account_manager, rep, or a role of the tenant's own",
@@ -39,10 +70,13 @@ class PersonIn(StrictModel):
 
 
 class TenantConfigIn(StrictModel):
-    """The whole configuration (a PUT replaces it). Teams define what manager keys may see."""
+    """The whole configuration (a PUT replaces it). Teams define what manager keys may see.
 
-    internal_domains: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
-    free_mail_domains: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
+    Rules across items (a 400 naming the broken one): team ids unique, each person listed once, a
+    rep a member of at most one team, no duplicate in a list (domains compared lower-cased)."""
+
+    internal_domains: Annotated[list[Domain], Field(max_length=200)] = Field(default_factory=list)
+    free_mail_domains: Annotated[list[Domain], Field(max_length=200)] = Field(default_factory=list)
     required_opportunity_fields: Annotated[list[Name], Field(max_length=200)] = Field(default_factory=list)
     stages: Annotated[list[Name], Field(max_length=100)] = Field(
         default_factory=list, description="ordered, open stages first"
@@ -53,13 +87,13 @@ class TenantConfigIn(StrictModel):
         default_factory=list, description="who is expected in the CRM, with role and start date"
     )
     score_weights: Annotated[
-        dict[str, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
-    ] = Field(default_factory=dict, description="overrides of the documented defaults")
-    thresholds: Annotated[dict[str, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)] = (
-        Field(default_factory=dict)
-    )
+        dict[WeightName, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
+    ] = Field(default_factory=dict, description="overrides of the documented defaults (docs/scoring.md)")
+    thresholds: Annotated[
+        dict[ThresholdName, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)
+    ] = Field(default_factory=dict, description="overrides of the documented defaults (docs/scoring.md)")
     uses_write_back: Boolean = False
-    window_days: Annotated[Integer, Field(ge=7, le=365)] = 28
+    window_days: Annotated[Integer, Field(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS
     expected_version: Integer | None = Field(
         default=None, description="refuse the update (409) unless the current version is this one"
     )
@@ -105,27 +139,46 @@ CAPTURE_LEVELS: dict[str, c.CaptureLevel.ValueType] = {
 
 class CapturePolicyIn(StrictModel):
     capture_level: Literal["metadata", "subject"] = "metadata"
-    internal_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
-    excluded_addresses: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
-    excluded_domains: Annotated[list[Name], Field(max_length=5_000)] = Field(default_factory=list)
+    internal_domains: Annotated[list[Domain], Field(max_length=1_000)] = Field(default_factory=list)
+    excluded_addresses: Annotated[list[Email], Field(max_length=1_000)] = Field(default_factory=list)
+    excluded_domains: Annotated[list[Domain], Field(max_length=1_000)] = Field(default_factory=list)
 
 
 ConnectionId = Annotated[str, Field(pattern=CONNECTION_ID_PATTERN)]
-Secret = Annotated[str, Field(min_length=1, max_length=16_384)]
+_TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*"  # free text (plumbing/contracts/text.py)
+ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN)]
+DirectoryId = Annotated[
+    str, Field(max_length=253, pattern=f"^(?:{GUID_PATTERN[1:-1]}|{DOMAIN_PATTERN[1:-1]})$")
+]
+Secret = Annotated[str, Field(min_length=1, max_length=16_384, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# A PEM private key (PKCS#8 or the older RSA/EC forms): what capture can sign with.
+PrivateKeyPem = Annotated[
+    Pem,
+    Field(pattern=f"^{_TEXT}-----BEGIN [A-Z ]*PRIVATE KEY-----{_TEXT}$"),
+]
 
 
 class CertificateIn(StrictModel):
-    private_key_pem: Secret
+    private_key_pem: PrivateKeyPem
     thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")]
-    public_certificate_pem: Annotated[str, Field(max_length=16_384)] = ""
+    public_certificate_pem: Annotated[str, Field(max_length=16_384, pattern=f"^{_TEXT}$")] = ""
 
 
 class MicrosoftConnectionIn(StrictModel):
     """A Microsoft 365 app registration with application permissions; give one credential."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("client_secret", "certificate")
+    )
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> MicrosoftConnectionIn:
+        check_exactly_one_of(self, "client_secret", "certificate")
+        return self
+
     connection_id: ConnectionId | None = None
-    directory_tenant_id: Name
-    client_id: Name
+    directory_tenant_id: DirectoryId = Field(description="the Entra tenant's id (GUID) or primary domain")
+    client_id: ClientId = Field(description="the application (client) id")
     client_secret: Secret | None = None
     certificate: CertificateIn | None = None
 
@@ -148,16 +201,44 @@ class MicrosoftConnectionIn(StrictModel):
         return request
 
 
+KeyText = Annotated[str, Field(max_length=4_096, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class ServiceAccountKeyIn(BaseModel):
+    """A Google service-account key file as downloaded: the fields capture signs with are required;
+    any other field of the file is kept as long as it is a string."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, KeyText] = Field(init=False)
+
+    type: Literal["service_account"]
+    client_email: Email
+    private_key: Annotated[
+        str,
+        Field(
+            max_length=8_192,
+            pattern=f"^{_TEXT}-----BEGIN PRIVATE KEY-----{_TEXT}$",
+        ),
+    ]
+    token_uri: Annotated[
+        str,
+        Field(
+            max_length=2_048,
+            pattern=r"^(https://|http://127\.0\.0\.1[:/]|http://localhost[:/])[^\x00-\x20\x7f]*$",
+        ),
+    ] = "https://oauth2.googleapis.com/token"
+
+
 class GoogleConnectionIn(StrictModel):
     """A Google Workspace service account with domain-wide delegation."""
 
     connection_id: ConnectionId | None = None
-    service_account_key: dict[str, Any] = Field(description="the downloaded JSON key file, as an object")
-    workspace_domain: Name
+    service_account_key: ServiceAccountKeyIn = Field(description="the downloaded JSON key file, as an object")
+    workspace_domain: Domain
 
 
 class MailboxIn(StrictModel):
-    address: Name
+    address: Email
     rep_id: RepId
 
 
@@ -166,7 +247,7 @@ class MailboxesIn(StrictModel):
 
 
 class SyncIn(StrictModel):
-    mailbox: Name | None = Field(default=None, description="absent: every mailbox of the tenant")
+    mailbox: Email | None = Field(default=None, description="absent: every mailbox of the tenant")
     full_resync: Boolean = Field(default=False, description="drop cursors and backfill again (harmless)")
 
 

@@ -12,8 +12,20 @@ from google.protobuf.timestamp_pb2 import Timestamp as ProtoTimestamp
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, TypeAdapter, ValidationError
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.text import FILLED_LINE_PATTERN
 from services.gateway.domain.identifiers import REP_ID_PATTERN
-from services.gateway.http.schemas.types import Boolean, IsoDate, Number, Timestamp
+from services.gateway.http.schemas.types import (
+    Boolean,
+    Domain,
+    Id255,
+    IsoDate,
+    Line64,
+    Line255,
+    Number,
+    OptionalEmail,
+    Text10k,
+    Timestamp,
+)
 
 MAX_BATCH_EVENTS = 500
 ObjectType = Literal["opportunity", "contact", "account"]
@@ -28,10 +40,10 @@ _LOGGED_KINDS = {
     "call": crm_pb2.LOGGED_ACTIVITY_KIND_CALL,
     "task": crm_pb2.LOGGED_ACTIVITY_KIND_TASK,
 }
-CrmId = Annotated[str, Field(min_length=1, max_length=255)]
+CrmId = Id255
 RepId = Annotated[str, Field(pattern=REP_ID_PATTERN)]
-ShortText = Annotated[str, Field(max_length=255)]
-LongText = Annotated[str, Field(max_length=10_000)]
+ShortText = Line255
+LongText = Text10k
 
 
 class _EventBase(BaseModel):
@@ -41,9 +53,7 @@ class _EventBase(BaseModel):
     occurred_at: Timestamp | None = Field(
         default=None, description="when it happened in the CRM; defaults to the event's own time"
     )
-    source: Annotated[str, Field(max_length=64)] = Field(
-        default="", description='plugin name, e.g. "salesforce"'
-    )
+    source: Line64 = Field(default="", description='plugin name, e.g. "salesforce"')
 
     def envelope(self) -> crm_pb2.CrmEvent:
         event = crm_pb2.CrmEvent(rep_id=self.rep_id or "", source=self.source)
@@ -69,14 +79,14 @@ class RecordUpsertedIn(_EventBase):
     created_at: Timestamp | None = None
     owner_rep_id: RepId | None = None
     name: LongText = ""
-    fields: Annotated[dict[str, LongText], Field(max_length=500)] = Field(
+    fields: Annotated[dict[Id255, LongText], Field(max_length=500)] = Field(
         default_factory=dict, description="every CRM field by API name"
     )
-    domains: Annotated[list[ShortText], Field(max_length=100)] = Field(default_factory=list)
-    email: Annotated[str, Field(max_length=320)] = ""
+    domains: Annotated[list[Domain], Field(max_length=100)] = Field(default_factory=list)
+    email: OptionalEmail = ""
     account_crm_id: ShortText = ""
     stage: ShortText = ""
-    amount: Annotated[Number, Field(allow_inf_nan=False)] = 0.0
+    amount: Annotated[Number, Field(ge=0, allow_inf_nan=False)] = 0.0
     currency: ShortText = ""
     close_date: IsoDate | None = None
     is_closed: Boolean = False
@@ -144,6 +154,8 @@ class RecordDeletedIn(_EventBase):
 class UserLoginIn(_EventBase):
     """The rep (`rep_id`, required) logged in to the CRM."""
 
+    rep_id: RepId = Field(description="the rep it is about (required)")
+
     type: Literal["user_login"]
     login_at: Timestamp
 
@@ -155,6 +167,8 @@ class UserLoginIn(_EventBase):
 
 class ActivityLoggedIn(_EventBase):
     """The rep (`rep_id`, required) logged an activity by hand, or the plugin wrote one back."""
+
+    rep_id: RepId = Field(description="the rep it is about (required)")
 
     type: Literal["activity_logged"]
     crm_activity_id: CrmId
@@ -184,8 +198,10 @@ class ActivityLoggedIn(_EventBase):
 class ForecastSubmittedIn(_EventBase):
     """The rep (`rep_id`, required) submitted a forecast for a period."""
 
+    rep_id: RepId = Field(description="the rep it is about (required)")
+
     type: Literal["forecast_submitted"]
-    period: Annotated[str, Field(min_length=1, max_length=64)]
+    period: Annotated[str, Field(min_length=1, max_length=64, pattern=FILLED_LINE_PATTERN)]
     period_start: IsoDate
     period_end: IsoDate
     committed_amount: Annotated[Number, Field(ge=0, allow_inf_nan=False)]
@@ -224,7 +240,9 @@ def parse_item(raw: Any) -> crm_pb2.CrmEvent | list[str]:
     """One item of a batch as an event, or the reasons it is not one."""
     try:
         return _EVENT.validate_python(raw).to_proto()
-    except ValidationError as exc:
+    except (UnicodeError, ValueError) as exc:
+        if not isinstance(exc, ValidationError):  # a string protobuf cannot hold; the schema refuses it first
+            return [f"the event holds text that is not valid Unicode ({type(exc).__name__})"]
         return [
             (".".join(str(p) for p in e["loc"]) + ": " if e["loc"] else "") + e["msg"] for e in exc.errors()
         ]

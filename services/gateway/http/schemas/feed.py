@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from groundtruth.scoring.v1 import scoring_pb2
+from services.gateway.domain.cursors import FEED_CURSOR_PATTERN
 from services.gateway.domain.identifiers import SUBSCRIPTION_PATTERN
 from services.gateway.http.proto_json import model_for
 
@@ -21,7 +22,9 @@ class FeedPageRead(BaseModel):
 
 class FeedAckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cursor: Annotated[str, Field(min_length=1, max_length=200)]
+    cursor: Annotated[
+        str, Field(pattern=FEED_CURSOR_PATTERN, description="a page's cursor, as this API issued it")
+    ]
     subscription: Annotated[str, Field(pattern=SUBSCRIPTION_PATTERN)] = "default"
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plumbing.contracts.text import FILLED_LINE_PATTERN
 from services.gateway.domain.identifiers import REP_ID_PATTERN
 from services.gateway.domain.records import KeyRecord
 
@@ -43,13 +44,28 @@ class ApiKeyList(BaseModel):
     keys: list[ApiKeyRead]
 
 
-class ApiKeyCreate(BaseModel):
+KeyName = Annotated[str, Field(min_length=1, max_length=200, pattern=FILLED_LINE_PATTERN)]
+
+
+class RepKeyCreate(BaseModel):
+    """A rep or manager key: it acts for one rep, so `rep_id` is required."""
+
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    role: RoleName
-    rep_id: Annotated[str, Field(pattern=REP_ID_PATTERN)] | None = Field(
-        default=None, description="required for rep and manager keys, absent for admin and plugin keys"
-    )
+    name: KeyName
+    role: Literal["rep", "manager"]
+    rep_id: Annotated[str, Field(pattern=REP_ID_PATTERN)]
+
+
+class TenantKeyCreate(BaseModel):
+    """An admin or plugin key: it acts for the whole tenant, so it has no `rep_id`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: KeyName
+    role: Literal["admin", "plugin"]
+    rep_id: None = Field(default=None, description="absent: an admin or plugin key acts for the whole tenant")
+
+
+ApiKeyCreate = Annotated[RepKeyCreate | TenantKeyCreate, Field(discriminator="role")]
 
 
 class ApiKeyCreated(BaseModel):
