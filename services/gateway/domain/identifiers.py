@@ -37,7 +37,6 @@ from plumbing.contracts.identifiers import (
 )
 
 __all__ = [
-    "is_time_zone",
     "CLIENT_ID_PATTERN",
     "CONNECTION_ID_PATTERN",
     "DOMAIN_PATTERN",
@@ -62,6 +61,7 @@ __all__ = [
     "is_subscription",
     "is_team_id",
     "is_tenant_id",
+    "is_time_zone",
 ]
 
 
