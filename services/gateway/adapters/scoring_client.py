@@ -60,10 +60,10 @@ class TenantScoringClient:
         return await self._upstream.call(self._query.GetRepScore, request)
 
     async def list_rep_scores(
-        self, *, team_id: str, page_size: int, page_token: str
+        self, *, team_id: str, page_size: int, page_token: str, role: str = ""
     ) -> s.ListRepScoresResponse:
         request = s.ListRepScoresRequest(
-            tenant_id=self._tenant_id, team_id=team_id, page_size=page_size, page_token=page_token
+            tenant_id=self._tenant_id, team_id=team_id, page_size=page_size, page_token=page_token, role=role
         )
         return await self._upstream.call(self._query.ListRepScores, request)
 

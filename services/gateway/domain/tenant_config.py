@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.roles import KNOWN_ROLES, MAX_ROLE_PROFILES, role_profile_problems
 from plumbing.contracts.tenant_config import (
     DEFAULT_WINDOW_DAYS,
     THRESHOLD_NAMES,
@@ -34,8 +35,6 @@ MAX_TEAMS = 500
 MAX_TEAM_MEMBERS = 5_000
 MAX_PEOPLE = 20_000
 MAX_DISPLAY_NAME = 200
-# Roles scoring knows expectations for; a tenant may name its own (lower_snake_case) too.
-KNOWN_ROLES = ("rep", "sdr", "account_executive", "account_manager", "manager")
 MAX_NAME_CHARS = 255
 
 
@@ -77,6 +76,21 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
                 )
     problems.extend(_team_problems(config.teams))
     problems.extend(_people_problems(config.people))
+    problems.extend(_role_profile_problems(config.role_profiles))
+    return problems
+
+
+def _role_profile_problems(profiles: Iterable[crm_pb2.RoleProfile]) -> list[str]:
+    listed = list(profiles)
+    if len(listed) > MAX_ROLE_PROFILES:
+        return [f"role_profiles has more than {MAX_ROLE_PROFILES} entries"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for profile in listed:
+        if profile.role in seen:
+            problems.append(f"role_profiles[{profile.role[:64]!r}] appears twice")
+        seen.add(profile.role)
+        problems.extend(role_profile_problems(profile.role, profile.score_weights, profile.thresholds))
     return problems
 
 

@@ -104,6 +104,7 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
             team_id=request.team_id,
             page_size=request.page_size,
             page_token=request.page_token,
+            role=request.role,
         )
 
     async def GetTeamHealth(self, request: g.TeamRequest, context: Context) -> s.TeamHealth:

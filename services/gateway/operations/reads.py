@@ -39,14 +39,16 @@ async def rep_score(scope: TenantScope, *, rep_id: str) -> Cached[s.RepScore]:
 
 @scoped(Operation.READ_REP_SCORES)
 async def rep_scores(
-    scope: TenantScope, *, team_id: str, page_size: int, page_token: str
+    scope: TenantScope, *, team_id: str, page_size: int, page_token: str, role: str = ""
 ) -> s.ListRepScoresResponse:
     team = await scope.readable_team(team_id)
-    listing = f"scores\x00{team}"
+    role = checks.optional_role(role)
+    listing = f"scores\x00{team}\x00{role}"
     response = await scope.scoring.list_rep_scores(
         team_id=team,
         page_size=scope.limits.page_size(page_size),
         page_token=scope.page_position(listing, page_token),
+        role=role,
     )
     response.next_page_token = scope.page_token(listing, response.next_page_token)
     visible = await scope.visible_reps()

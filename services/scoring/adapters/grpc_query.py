@@ -15,6 +15,7 @@ from services.scoring.adapters.grpc_validation import (
     Context,
     answer,
     check_optional_id,
+    check_optional_role,
     decode_token,
     invalid,
     next_page_token,
@@ -77,12 +78,17 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     ) -> scoring_pb2.ListRepScoresResponse:
         await require_ids(context, tenant_id=request.tenant_id)
         await check_optional_id(context, "team_id", request.team_id)
+        await check_optional_role(context, request.role)
         limit = await page_size(context, request.page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         after = await decode_token(context, request.page_token)
         page = await answer(
             context,
             self._queries.rep_scores(
-                tenant_id=request.tenant_id, team_id=request.team_id, after_rep_id=after, limit=limit
+                tenant_id=request.tenant_id,
+                team_id=request.team_id,
+                after_rep_id=after,
+                limit=limit,
+                role=request.role,
             ),
         )
         return scoring_pb2.ListRepScoresResponse(

@@ -240,6 +240,8 @@ def _write_back(
 ) -> list[Diagnostic]:
     if settings.uses_write_back:
         return []
+    # Only the roles expected to log meetings (an SDR's few meetings are not a logging gap).
+    members = [m for m in members if settings.for_role(m[1].role).weights.get("manual_logging_rate", 0.0) > 0]
     meetings = sum(i.window.meetings for i, _ in members)
     logged = sum(min(i.window.logged_meetings, i.window.meetings) for i, _ in members)
     if meetings < settings.threshold("write_back_min_meetings"):

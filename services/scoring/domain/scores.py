@@ -54,6 +54,9 @@ def weigh(inputs: Sequence[ScoreInput], settings: TenantSettings) -> tuple[float
     weighed: list[ScoreInput] = []
     score = 0.0
     for item in inputs:
+        if item.applicable and settings.weights.get(item.name) == 0.0 and settings.role:
+            weighed.append(_not_expected(item, settings.role))
+            continue
         if not item.applicable or total <= 0 or item.name not in settings.weights:
             weighed.append(item)
             continue
@@ -68,6 +71,21 @@ def weigh(inputs: Sequence[ScoreInput], settings: TenantSettings) -> tuple[float
             )
         )  # fmt: skip
     return round(score, 1), weighed
+
+
+def _not_expected(item: ScoreInput, role: str) -> ScoreInput:
+    """An input the role's profile weighs 0: still shown with its value, not scored."""
+    return ScoreInput(
+        item.name, item.value, item.target, 0.0, 0.0, item.unit,
+        f"not scored: not expected of {role_label(role)} ({item.explanation})",
+        item.numerator, item.denominator, applicable=False, measured=item.measured,
+    )  # fmt: skip
+
+
+def role_label(role: str) -> str:
+    """A role as a sentence names it: "an SDR", "an account executive", "a data steward"."""
+    words = "SDR" if role == "sdr" else role.replace("_", " ")
+    return f"{'an' if words[0].lower() in 'aeiou' or words == 'SDR' else 'a'} {words}"
 
 
 def adoption_score(t: ActivityTotals, settings: TenantSettings) -> float:

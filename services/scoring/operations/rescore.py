@@ -108,7 +108,7 @@ class RescoreService:
                     await tx.record_full_rescore(tenant_id, as_of, computed_at, requested_at)
             if facts is not None:
                 diagnostic_facts, health_facts = await asyncio.gather(facts[0], facts[1])
-                await self._views.refresh_team_health(settings, inputs, as_of, health_facts)
+                await self._views.refresh_team_health(settings, inputs, as_of, health_facts, results)
                 await self._views.refresh_diagnostics(
                     settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts
                 )

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from groundtruth.scoring.v1 import scoring_pb2
+from services.scoring.domain.classification import Classification
+from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.role_health import RoleHealth, role_health
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.team_health import (
     ActivityStats,
@@ -73,10 +76,17 @@ def metric_proto(metric: HealthMetric) -> scoring_pb2.HealthMetric:
 
 
 def team_health_snapshots(
-    settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+    settings: TenantSettings,
+    inputs: Sequence[RepInputs],
+    as_of: date,
+    facts: TeamHealthFacts,
+    results: Sequence[RepScoreResult] = (),
 ) -> list[scoring_pb2.TeamHealth]:
-    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones. Pure."""
+    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones and the
+    members compared by role (from `results`, the scores just computed). Pure."""
     by_rep = {i.rep_id: i for i in inputs}
+    scored = {r.rep_id: r for r in results}
+    roles = {r.rep_id: r.role or settings.person(r.rep_id).role for r in results}
     in_teams = {m for t in settings.teams for m in t.member_rep_ids}
     snapshots = []
     for team_id, members in facts.groups.items():
@@ -89,6 +99,7 @@ def team_health_snapshots(
             metrics=[metric_proto(m) for m in metrics],
             members=len(set(members)),
             reps_outside_teams=len(set(members) - in_teams) if team_id == TENANT else 0,
+            roles=[_role_proto(line) for line in role_health(members, roles, scored)] if scored else [],
         )
         for days, day in milestone_dates(settings):
             milestone = health.milestones.add(
@@ -102,6 +113,20 @@ def team_health_snapshots(
             milestone.metrics.extend(_pipeline_on(day, as_of, team_id, metrics, facts.stored, settings))
         snapshots.append(health)
     return snapshots
+
+
+def _role_proto(line: RoleHealth) -> scoring_pb2.RoleHealth:
+    return scoring_pb2.RoleHealth(
+        role=line.role,
+        members=line.members,
+        average_adoption=line.average_adoption,
+        average_data_quality=line.average_data_quality,
+        adopters=line.classes.get(Classification.ADOPTER, 0),
+        workarounders=line.classes.get(Classification.WORKAROUNDER, 0),
+        skeptics=line.classes.get(Classification.SKEPTIC, 0),
+        ghosts=line.classes.get(Classification.GHOST, 0),
+        insufficient_data=line.classes.get(Classification.INSUFFICIENT_DATA, 0),
+    )
 
 
 def _pipeline_on(

@@ -54,10 +54,17 @@ class TenantViews:
         return DiagnosticFacts(gaps, stages, histories, unknown, duplicates)
 
     async def refresh_team_health(
-        self, settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+        self,
+        settings: TenantSettings,
+        inputs: Sequence[RepInputs],
+        as_of: date,
+        facts: TeamHealthFacts,
+        results: Sequence[RepScoreResult] = (),
     ) -> None:
-        """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones."""
-        await self._writer.save_team_health(as_of, team_health_snapshots(settings, inputs, as_of, facts))
+        """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones
+        and the members compared by role."""
+        snapshots = team_health_snapshots(settings, inputs, as_of, facts, results)
+        await self._writer.save_team_health(as_of, snapshots)
 
     async def refresh_diagnostics(
         self,

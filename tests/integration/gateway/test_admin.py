@@ -218,3 +218,45 @@ async def test_people_with_role_and_start_date_are_stored_and_published(
     assert [(p.rep_id, p.role, p.start_date) for p in published[-1].people] == [
         ("rep-1", "sdr", "2026-10-01"), ("mgr-1", "manager", ""),
     ]  # fmt: skip
+
+
+async def test_role_profiles_are_validated_at_the_edge_and_published(gateway_env: GatewayUnderTest) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    sdr = {
+        "role": "sdr",
+        "score_weights": {"manual_logging_rate": 5},
+        "thresholds": {"target_write_days_per_week": 5},
+    }
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        # Shapes the schema states are 422 naming the field: an unknown setting, a negative weight.
+        for bad in (
+            {"role": "sdr", "score_weights": {"meetings_booked": 1}},
+            {"role": "sdr", "score_weights": {"manual_logging_rate": -1}},
+            {"role": "Sales Rep"},
+        ):
+            refused = await client.put(
+                "/v1/admin/config", json={**CONFIG, "role_profiles": [bad]}, headers=admin
+            )
+            assert refused.status_code == 422, refused.text
+            assert "role_profiles" in refused.text
+        # Rules no schema states are 400 naming the rule: a role listed twice, a profile for managers.
+        for bad_list, why in (([sdr, sdr], "appears twice"), ([{"role": "manager"}], "managers are judged")):
+            refused = await client.put(
+                "/v1/admin/config", json={**CONFIG, "role_profiles": bad_list}, headers=admin
+            )
+            assert refused.status_code == 400, refused.text
+            assert why in refused.json()["detail"]
+        updated = await client.put("/v1/admin/config", json={**CONFIG, "role_profiles": [sdr]}, headers=admin)
+        assert updated.status_code == 200, updated.text
+        bad_filter = await client.get("/v1/scores", params={"role": "Not A Role"}, headers=admin)
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert updated.json()["role_profiles"] == [sdr]
+    assert bad_filter.status_code == 422 and "role" in bad_filter.text
+    published = [
+        e.tenant_config_updated.config
+        for _, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated" and e.tenant_config_updated.config.role_profiles
+    ]
+    profile = published[-1].role_profiles[0]
+    assert (profile.role, dict(profile.score_weights)) == ("sdr", {"manual_logging_rate": 5.0})

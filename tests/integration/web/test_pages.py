@@ -96,6 +96,10 @@ async def test_the_dashboard_shows_what_the_api_answers(
             await expect(card).to_contain_text(metric["explanation"])
         await expect(page.locator("#health table.milestones tbody tr")).to_have_count(len(health["metrics"]))
         await expect(page.locator("#trend svg.chart path.series").first).to_be_visible()
+        assert health["roles"], "team health compares the roles of its members"
+        for role in health["roles"]:  # roles side by side, each judged against its own profile
+            row = page.locator(f'#roles tr[data-role="{role["role"]}"]')
+            await expect(row.locator("td").first).to_have_text(str(role["members"]))
 
         for score in reps:
             row = page.locator(f'#reps tr[data-rep="{score["rep_id"]}"]')

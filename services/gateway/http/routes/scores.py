@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.cursors import PAGE_TOKEN_PATTERN
-from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.domain.identifiers import REP_ID_PATTERN, ROLE_PATTERN, TEAM_ID_PATTERN
 from services.gateway.http.deps import Ctx
 from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import model_for
@@ -23,6 +23,10 @@ TeamId = Annotated[
 RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 RepPath = Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 PageSize = Annotated[int, Query(ge=1, le=500)]
+RoleFilter = Annotated[
+    str | None,
+    Query(pattern=ROLE_PATTERN, description="only people of this role (absent: everyone)", examples=["sdr"]),
+]
 PageToken = Annotated[
     str | None, Query(pattern=PAGE_TOKEN_PATTERN, description="the next_page_token of the previous page")
 ]
@@ -46,12 +50,18 @@ async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> Response:
 async def list_rep_scores(
     ctx: Ctx,
     team_id: TeamId = None,
+    role: RoleFilter = None,
     page_size: PageSize = 50,
     page_token: PageToken = None,
 ) -> JSONResponse:
-    """Scores of every rep of a team (managers: a team they manage) or of the tenant."""
+    """Scores of every rep of a team (managers: a team they manage) or of the tenant, of one role."""
     response = await reads.rep_scores(
-        ctx.gw, ctx.caller, team_id=team_id or "", page_size=page_size, page_token=page_token or ""
+        ctx.gw,
+        ctx.caller,
+        team_id=team_id or "",
+        page_size=page_size,
+        page_token=page_token or "",
+        role=role or "",
     )
     return proto_response(response)
 
