@@ -37,6 +37,7 @@ class Operation(StrEnum):
     READ_OPPORTUNITIES = "opportunities.read"
     READ_MY_AGENDA = "me.agenda"
     READ_MY_SCORE = "me.score"
+    READ_MY_HELP = "me.help"
     READ_MY_EXCLUSIONS = "me.exclusions.read"
     WRITE_MY_EXCLUSIONS = "me.exclusions.write"
     READ_TENANT_CONFIG = "admin.config.read"
@@ -71,6 +72,7 @@ POLICY: dict[Operation, frozenset[Role]] = {
     Operation.READ_OPPORTUNITIES: ALL,
     Operation.READ_MY_AGENDA: frozenset({_M, _R}),
     Operation.READ_MY_SCORE: frozenset({_M, _R}),
+    Operation.READ_MY_HELP: frozenset({_M, _R}),
     Operation.READ_MY_EXCLUSIONS: frozenset({_M, _R}),
     Operation.WRITE_MY_EXCLUSIONS: frozenset({_M, _R}),
     **{

@@ -149,6 +149,9 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def GetMyScore(self, request: g.GetMyScoreRequest, context: Context) -> s.RepScore:
         return (await me.score(self._gw, caller())).value
 
+    async def GetMyHelp(self, request: g.GetMyHelpRequest, context: Context) -> g.MyHelp:
+        return await me.help_for_me(self._gw, caller())
+
     async def GetMyExclusions(self, request: g.GetMyExclusionsRequest, context: Context) -> c.RepExclusions:
         return await me.exclusions(self._gw, caller())
 

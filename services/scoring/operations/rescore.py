@@ -109,8 +109,9 @@ class RescoreService:
             if facts is not None:
                 diagnostic_facts, health_facts = await asyncio.gather(facts[0], facts[1])
                 await self._views.refresh_team_health(settings, inputs, as_of, health_facts, results)
+                active = {team: (s.active_last_7_days, s.members) for team, s in health_facts.current.items()}
                 await self._views.refresh_diagnostics(
-                    settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts
+                    settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts, active
                 )
         finally:
             for task in facts or ():

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from services.scoring.domain.playbook.timeline import Activity
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -72,9 +73,10 @@ class TenantViews:
         scored: Sequence[tuple[RepInputs, RepScoreResult]],
         computed_at: datetime,
         facts: DiagnosticFacts,
+        activity: Activity | None = None,
     ) -> int:
-        """Replace the tenant's diagnostics; returns how many there are now."""
-        found = tenant_diagnostics(settings, scored, facts)
+        """Replace the tenant's diagnostics, the playbook's included; returns how many there are now."""
+        found = tenant_diagnostics(settings, scored, facts, computed_at.date(), activity)
         await self._writer.replace_diagnostics(settings.tenant_id, found, computed_at)
         return len(found)
 

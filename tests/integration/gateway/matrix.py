@@ -138,6 +138,7 @@ REST_MATRIX: dict[str, Case] = {
     "GET /v1/opportunities": Case(REP_READ, rest("/v1/opportunities", REP)),
     "GET /v1/me/agenda": Case(REP_SELF, rest("/v1/me/agenda")),
     "GET /v1/me/score": Case(REP_SELF, rest("/v1/me/score")),
+    "GET /v1/me/help": Case(REP_SELF, rest("/v1/me/help")),
     "GET /v1/me/exclusions": Case(REP_SELF, rest("/v1/me/exclusions")),
     "PUT /v1/me/exclusions": Case(
         REP_SELF, rest("/v1/me/exclusions", json={"excluded_domains": ["private.example"]})
@@ -215,6 +216,7 @@ GRPC_MATRIX: dict[str, Case] = {
     "ListOpportunities": Case(REP_READ, msg(lambda t: g.ListOpportunitiesRequest(rep_id=t.rep))),
     "GetMyAgenda": Case(REP_SELF, msg(lambda t: g.GetMyAgendaRequest())),
     "GetMyScore": Case(REP_SELF, msg(lambda t: g.GetMyScoreRequest())),
+    "GetMyHelp": Case(REP_SELF, msg(lambda t: g.GetMyHelpRequest())),
     "GetMyExclusions": Case(REP_SELF, msg(lambda t: g.GetMyExclusionsRequest())),
     "SetMyExclusions": Case(
         REP_SELF, msg(lambda t: g.SetMyExclusionsRequest(excluded_domains=["private.example"]))

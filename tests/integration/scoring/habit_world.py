@@ -27,6 +27,7 @@ class Habit:
     meeting_weekdays: tuple[int, ...] = (1, 3)  # Tuesday and Thursday
     logs_meetings: str = "same_day"  # same_day, friday (in bulk), never
     quiet_last_days: int = 0  # no login and no change in the last N days (a ghost's fade-out)
+    fills_budget: bool = True  # fills the required field Budget on their deal
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class HabitWorld:
                         owner_rep_id=rep, domains=[f"{rep}-customer.example"], modified_at=start)  # fmt: skip
         yield ev.upsert(tenant_id=t, object_type="contact", crm_id=contact, name="Buyer", email=address,
                         account_crm_id=account, owner_rep_id=rep, modified_at=start)  # fmt: skip
-        yield self._deal(rep, account, deal, start, modified_by="")
+        yield self._deal(rep, account, deal, start, modified_by="", budget=habit.fills_budget)
         unlogged: list[datetime] = []
         counter = 0
         for offset in range(self.days):
@@ -127,18 +128,21 @@ class HabitWorld:
             if habit.logs_in:
                 yield ev.login(tenant_id=t, rep_id=rep, at=_at(day, 8, 30))
             if habit.writes:
-                yield self._deal(rep, account, deal, _at(day, 17), modified_by=rep)
+                yield self._deal(rep, account, deal, _at(day, 17), modified_by=rep, budget=habit.fills_budget)
             if habit.logs_meetings == "friday" and day.weekday() == 4:
                 for meeting_at in unlogged:
                     counter += 1
                     yield self._log(rep, counter, meeting_at, _at(day, 16, 30), deal)
                 unlogged = []
 
-    def _deal(self, rep: str, account: str, deal: str, at: datetime, *, modified_by: str) -> crm_pb2.CrmEvent:
+    def _deal(
+        self, rep: str, account: str, deal: str, at: datetime, *, modified_by: str, budget: bool = True
+    ) -> crm_pb2.CrmEvent:
         return ev.upsert(tenant_id=self.tenant_id, object_type="opportunity", crm_id=deal, name=f"{rep} deal",
                          owner_rep_id=rep, account_crm_id=account, stage="Qualify", amount=10_000.0,
                          close_date=self.today + timedelta(days=60), next_step="Call",
-                         next_step_date=self.today + timedelta(days=5), fields={"Budget": "10000"},
+                         next_step_date=self.today + timedelta(days=5),
+                         fields={"Budget": "10000" if budget else ""},
                          modified_by_rep_id=modified_by, modified_at=at)  # fmt: skip
 
     def _log(self, rep: str, n: int, occurred: datetime, logged: datetime, deal: str) -> crm_pb2.CrmEvent:
