@@ -154,3 +154,20 @@ async def test_adopters_get_no_intervention_and_the_30_day_training_applies_toda
         "sam",
         "wes",
     ]
+
+
+async def test_the_documented_reasons_of_the_worked_example(
+    query: scoring_pb2_grpc.ScoringQueryAsyncStub,
+) -> None:
+    """docs/scoring.md's worked example per class quotes these."""
+    wes = await query.GetRepScore(scoring_pb2.GetRepScoreRequest(tenant_id=TENANT, rep_id="wes"))
+    assert any(r.startswith("only 0% of manual logs are entered within 24 hours") for r in wes.reasons), list(
+        wes.reasons
+    )
+    assert any(r.startswith("50% of manual logs are entered more than 48 hours late") for r in wes.reasons)
+    gus = await query.GetRepScore(scoring_pb2.GetRepScoreRequest(tenant_id=TENANT, rep_id="gus"))
+    days = [TODAY - timedelta(days=n) for n in range(1, 14)]  # history ends yesterday
+    captured = sum(6 for d in days if d.weekday() < 5) + sum(1 for d in days if d.weekday() in (1, 3))
+    assert list(gus.reasons) == [
+        f"no CRM login or change in the last 14 days while {captured} external e-mails and meetings were captured"
+    ]
