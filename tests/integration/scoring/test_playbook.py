@@ -169,5 +169,6 @@ async def test_the_documented_reasons_of_the_worked_example(
     days = [TODAY - timedelta(days=n) for n in range(1, 14)]  # history ends yesterday
     captured = sum(6 for d in days if d.weekday() < 5) + sum(1 for d in days if d.weekday() in (1, 3))
     assert list(gus.reasons) == [
-        f"no CRM login or change in the last 14 days while {captured} external e-mails and meetings were captured"
+        f"no CRM login or change in the last 14 days while {captured} external e-mails and meetings "
+        "were captured"
     ]
