@@ -67,6 +67,10 @@ class TenantScoringClient:
         )
         return await self._upstream.call(self._query.ListRepScores, request)
 
+    async def list_notifications(self, *, team_id: str, limit: int) -> s.ListNotificationsResponse:
+        request = s.ListNotificationsRequest(tenant_id=self._tenant_id, team_id=team_id, limit=limit)
+        return await self._upstream.call(self._query.ListNotifications, request)
+
     async def get_team_health(self, *, team_id: str) -> s.TeamHealth:
         request = s.GetTeamHealthRequest(tenant_id=self._tenant_id, team_id=team_id)
         return await self._upstream.call(self._query.GetTeamHealth, request)

@@ -31,6 +31,7 @@ class Operation(StrEnum):
     READ_REP_SCORES = "scores.list"
     READ_TEAM_HEALTH = "team_health.read"
     READ_DIAGNOSTICS = "diagnostics.read"
+    READ_NOTIFICATIONS = "notifications.read"
     READ_FIELD_FRICTION = "field_friction.read"
     READ_FORECAST_ACCURACY = "forecast_accuracy.read"
     READ_READINESS = "readiness.read"
@@ -66,6 +67,7 @@ POLICY: dict[Operation, frozenset[Role]] = {
     Operation.READ_REP_SCORES: frozenset({_A, _M, _P}),
     Operation.READ_TEAM_HEALTH: frozenset({_A, _M, _P}),
     Operation.READ_DIAGNOSTICS: frozenset({_A, _M, _P}),
+    Operation.READ_NOTIFICATIONS: frozenset({_A, _M, _P}),
     Operation.READ_FIELD_FRICTION: frozenset({_A, _M, _P}),
     Operation.READ_FORECAST_ACCURACY: ALL,
     Operation.READ_READINESS: frozenset({_A, _P}),

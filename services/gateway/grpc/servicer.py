@@ -110,6 +110,13 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def GetTeamHealth(self, request: g.TeamRequest, context: Context) -> s.TeamHealth:
         return await reads.team_health(self._gw, caller(), team_id=request.team_id)
 
+    async def ListNotifications(
+        self, request: g.ListNotificationsRequest, context: Context
+    ) -> s.ListNotificationsResponse:
+        return await reads.notifications(
+            self._gw, caller(), team_id=request.team_id, limit=request.limit or 50
+        )
+
     async def ListDiagnostics(
         self, request: g.ListDiagnosticsRequest, context: Context
     ) -> s.ListDiagnosticsResponse:

@@ -64,6 +64,13 @@ async def team_health(scope: TenantScope, *, team_id: str) -> s.TeamHealth:
     return await scope.scoring.get_team_health(team_id=await scope.readable_team(team_id))
 
 
+@scoped(Operation.READ_NOTIFICATIONS)
+async def notifications(scope: TenantScope, *, team_id: str, limit: int) -> s.ListNotificationsResponse:
+    """The digests and alerts sent for a team (managers: a team they manage; "" the tenant's own and
+    every team's for admins), newest first, with their delivery counts."""
+    return await scope.scoring.list_notifications(team_id=await scope.readable_team(team_id), limit=limit)
+
+
 @scoped(Operation.READ_DIAGNOSTICS)
 async def diagnostics(scope: TenantScope, *, team_id: str, rep_id: str) -> s.ListDiagnosticsResponse:
     rep = checks.optional_rep_id(rep_id)

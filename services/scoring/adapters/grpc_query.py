@@ -27,6 +27,9 @@ from services.scoring.domain.paging import InvalidPageToken, decode_page_token, 
 from services.scoring.operations.queries import ScoringQueries
 from services.scoring.operations.reports import CrmReports
 from services.scoring.ports import ActivityPageCursor
+from services.scoring.ports.notifications import NotificationStore
+
+MAX_NOTIFICATIONS = 500
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -35,7 +38,10 @@ MAX_PAGE_SIZE = 500
 class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     """Read-only and tenant-scoped; the RPCs over the CRM mirror are in `CrmQueryRpcs`."""
 
-    def __init__(self, queries: ScoringQueries, reports: CrmReports) -> None:
+    def __init__(
+        self, queries: ScoringQueries, reports: CrmReports, notifications: NotificationStore | None = None
+    ) -> None:
+        self._notifications = notifications
         self._queries = queries
         self._reports = reports
 
@@ -94,6 +100,20 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
         return scoring_pb2.ListRepScoresResponse(
             scores=page.items, next_page_token=next_page_token(page, lambda score: score.rep_id)
         )
+
+    async def ListNotifications(
+        self, request: scoring_pb2.ListNotificationsRequest, context: Context
+    ) -> scoring_pb2.ListNotificationsResponse:
+        """The tenant's digests and alerts, newest first, with how many deliveries are pending, done
+        and given up."""
+        await require_ids(context, tenant_id=request.tenant_id)
+        await check_optional_id(context, "team_id", request.team_id)
+        if not 0 <= request.limit <= MAX_NOTIFICATIONS:
+            await invalid(context, f"limit must be 0..{MAX_NOTIFICATIONS}")
+        if self._notifications is None:
+            return scoring_pb2.ListNotificationsResponse()
+        found = await self._notifications.listed(request.tenant_id, request.team_id, request.limit or 50)
+        return scoring_pb2.ListNotificationsResponse(notifications=found)
 
     async def GetTeamHealth(
         self, request: scoring_pb2.GetTeamHealthRequest, context: Context

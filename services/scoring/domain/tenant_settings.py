@@ -58,6 +58,14 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where digests and alerts are posted, and the secret their signature is made with."""
+
+    url: str
+    signing_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class TenantSettings:
     tenant_id: str
     version: int = 0
@@ -77,6 +85,7 @@ class TenantSettings:
     role_weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     role_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     role: str = ""  # the role these settings judge ("": the tenant-wide settings)
+    webhooks: tuple[Webhook, ...] = ()
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]
@@ -191,6 +200,7 @@ def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) ->
         role_thresholds=MappingProxyType(role_thresholds),
         uses_write_back=config.uses_write_back,
         window_days=config.window_days or DEFAULT_WINDOW_DAYS,
+        webhooks=tuple(Webhook(w.url, w.signing_secret) for w in config.notification_webhooks),
     )
 
 
@@ -215,6 +225,8 @@ def effective_config(settings: TenantSettings, stored: crm_pb2.TenantConfig | No
     config.thresholds.clear()
     config.thresholds.update(settings.thresholds)
     config.window_days = settings.window_days
+    for hook in config.notification_webhooks:
+        hook.signing_secret = ""  # never shown: it signs what scoring sends
     # Each role's profile as it applies: what differs from the tenant-wide settings.
     del config.role_profiles[:]
     for role in sorted(settings.role_weights):

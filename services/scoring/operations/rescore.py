@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.operations.diagnostics import DiagnosticFacts
+from services.scoring.operations.notifications import FeedbackNotes
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.operations.team_health import TeamHealthFacts
 from services.scoring.operations.tenant_views import TenantViews
@@ -55,8 +56,10 @@ class RescoreService:
         full_rescore_min_interval: timedelta = timedelta(minutes=15),
         dedupe_retention: timedelta = timedelta(days=35),
         metrics: ScoringMetrics | None = None,
+        feedback: FeedbackNotes | None = None,
     ) -> None:
         self._metrics = metrics or NoMetrics()
+        self._feedback = feedback
         self._store = store
         self._views = views
         self._settings = settings
@@ -110,9 +113,11 @@ class RescoreService:
                 diagnostic_facts, health_facts = await asyncio.gather(facts[0], facts[1])
                 await self._views.refresh_team_health(settings, inputs, as_of, health_facts, results)
                 active = {team: (s.active_last_7_days, s.members) for team, s in health_facts.current.items()}
-                await self._views.refresh_diagnostics(
+                diagnostics = await self._views.refresh_diagnostics(
                     settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts, active
                 )
+                if self._feedback is not None:
+                    await self._feedback.after_rescore(settings, results, diagnostics, as_of, computed_at)
         finally:
             for task in facts or ():
                 task.cancel()

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.playbook.timeline import Activity
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
@@ -74,11 +75,11 @@ class TenantViews:
         computed_at: datetime,
         facts: DiagnosticFacts,
         activity: Activity | None = None,
-    ) -> int:
-        """Replace the tenant's diagnostics, the playbook's included; returns how many there are now."""
+    ) -> list[Diagnostic]:
+        """Replace the tenant's diagnostics, the playbook's included; returns them."""
         found = tenant_diagnostics(settings, scored, facts, computed_at.date(), activity)
         await self._writer.replace_diagnostics(settings.tenant_id, found, computed_at)
-        return len(found)
+        return found
 
 
 async def _no_histories() -> list[StageHistory]:

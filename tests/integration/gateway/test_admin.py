@@ -260,3 +260,48 @@ async def test_role_profiles_are_validated_at_the_edge_and_published(gateway_env
     ]
     profile = published[-1].role_profiles[0]
     assert (profile.role, dict(profile.score_weights)) == ("sdr", {"manual_logging_rate": 5.0})
+
+
+async def test_webhooks_are_validated_their_secret_never_shown_and_kept_when_sent_back(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    hook = {
+        "url": "https://hooks.slack.example/services/T0/B0/x",
+        "signing_secret": "s3cret-signing-key-0001",
+    }
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        plain_http = {"url": "http://hooks.example/x", "signing_secret": hook["signing_secret"]}
+        refused = await client.put(
+            "/v1/admin/config", json={**CONFIG, "notification_webhooks": [plain_http]}, headers=admin
+        )
+        assert refused.status_code == 422 and "notification_webhooks" in refused.text
+        short = await client.put(
+            "/v1/admin/config",
+            json={**CONFIG, "notification_webhooks": [{**hook, "signing_secret": "short"}]},
+            headers=admin,
+        )
+        assert short.status_code == 400 and "signing_secret" in short.json()["detail"]
+        stored = await client.put(
+            "/v1/admin/config", json={**CONFIG, "notification_webhooks": [hook]}, headers=admin
+        )
+        assert stored.status_code == 200, stored.text
+        shown = (await client.get("/v1/admin/config", headers=admin)).json()
+        # Sent back as read (no secret): the stored secret stays.
+        again = await client.put(
+            "/v1/admin/config",
+            json={**CONFIG, "notification_webhooks": shown["notification_webhooks"]},
+            headers=admin,
+        )
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert "s3cret" not in stored.text and "s3cret" not in again.text
+    assert shown["notification_webhooks"] == [{"url": hook["url"], "signing_secret": ""}]
+    assert again.status_code == 200, again.text
+    published = [
+        e.tenant_config_updated.config
+        for _, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated"
+        and e.tenant_config_updated.config.notification_webhooks
+    ]
+    assert [h.signing_secret for h in published[-1].notification_webhooks] == [hook["signing_secret"]]

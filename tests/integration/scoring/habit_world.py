@@ -28,6 +28,7 @@ class Habit:
     logs_meetings: str = "same_day"  # same_day, friday (in bulk), never
     quiet_last_days: int = 0  # no login and no change in the last N days (a ghost's fade-out)
     fills_budget: bool = True  # fills the required field Budget on their deal
+    silent_last_days: int = 0  # capture delivered nothing of theirs in the last N days (a broken mailbox)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class HabitWorld:
     teams: dict[str, tuple[str, tuple[Member, ...]]]  # team id -> (manager, members)
     days: int = 35
     extra_profiles: tuple[crm_pb2.RoleProfile, ...] = field(default_factory=tuple)
+    extra_people: tuple[crm_pb2.Person, ...] = field(default_factory=tuple)
+    webhooks: tuple[crm_pb2.NotificationWebhook, ...] = field(default_factory=tuple)
 
     @property
     def go_live(self) -> date:
@@ -57,6 +60,7 @@ class HabitWorld:
             for m in members
         ]
         people += [crm_pb2.Person(rep_id=manager, role="manager") for manager, _ in self.teams.values()]
+        people += self.extra_people
         return crm_pb2.TenantConfig(
             version=1,
             internal_domains=[DOMAIN],
@@ -71,6 +75,7 @@ class HabitWorld:
             ],
             people=people,
             role_profiles=list(self.extra_profiles),
+            notification_webhooks=list(self.webhooks),
             window_days=28,
         )
 
@@ -102,6 +107,10 @@ class HabitWorld:
             if day.weekday() >= 5:
                 continue
             quiet = (self.today - day).days <= habit.quiet_last_days
+            if (self.today - day).days <= habit.silent_last_days:
+                if habit.logs_in:
+                    yield ev.login(tenant_id=t, rep_id=rep, at=_at(day, 8, 30))
+                continue
             for n in range(habit.emails_per_day):
                 counter += 1
                 kind = (

@@ -77,6 +77,18 @@ async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
 
 
 @router.get(
+    "/notifications",
+    response_model=model_for(s.ListNotificationsResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.notifications),
+)
+async def list_notifications(
+    ctx: Ctx, team_id: TeamId = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> JSONResponse:
+    """Weekly data-quality digests and threshold alerts, newest first, with their deliveries."""
+    return proto_response(await reads.notifications(ctx.gw, ctx.caller, team_id=team_id or "", limit=limit))
+
+
+@router.get(
     "/diagnostics",
     response_model=model_for(s.ListDiagnosticsResponse.DESCRIPTOR),
     openapi_extra=guarded_by(reads.diagnostics),

@@ -24,6 +24,7 @@ from services.gateway.domain.identifiers import (
     ROLE_PATTERN,
     TEAM_ID_PATTERN,
 )
+from services.gateway.domain.tenant_config import WEBHOOK_URL_PATTERN
 from services.gateway.http.schemas.types import (
     Boolean,
     Domain,
@@ -86,6 +87,16 @@ class RoleProfileIn(StrictModel):
     ] = Field(default_factory=dict)
 
 
+class WebhookIn(StrictModel):
+    """Where the weekly digest and the alerts are posted (a Slack incoming webhook, or any endpoint),
+    signed with `signing_secret` (docs/operations.md). The secret is never shown again."""
+
+    url: Annotated[str, Field(max_length=2_048, pattern=WEBHOOK_URL_PATTERN)]
+    signing_secret: Annotated[str, Field(max_length=256, pattern=r"^[!-~]*$")] = Field(
+        default="", description="16-256 characters; empty keeps the one stored for this url"
+    )
+
+
 class TenantConfigIn(StrictModel):
     """The whole configuration (a PUT replaces it). Teams define what manager keys may see.
 
@@ -111,6 +122,9 @@ class TenantConfigIn(StrictModel):
     ] = Field(default_factory=dict, description="overrides of the documented defaults (docs/scoring.md)")
     role_profiles: Annotated[list[RoleProfileIn], Field(max_length=MAX_ROLE_PROFILES)] = Field(
         default_factory=list, description="per-role expectations overriding the built-in role defaults"
+    )
+    notification_webhooks: Annotated[list[WebhookIn], Field(max_length=10)] = Field(
+        default_factory=list, description="the weekly data-quality digest and alerts go here (signed)"
     )
     uses_write_back: Boolean = False
     window_days: Annotated[Integer, Field(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS
@@ -149,6 +163,10 @@ class TenantConfigIn(StrictModel):
             role_profiles=[
                 crm_pb2.RoleProfile(role=r.role, score_weights=r.score_weights, thresholds=r.thresholds)
                 for r in self.role_profiles
+            ],
+            notification_webhooks=[
+                crm_pb2.NotificationWebhook(url=w.url, signing_secret=w.signing_secret)
+                for w in self.notification_webhooks
             ],
             uses_write_back=self.uses_write_back,
             window_days=self.window_days,
