@@ -68,6 +68,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "target_dau_mau": 0.6,
         "target_team_required_field_completeness": 0.8,
         "target_pipeline_without_activity_7d": 0.2,
+        "target_team_data_quality": 0.8,
         # diagnostics
         "friction_empty_share": 0.6,
         "friction_min_open_opportunities": 5.0,

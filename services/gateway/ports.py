@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, Protocol, TypeVar
 
 from groundtruth.capture.v1 import capture_pb2 as c
@@ -154,6 +155,10 @@ class TenantStore(Protocol):
     def locked(self) -> AbstractAsyncContextManager[LockedTenant]: ...
     async def current_config(self) -> crm_pb2.TenantConfig | None:
         """The latest stored configuration; None before the first one."""
+        ...
+
+    async def config_as_of(self, day: date) -> crm_pb2.TenantConfig | None:
+        """The configuration in force at the end of `day` (the latest version created by then)."""
         ...
 
     async def list_keys(self) -> list[KeyRecord]: ...

@@ -32,6 +32,7 @@ class Operation(StrEnum):
     READ_TEAM_HEALTH = "team_health.read"
     READ_DIAGNOSTICS = "diagnostics.read"
     READ_NOTIFICATIONS = "notifications.read"
+    READ_CUSTOMIZATION_DEBT = "customization_debt.read"
     READ_FIELD_FRICTION = "field_friction.read"
     READ_FORECAST_ACCURACY = "forecast_accuracy.read"
     READ_READINESS = "readiness.read"
@@ -68,6 +69,7 @@ POLICY: dict[Operation, frozenset[Role]] = {
     Operation.READ_TEAM_HEALTH: frozenset({_A, _M, _P}),
     Operation.READ_DIAGNOSTICS: frozenset({_A, _M, _P}),
     Operation.READ_NOTIFICATIONS: frozenset({_A, _M, _P}),
+    Operation.READ_CUSTOMIZATION_DEBT: frozenset({_A, _M, _P}),
     Operation.READ_FIELD_FRICTION: frozenset({_A, _M, _P}),
     Operation.READ_FORECAST_ACCURACY: ALL,
     Operation.READ_READINESS: frozenset({_A, _P}),

@@ -7,7 +7,11 @@ well, so a scoring answer broader than asked for never widens a manager's view.
 
 from __future__ import annotations
 
+from datetime import date
+
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.domain import customization
 from services.gateway.domain.access import Operation
 from services.gateway.domain.principal import Role
 from services.gateway.errors import PermissionDenied
@@ -62,6 +66,19 @@ async def rep_scores(
 @scoped(Operation.READ_TEAM_HEALTH)
 async def team_health(scope: TenantScope, *, team_id: str) -> s.TeamHealth:
     return await scope.scoring.get_team_health(team_id=await scope.readable_team(team_id))
+
+
+@scoped(Operation.READ_CUSTOMIZATION_DEBT)
+async def customization_debt(scope: TenantScope, *, team_id: str) -> g.CustomizationDebt:
+    """Required fields and stages changed since go-live, with what each added field costs in
+    completion (over the team's open opportunities; the tenant's for "")."""
+    team = await scope.readable_team(team_id)
+    current = await scope.configs.config()
+    go_live = current.go_live_date
+    at_go_live = await scope.store.config_as_of(date.fromisoformat(go_live)) if go_live else None
+    fields = (await scope.scoring.get_field_friction(team_id=team)).fields
+    friction = {f.field: (f.open_opportunities, f.empty_share) for f in fields}
+    return customization.customization_debt(at_go_live, current, friction)
 
 
 @scoped(Operation.READ_NOTIFICATIONS)

@@ -119,7 +119,10 @@ def _per_week(days: int, total_days: int) -> float:
 
 
 def adoption_inputs(
-    t: ActivityTotals, settings: TenantSettings, median_hours: float | None
+    t: ActivityTotals,
+    settings: TenantSettings,
+    median_hours: float | None,
+    records_created: int | None = None,
 ) -> list[ScoreInput]:
     th = settings.threshold
     login_target, write_target = th("target_login_days_per_week"), th("target_write_days_per_week")
@@ -178,6 +181,18 @@ def adoption_inputs(
                 th("target_not_bulk_logged"),
                 f"{t.bulk_logs} of {t.logs_entered} manual logs were entered more than 48 hours late or "
                 "in a catch-up burst",
+            )
+        )
+    if records_created is not None:
+        # "Record creation rate: new contacts, accounts, and deals created per week" (for context).
+        inputs.append(
+            _informational(
+                "records_created_per_week",
+                round(_per_week(records_created, t.days), 2),
+                "per_week",
+                f"created {records_created} contacts, accounts and deals in the CRM in the last "
+                f"{t.days} days (for context; not scored)",
+                records_created,
             )
         )
     if median_hours is not None:

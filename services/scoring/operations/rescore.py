@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
@@ -86,6 +86,10 @@ class RescoreService:
             # the scores are saved, so PostgreSQL computes them on the other core while this process
             # scores and saves.
             inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
+            created = await store.records_created(
+                tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
+            )
+            inputs = [replace(i, records_created=created.get(i.rep_id, 0)) for i in inputs]
             results: list[RepScoreResult] = []
             changed_count = 0
             # The transaction takes its connection first: the facts' reads started below queue for

@@ -118,3 +118,20 @@ async def test_a_malformed_role_filter_is_invalid_argument(
         await query.ListRepScores(scoring_pb2.ListRepScoresRequest(tenant_id=TENANT, role="Account Exec"))
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "role" in (raised.value.details() or "")
+
+
+async def test_record_creation_rate_per_rep_and_team_and_the_data_quality_target(
+    query: scoring_pb2_grpc.ScoringQueryAsyncStub,
+) -> None:
+    """Each rep's deal was last sent with its creation time yesterday (the synthetic CRM stamps
+    created_at with each version's time); accounts and contacts were created at go-live, outside the
+    28-day window."""
+    sdr = inputs_by_name(await score(query, "sdr-1"))["records_created_per_week"]
+    assert (sdr.numerator, sdr.value, sdr.weight) == (1, 0.25, 0.0)
+    assert "created 1 contacts, accounts and deals in the CRM in the last 28 days" in sdr.explanation
+    health = await query.GetTeamHealth(scoring_pb2.GetTeamHealthRequest(tenant_id=TENANT, team_id="team-a"))
+    assert health.records_created_per_week == pytest.approx(3 * 7 / 28)
+    quality = next(m for m in health.metrics if m.name == "data_quality")
+    assert quality.target == 0.8 and quality.available and quality.denominator == 3
+    dau = next(m for m in health.metrics if m.name == "dau_mau")
+    assert dau.target == 0.6

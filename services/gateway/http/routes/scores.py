@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.responses import JSONResponse, Response
 
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.cursors import PAGE_TOKEN_PATTERN
 from services.gateway.domain.identifiers import REP_ID_PATTERN, ROLE_PATTERN, TEAM_ID_PATTERN
@@ -74,6 +75,16 @@ async def list_rep_scores(
 async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
     """Weekly active users, completeness, stale pipeline against targets, and at 30/60/90 days."""
     return proto_response(await reads.team_health(ctx.gw, ctx.caller, team_id=team_id or ""))
+
+
+@router.get(
+    "/customization-debt",
+    response_model=model_for(g.CustomizationDebt.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.customization_debt),
+)
+async def get_customization_debt(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
+    """Required fields and stages added or changed since go-live, and their cost in completion."""
+    return proto_response(await reads.customization_debt(ctx.gw, ctx.caller, team_id=team_id or ""))
 
 
 @router.get(
