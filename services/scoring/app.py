@@ -93,7 +93,10 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         stack.push_async_callback(webhooks.aclose)
         mail = (
             SmtpMailSender(
-                settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
+                settings.smtp_host,
+                settings.smtp_port_number,
+                settings.smtp_from,
+                starttls=settings.smtp_starttls,
             )
             if settings.smtp_host
             else None

@@ -34,6 +34,6 @@ class Settings(ServiceSettings):
     # server the data stewards' e-mail goes through (empty host: no e-mail, webhooks only).
     notify_interval_sec: float = 10.0
     smtp_host: str = ""
-    smtp_port: int = 25
+    smtp_port_number: int = 25
     smtp_from: str = "groundtruth@localhost"
     smtp_starttls: bool = False

@@ -141,7 +141,7 @@ async def ingested(isolated: Isolated, receiver: Receiver, scoring_pool: Pool) -
 async def test_digest_and_alerts_reach_the_webhook_signed_and_the_data_steward_by_email(
     ingested: int, receiver: Receiver, mailbox: Any, scoring_pool: Pool, isolated: Isolated
 ) -> None:
-    box, smtp_port = mailbox
+    box, smtp_port_number = mailbox
     cache = SettingsCache()
     rescore = build_rescore(scoring_pool, now=lambda: NOW, tenant_settings=cache, mail=True)
     await rescore.rescore_tenant(TENANT, full=True)
@@ -151,7 +151,7 @@ async def test_digest_and_alerts_reach_the_webhook_signed_and_the_data_steward_b
         scoring_pool,
         tenant_settings=cache,
         webhooks=webhooks,
-        mail=SmtpMailSender("127.0.0.1", smtp_port, "gt@acme.example"),
+        mail=SmtpMailSender("127.0.0.1", smtp_port_number, "gt@acme.example"),
     )
     try:
         first = await relay.deliver_due(NOW)
