@@ -77,7 +77,7 @@ def _not_expected(item: ScoreInput, role: str) -> ScoreInput:
     """An input the role's profile weighs 0: still shown with its value, not scored."""
     return ScoreInput(
         item.name, item.value, item.target, 0.0, 0.0, item.unit,
-        f"not scored: not expected of {role_label(role)} ({item.explanation})",
+        f"not expected of {role_label(role)}, so not scored ({item.explanation})",
         item.numerator, item.denominator, applicable=False, measured=item.measured,
     )  # fmt: skip
 

@@ -76,7 +76,7 @@ async def test_an_sdr_with_many_emails_and_few_meetings_is_not_penalised_for_mee
     # The same unlogged meetings: not expected of an SDR (shown, not scored), held against the AE.
     meeting = sdr_inputs["manual_logging_rate"]
     assert meeting.weight == 0 and meeting.contribution == 0
-    assert meeting.explanation.startswith("not scored: not expected of an SDR")
+    assert meeting.explanation.startswith("not expected of an SDR, so not scored")
     assert ae_inputs["manual_logging_rate"].weight == pytest.approx(100 * 30 / 70, abs=0.01)
     assert ae_inputs["manual_logging_rate"].contribution == 0
     assert sdr.classification == C.CLASSIFICATION_ADOPTER, list(sdr.reasons)

@@ -36,7 +36,7 @@ def test_a_weight_of_zero_is_shown_but_not_scored_for_the_role() -> None:
     score, weighed = weigh(adoption_inputs(totals, settings, None), settings)
     meeting = next(i for i in weighed if i.name == "manual_logging_rate")
     assert (meeting.applicable, meeting.weight, meeting.value) == (False, 0.0, 0.0)
-    assert meeting.explanation.startswith("not scored: not expected of an SDR (logged 0 meetings")
+    assert meeting.explanation.startswith("not expected of an SDR, so not scored (logged 0 meetings")
     assert score == 100.0
     generic = settings_from_config("t", None).for_role("rep")
     assert weigh(adoption_inputs(totals, generic, None), generic)[0] < 100.0

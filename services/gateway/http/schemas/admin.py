@@ -37,6 +37,7 @@ from services.gateway.http.schemas.types import (
     Pem,
     RepId,
     StrictModel,
+    bounded_integer,
     check_exactly_one_of,
     exactly_one_of,
 )
@@ -87,6 +88,12 @@ class RoleProfileIn(StrictModel):
     ] = Field(default_factory=dict)
 
 
+if TYPE_CHECKING:
+    WindowDays = int
+else:
+    WindowDays = bounded_integer(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)
+
+
 class WebhookIn(StrictModel):
     """Where the weekly digest and the alerts are posted (a Slack incoming webhook, or any endpoint),
     signed with `signing_secret` (docs/operations.md). The secret is never shown again."""
@@ -127,7 +134,7 @@ class TenantConfigIn(StrictModel):
         default_factory=list, description="the weekly data-quality digest and alerts go here (signed)"
     )
     uses_write_back: Boolean = False
-    window_days: Annotated[Integer, Field(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS
+    window_days: WindowDays = DEFAULT_WINDOW_DAYS
     expected_version: Integer | None = Field(
         default=None, description="refuse the update (409) unless the current version is this one"
     )

@@ -13,7 +13,8 @@ export function rolesView(health) {
   const columns = ["Role", "Members", "Average adoption", "Average data quality", "Adopters", "Workarounders", "Skeptics", "Ghosts", "Not judged yet"];
   return h(
     "table",
-    { class: "roles" },
+    // It scrolls sideways on a phone: focusable, so it can be scrolled from the keyboard too.
+    { class: "roles", tabindex: 0, "aria-label": "Roles side by side" },
     h("caption", { class: "visually-hidden" }, "Roles side by side"),
     h("thead", {}, h("tr", {}, ...columns.map((t) => h("th", { scope: "col" }, t)))),
     h(
