@@ -67,7 +67,7 @@ def targets(settings: TenantSettings, *, mail: bool) -> list[str]:
     return found
 
 
-def _health(snapshots: Sequence[scoring_pb2.TeamHealth], results: Sequence[RepScoreResult]) -> Health:
+def _health(snapshots: Sequence[scoring_pb2.TeamHealth]) -> Health:
     return {
         h.team_id: {
             m.name: MetricState(
@@ -99,9 +99,9 @@ class FeedbackNotes:
         if not where:
             return 0  # nobody to tell: nothing to keep either
         tenant = settings.tenant_id
-        today = _health(await self._store.health_on(tenant, as_of), results)
-        week_ago = _health(await self._store.health_on(tenant, as_of - timedelta(days=7)), results)
-        yesterday = _health(await self._store.health_on(tenant, as_of - timedelta(days=1)), results)
+        today = _health(await self._store.health_on(tenant, as_of))
+        week_ago = _health(await self._store.health_on(tenant, as_of - timedelta(days=7)))
+        yesterday = _health(await self._store.health_on(tenant, as_of - timedelta(days=1)))
         names = {t.team_id: t.name for t in settings.teams}
         records: dict[str, list[RecordToFix]] = {}
         for owner, record in await self._store.records_to_fix(
