@@ -65,9 +65,10 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "capture_silence_min_items_per_business_day": 2.0,
         # team health targets
         "target_weekly_active_users": 0.8,
-        "target_dau_mau": 0.5,
+        "target_dau_mau": 0.6,
         "target_team_required_field_completeness": 0.8,
         "target_pipeline_without_activity_7d": 0.2,
+        "target_team_data_quality": 0.8,
         # diagnostics
         "friction_empty_share": 0.6,
         "friction_min_open_opportunities": 5.0,
@@ -79,6 +80,9 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "stage_skip_share": 0.5,
         "stage_skip_min_opportunities": 5.0,
         "unknown_contact_min_interactions": 2.0,
+        # the adoption playbook (docs/scoring.md, "From diagnosis to action")
+        "target_adoption_score": 70.0,
+        "relaunch_max_active_share": 0.4,
         # forecast and readiness
         "forecast_error_target": 0.1,
         "stale_days": 30.0,

@@ -16,5 +16,6 @@ docs/plugins.md. Admin tools use the REST API through `services.client.rest.Rest
 
 from services.client.external_ids import external_id
 from services.client.grpc_client import GroundtruthClient, RetryPolicy
+from services.client.leadership import crm_viewed
 
-__all__ = ["GroundtruthClient", "RetryPolicy", "external_id"]
+__all__ = ["GroundtruthClient", "RetryPolicy", "crm_viewed", "external_id"]

@@ -112,12 +112,17 @@ class GroundtruthClient:
     async def rep_score(self, rep_id: str) -> scoring_pb2.RepScore:
         return await self._unary(self.stub.GetRepScore, g.GetRepScoreRequest(rep_id=rep_id))
 
-    async def rep_scores(self, *, team_id: str = "", page_size: int = 500) -> list[scoring_pb2.RepScore]:
-        """Every rep's latest score, all pages (a team's, or the whole tenant's when `team_id` is empty)."""
+    async def rep_scores(
+        self, *, team_id: str = "", page_size: int = 500, role: str = ""
+    ) -> list[scoring_pb2.RepScore]:
+        """Every rep's latest score, all pages (a team's, or the whole tenant's when `team_id` is empty;
+        of one role when `role` is not empty)."""
         scores: list[scoring_pb2.RepScore] = []
         token = ""
         while True:
-            request = g.ListRepScoresRequest(team_id=team_id, page_size=page_size, page_token=token)
+            request = g.ListRepScoresRequest(
+                team_id=team_id, page_size=page_size, page_token=token, role=role
+            )
             page: scoring_pb2.ListRepScoresResponse = await self._unary(self.stub.ListRepScores, request)
             scores.extend(page.scores)
             token = page.next_page_token

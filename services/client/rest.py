@@ -246,9 +246,9 @@ class RestClient:
 
     # --- scores and reports -------------------------------------------------------------------------
 
-    def rep_scores(self, *, team_id: str | None = None) -> JsonObject:
-        """Every rep's score (all pages) of a team or of the tenant."""
-        return self._all_pages("/scores", "scores", {"team_id": team_id})
+    def rep_scores(self, *, team_id: str | None = None, role: str | None = None) -> JsonObject:
+        """Every rep's score (all pages) of a team or of the tenant, of one role when `role` is given."""
+        return self._all_pages("/scores", "scores", {"team_id": team_id, "role": role})
 
     def rep_score(self, rep_id: str) -> JsonObject:
         result: JsonObject = self.request("GET", f"/reps/{quote(rep_id, safe='')}/score")

@@ -23,12 +23,21 @@ from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consum
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import broker_reachable
 from services.scoring.adapters.pg_statistics import refresh_stale_statistics
+from services.scoring.adapters.smtp_sender import SmtpMailSender
+from services.scoring.adapters.webhook_sender import HttpWebhookSender
 from services.scoring.config import Settings
 from services.scoring.operations.ingest import Decoded
 from services.scoring.operations.relay import Relays
 from services.scoring.operations.rescore import RescoreService
 from services.scoring.operations.settings import SettingsCache
-from services.scoring.wiring import build_processor, build_relays, build_rescore, build_servicers
+from services.scoring.wiring import (
+    build_notification_relay,
+    build_processor,
+    build_relays,
+    build_rescore,
+    build_servicers,
+    now,
+)
 
 _log = logging.getLogger(__name__)
 SCHEMA = "scoring"
@@ -78,9 +87,27 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             pool,
             tenant_settings=tenant_settings,
             dedupe_retention=timedelta(days=settings.dedupe_retention_days),
+            mail=bool(settings.smtp_host),
         )
+        webhooks = HttpWebhookSender()
+        stack.push_async_callback(webhooks.aclose)
+        mail = (
+            SmtpMailSender(
+                settings.smtp_host,
+                settings.smtp_port_number,
+                settings.smtp_from,
+                starttls=settings.smtp_starttls,
+            )
+            if settings.smtp_host
+            else None
+        )
+        notify = build_notification_relay(pool, tenant_settings=tenant_settings, webhooks=webhooks, mail=mail)
         background = [
             asyncio.create_task(relays.run(stopping), name="scoring-relays"),
+            asyncio.create_task(
+                _every(settings.notify_interval_sec, lambda: notify.deliver_due(now()), _nothing, stopping),
+                name="scoring-notifications",
+            ),
             asyncio.create_task(
                 _every(settings.rescore_interval_sec, rescore.run_due, relays.nudge, stopping)
             ),

@@ -30,3 +30,10 @@ class Settings(ServiceSettings):
     statistics_interval_sec: float = 60.0
     # CRM event dedupe keys are kept this long (longer than the input topics' 14-day retention).
     dedupe_retention_days: int = 35
+    # Digests and alerts (docs/operations.md): how often due deliveries are attempted, and the SMTP
+    # server the data stewards' e-mail goes through (empty host: no e-mail, webhooks only).
+    notify_interval_sec: float = 10.0
+    smtp_host: str = ""
+    smtp_port_number: int = 25
+    smtp_from: str = "groundtruth@localhost"
+    smtp_starttls: bool = False

@@ -19,6 +19,7 @@ from services.scoring.adapters.kafka_relay import KafkaRelayPublisher
 from services.scoring.adapters.metrics import PrometheusScoringMetrics
 from services.scoring.adapters.pg_erasure import PgErasure
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
+from services.scoring.adapters.pg_notifications import PgNotifications
 from services.scoring.adapters.pg_read_models import PgCrmReads
 from services.scoring.adapters.pg_relay import PgRelayStore
 from services.scoring.adapters.pg_score_reads import PgScoreReads
@@ -28,12 +29,14 @@ from services.scoring.adapters.pg_tenant_views import PgTenantViews
 from services.scoring.domain.instants import datetime_to_us
 from services.scoring.operations.admin import ScoringAdmin
 from services.scoring.operations.ingest import IngestService
+from services.scoring.operations.notifications import FeedbackNotes, NotificationRelay
 from services.scoring.operations.queries import ScoringQueries
 from services.scoring.operations.relay import Relays
 from services.scoring.operations.reports import CrmReports
 from services.scoring.operations.rescore import RescoreService
 from services.scoring.operations.settings import SettingsCache, SettingsReader
 from services.scoring.operations.tenant_views import TenantViews
+from services.scoring.ports.notifications import MailSender, WebhookSender
 
 
 def now() -> datetime:
@@ -68,8 +71,10 @@ def build_rescore(
     now: Callable[[], datetime] = now,
     tenant_settings: SettingsCache | None = None,
     dedupe_retention: timedelta = timedelta(days=35),
+    mail: bool = False,
 ) -> RescoreService:
-    """Rescoring on the PostgreSQL store."""
+    """Rescoring on the PostgreSQL store; a full pass also creates the day's digests and alerts
+    (`mail`: whether e-mail is configured, so the data stewards are a target)."""
     views = PgTenantViews(pool)
     return RescoreService(
         PgScoreStore(pool),
@@ -78,7 +83,16 @@ def build_rescore(
         now=now,
         dedupe_retention=dedupe_retention,
         metrics=PrometheusScoringMetrics(),
+        feedback=FeedbackNotes(PgNotifications(pool), mail=mail),
     )
+
+
+def build_notification_relay(
+    pool: Pool, *, tenant_settings: SettingsCache, webhooks: WebhookSender, mail: MailSender | None
+) -> NotificationRelay:
+    """Delivery of the stored digests and alerts to webhooks and e-mail."""
+    settings = SettingsReader(PgConfigStore(pool), tenant_settings)
+    return NotificationRelay(PgNotifications(pool), settings, webhooks, mail)
 
 
 def build_relays(
@@ -110,4 +124,4 @@ def build_servicers(
     queries = ScoringQueries(PgScoreReads(pool), facts, settings)
     reports = CrmReports(PgCrmReads(pool), facts, settings, today=lambda: now().date(), now=now)
     admin = ScoringAdmin(PgErasure(pool), relays, rescore)
-    return ScoringQueryServicer(queries, reports), ScoringAdminServicer(admin)
+    return ScoringQueryServicer(queries, reports, PgNotifications(pool)), ScoringAdminServicer(admin)

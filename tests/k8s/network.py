@@ -165,7 +165,7 @@ def peers(rendering: Rendering) -> list[Peer]:
     ]
 
 
-CANDIDATE_PORTS = ["9092/TCP", "5432/TCP", "53/UDP", "53/TCP", "443/TCP", "80/TCP", ANY_PORT]
+CANDIDATE_PORTS = ["9092/TCP", "5432/TCP", "53/UDP", "53/TCP", "443/TCP", "587/TCP", "80/TCP", ANY_PORT]
 
 
 def allowed_flows(rendering: Rendering) -> set[Flow]:

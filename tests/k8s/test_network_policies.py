@@ -21,6 +21,8 @@ def _expected(rendering: Rendering) -> set[Flow]:
         # Capture calls Microsoft and Google over HTTPS (public addresses only).
         Flow("capture", "internet-v4", "443/TCP"),
         Flow("capture", "internet-v6", "443/TCP"),
+        # Scoring posts digests and alerts to tenant webhooks (HTTPS) and SMTP relays (587), public only.
+        *{Flow("scoring", f"internet-v{v}", port) for v in (4, 6) for port in ("443/TCP", "587/TCP")},
         # Every service uses Kafka and its own PostgreSQL schema; Prometheus scrapes every service.
         *{Flow(s, "kafka", "9092/TCP") for s in services},
         *{Flow(s, "postgres", "5432/TCP") for s in services},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import date
 
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.db.pool import Connection, Pool
@@ -52,6 +53,9 @@ class PostgresTenantStore:
 
     async def current_config(self) -> crm_pb2.TenantConfig | None:
         return await state_store.current_config(self._pool, self._tenant_id)
+
+    async def config_as_of(self, day: date) -> crm_pb2.TenantConfig | None:
+        return await state_store.config_as_of(self._pool, self._tenant_id, day)
 
     async def list_keys(self) -> list[KeyRecord]:
         return await key_store.list_keys(self._pool, self._tenant_id)

@@ -60,12 +60,16 @@ class TenantScoringClient:
         return await self._upstream.call(self._query.GetRepScore, request)
 
     async def list_rep_scores(
-        self, *, team_id: str, page_size: int, page_token: str
+        self, *, team_id: str, page_size: int, page_token: str, role: str = ""
     ) -> s.ListRepScoresResponse:
         request = s.ListRepScoresRequest(
-            tenant_id=self._tenant_id, team_id=team_id, page_size=page_size, page_token=page_token
+            tenant_id=self._tenant_id, team_id=team_id, page_size=page_size, page_token=page_token, role=role
         )
         return await self._upstream.call(self._query.ListRepScores, request)
+
+    async def list_notifications(self, *, team_id: str, limit: int) -> s.ListNotificationsResponse:
+        request = s.ListNotificationsRequest(tenant_id=self._tenant_id, team_id=team_id, limit=limit)
+        return await self._upstream.call(self._query.ListNotifications, request)
 
     async def get_team_health(self, *, team_id: str) -> s.TeamHealth:
         request = s.GetTeamHealthRequest(tenant_id=self._tenant_id, team_id=team_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from groundtruth.crm.v1 import crm_pb2
@@ -13,6 +14,11 @@ from services.gateway.domain.idempotency import Claim, ClaimResult, StoredAnswer
 
 SELECT_CURRENT_CONFIG = """
 SELECT config FROM tenant_configs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1
+"""
+# The configuration in force at the end of a day (the latest version created up to then).
+SELECT_CONFIG_AS_OF = """
+SELECT config FROM tenant_configs WHERE tenant_id = $1 AND created_at < $2::date + 1
+ORDER BY version DESC LIMIT 1
 """
 INSERT_CONFIG = """
 INSERT INTO tenant_configs (tenant_id, version, config, created_by) VALUES ($1, $2, $3, $4)
@@ -57,6 +63,11 @@ PURGE_IDEMPOTENCY_KEYS = "DELETE FROM idempotency_keys WHERE created_at < now() 
 
 async def current_config(conn: Connection | Pool, tenant_id: str) -> crm_pb2.TenantConfig | None:
     payload = await conn.fetchval(SELECT_CURRENT_CONFIG, tenant_id)
+    return crm_pb2.TenantConfig.FromString(payload) if payload is not None else None
+
+
+async def config_as_of(conn: Connection | Pool, tenant_id: str, day: date) -> crm_pb2.TenantConfig | None:
+    payload = await conn.fetchval(SELECT_CONFIG_AS_OF, tenant_id, day)
     return crm_pb2.TenantConfig.FromString(payload) if payload is not None else None
 
 

@@ -31,12 +31,15 @@ class Operation(StrEnum):
     READ_REP_SCORES = "scores.list"
     READ_TEAM_HEALTH = "team_health.read"
     READ_DIAGNOSTICS = "diagnostics.read"
+    READ_NOTIFICATIONS = "notifications.read"
+    READ_CUSTOMIZATION_DEBT = "customization_debt.read"
     READ_FIELD_FRICTION = "field_friction.read"
     READ_FORECAST_ACCURACY = "forecast_accuracy.read"
     READ_READINESS = "readiness.read"
     READ_OPPORTUNITIES = "opportunities.read"
     READ_MY_AGENDA = "me.agenda"
     READ_MY_SCORE = "me.score"
+    READ_MY_HELP = "me.help"
     READ_MY_EXCLUSIONS = "me.exclusions.read"
     WRITE_MY_EXCLUSIONS = "me.exclusions.write"
     READ_TENANT_CONFIG = "admin.config.read"
@@ -65,12 +68,15 @@ POLICY: dict[Operation, frozenset[Role]] = {
     Operation.READ_REP_SCORES: frozenset({_A, _M, _P}),
     Operation.READ_TEAM_HEALTH: frozenset({_A, _M, _P}),
     Operation.READ_DIAGNOSTICS: frozenset({_A, _M, _P}),
+    Operation.READ_NOTIFICATIONS: frozenset({_A, _M, _P}),
+    Operation.READ_CUSTOMIZATION_DEBT: frozenset({_A, _M, _P}),
     Operation.READ_FIELD_FRICTION: frozenset({_A, _M, _P}),
     Operation.READ_FORECAST_ACCURACY: ALL,
     Operation.READ_READINESS: frozenset({_A, _P}),
     Operation.READ_OPPORTUNITIES: ALL,
     Operation.READ_MY_AGENDA: frozenset({_M, _R}),
     Operation.READ_MY_SCORE: frozenset({_M, _R}),
+    Operation.READ_MY_HELP: frozenset({_M, _R}),
     Operation.READ_MY_EXCLUSIONS: frozenset({_M, _R}),
     Operation.WRITE_MY_EXCLUSIONS: frozenset({_M, _R}),
     **{

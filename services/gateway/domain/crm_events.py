@@ -17,7 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.contracts.messages import text_problems
 from plumbing.contracts.text import text_problem
-from services.gateway.domain.identifiers import is_domain, is_email, is_iso_date, is_rep_id
+from services.gateway.domain.identifiers import is_domain, is_email, is_iso_date, is_rep_id, is_team_id
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_FUTURE = timedelta(days=1)
@@ -66,6 +66,9 @@ def event_problems(event: crm_pb2.CrmEvent, *, tenant_id: str, now: datetime) ->
     elif kind == "forecast_submitted":
         _needs_rep(problems, event, kind)
         _forecast(problems, event.forecast_submitted, now)
+    elif kind == "crm_viewed":
+        _needs_rep(problems, event, kind)
+        _crm_viewed(problems, event.crm_viewed, now)
     return problems
 
 
@@ -110,6 +113,8 @@ def _natural_time(event: crm_pb2.CrmEvent) -> Timestamp | None:
         return event.activity_logged.logged_at
     if kind == "forecast_submitted":
         return event.forecast_submitted.submitted_at
+    if kind == "crm_viewed":
+        return event.crm_viewed.viewed_at
     return None
 
 
@@ -189,6 +194,26 @@ def _activity_logged(problems: list[str], a: crm_pb2.ActivityLogged, now: dateti
     _time(problems, f"{w}.logged_at", a, required=True, now=now, field="logged_at")
     _text(problems, f"{w}.related_crm_id", a.related_crm_id, MAX_ID_CHARS)
     _text(problems, f"{w}.source_activity_id", a.source_activity_id, MAX_ID_CHARS)
+
+
+def _crm_viewed(problems: list[str], v: crm_pb2.CrmViewed, now: datetime) -> None:
+    w = "crm_viewed"
+    if v.kind not in _VIEW_KINDS:
+        problems.append(f"{w}.kind must be report, dashboard, pipeline_review or forecast")
+    _text(problems, f"{w}.name", v.name, MAX_ID_CHARS)
+    if v.team_id and not is_team_id(v.team_id):
+        problems.append(f"{w}.team_id is not a valid team id")
+    _time(problems, f"{w}.viewed_at", v, required=True, now=now, field="viewed_at")
+
+
+_VIEW_KINDS = frozenset(
+    {
+        crm_pb2.CRM_VIEW_KIND_REPORT,
+        crm_pb2.CRM_VIEW_KIND_DASHBOARD,
+        crm_pb2.CRM_VIEW_KIND_PIPELINE_REVIEW,
+        crm_pb2.CRM_VIEW_KIND_FORECAST,
+    }
+)
 
 
 def _forecast(problems: list[str], f: crm_pb2.ForecastSubmitted, now: datetime) -> None:

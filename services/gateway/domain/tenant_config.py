@@ -7,9 +7,11 @@ publishes each one as `TenantConfigUpdated` on gt.crm.events.v1 (key `tenant:`) 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.roles import KNOWN_ROLES, MAX_ROLE_PROFILES, role_profile_problems
 from plumbing.contracts.tenant_config import (
     DEFAULT_WINDOW_DAYS,
     THRESHOLD_NAMES,
@@ -34,8 +36,6 @@ MAX_TEAMS = 500
 MAX_TEAM_MEMBERS = 5_000
 MAX_PEOPLE = 20_000
 MAX_DISPLAY_NAME = 200
-# Roles scoring knows expectations for; a tenant may name its own (lower_snake_case) too.
-KNOWN_ROLES = ("rep", "sdr", "account_executive", "account_manager", "manager")
 MAX_NAME_CHARS = 255
 
 
@@ -77,6 +77,71 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
                 )
     problems.extend(_team_problems(config.teams))
     problems.extend(_people_problems(config.people))
+    problems.extend(_role_profile_problems(config.role_profiles))
+    problems.extend(_webhook_problems(config.notification_webhooks))
+    return problems
+
+
+MAX_WEBHOOKS = 10
+# HTTPS, or plain HTTP to this machine only (a local relay, the tests' receiver).
+WEBHOOK_URL_PATTERN = r"^(https://|http://127\.0\.0\.1[:/]|http://localhost[:/])[^\x00-\x20\x7f]+$"
+_WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
+MIN_SECRET_CHARS, MAX_SECRET_CHARS = 16, 256
+
+
+def _webhook_problems(hooks: Iterable[crm_pb2.NotificationWebhook]) -> list[str]:
+    listed = list(hooks)
+    if len(listed) > MAX_WEBHOOKS:
+        return [f"notification_webhooks has more than {MAX_WEBHOOKS} entries"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, hook in enumerate(listed):
+        where = f"notification_webhooks[{index}]"
+        if not _WEBHOOK_URL.fullmatch(hook.url):
+            problems.append(f"{where}.url must be an https:// URL (http:// only to 127.0.0.1 or localhost)")
+        if hook.url in seen:
+            problems.append(f"{where}.url appears twice")
+        seen.add(hook.url)
+        secret = hook.signing_secret
+        if not (
+            MIN_SECRET_CHARS <= len(secret) <= MAX_SECRET_CHARS and secret.isprintable() and " " not in secret
+        ):
+            problems.append(
+                f"{where}.signing_secret must be {MIN_SECRET_CHARS}..{MAX_SECRET_CHARS} printable characters "
+                "without spaces (empty keeps the stored one of the same url)"
+            )
+    return problems
+
+
+def keep_secrets(config: crm_pb2.TenantConfig, current: crm_pb2.TenantConfig | None) -> None:
+    """A webhook sent without its secret keeps the one stored for the same url: a configuration read
+    back (secrets are never shown) can be sent again as it is."""
+    stored = {h.url: h.signing_secret for h in current.notification_webhooks} if current else {}
+    for hook in config.notification_webhooks:
+        if not hook.signing_secret and hook.url in stored:
+            hook.signing_secret = stored[hook.url]
+
+
+def redacted(config: crm_pb2.TenantConfig) -> crm_pb2.TenantConfig:
+    """The configuration as it is shown: webhook secrets blanked (they sign what scoring sends)."""
+    shown = crm_pb2.TenantConfig()
+    shown.CopyFrom(config)
+    for hook in shown.notification_webhooks:
+        hook.signing_secret = ""
+    return shown
+
+
+def _role_profile_problems(profiles: Iterable[crm_pb2.RoleProfile]) -> list[str]:
+    listed = list(profiles)
+    if len(listed) > MAX_ROLE_PROFILES:
+        return [f"role_profiles has more than {MAX_ROLE_PROFILES} entries"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for profile in listed:
+        if profile.role in seen:
+            problems.append(f"role_profiles[{profile.role[:64]!r}] appears twice")
+        seen.add(profile.role)
+        problems.extend(role_profile_problems(profile.role, profile.score_weights, profile.thresholds))
     return problems
 
 

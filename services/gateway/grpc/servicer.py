@@ -104,10 +104,21 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
             team_id=request.team_id,
             page_size=request.page_size,
             page_token=request.page_token,
+            role=request.role,
         )
 
     async def GetTeamHealth(self, request: g.TeamRequest, context: Context) -> s.TeamHealth:
         return await reads.team_health(self._gw, caller(), team_id=request.team_id)
+
+    async def GetCustomizationDebt(self, request: g.TeamRequest, context: Context) -> g.CustomizationDebt:
+        return await reads.customization_debt(self._gw, caller(), team_id=request.team_id)
+
+    async def ListNotifications(
+        self, request: g.ListNotificationsRequest, context: Context
+    ) -> s.ListNotificationsResponse:
+        return await reads.notifications(
+            self._gw, caller(), team_id=request.team_id, limit=request.limit or 50
+        )
 
     async def ListDiagnostics(
         self, request: g.ListDiagnosticsRequest, context: Context
@@ -147,6 +158,9 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
 
     async def GetMyScore(self, request: g.GetMyScoreRequest, context: Context) -> s.RepScore:
         return (await me.score(self._gw, caller())).value
+
+    async def GetMyHelp(self, request: g.GetMyHelpRequest, context: Context) -> g.MyHelp:
+        return await me.help_for_me(self._gw, caller())
 
     async def GetMyExclusions(self, request: g.GetMyExclusionsRequest, context: Context) -> c.RepExclusions:
         return await me.exclusions(self._gw, caller())

@@ -24,6 +24,12 @@ def optional_team_id(value: str) -> str:
     return value
 
 
+def optional_role(value: str) -> str:
+    if value and not identifiers.is_role(value):
+        raise InvalidRequest("role must be lower_snake_case, at most 64 characters (for example sdr)")
+    return value
+
+
 def page_token(value: str) -> str:
     if len(value) > MAX_PAGE_TOKEN_CHARS:
         raise InvalidRequest(f"page_token is longer than {MAX_PAGE_TOKEN_CHARS} characters")

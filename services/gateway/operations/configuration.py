@@ -11,7 +11,7 @@ from services.gateway.operations.scope import TenantScope, scoped
 
 @scoped(Operation.READ_TENANT_CONFIG)
 async def get_config(scope: TenantScope) -> crm_pb2.TenantConfig:
-    return await scope.configs.config()
+    return tenant_config.redacted(await scope.configs.config())
 
 
 @scoped(Operation.WRITE_TENANT_CONFIG)
@@ -19,14 +19,15 @@ async def set_config(
     scope: TenantScope, config: crm_pb2.TenantConfig, *, expected_version: int | None
 ) -> crm_pb2.TenantConfig:
     """Validate, store a new version and publish it (acked by the broker) in one transaction."""
-    problems = tenant_config.config_problems(config)
-    if problems:
-        raise InvalidRequest("the configuration is not valid: " + "; ".join(problems[:20]))
     now = scope.now()
     async with scope.store.locked() as tenant:
         if not tenant.exists:
             raise NotFound("the tenant no longer exists")
         current = await tenant.current_config()
+        tenant_config.keep_secrets(config, current)
+        problems = tenant_config.config_problems(config)
+        if problems:
+            raise InvalidRequest("the configuration is not valid: " + "; ".join(problems[:20]))
         current_version = current.version if current is not None else 0
         if expected_version is not None and expected_version != current_version:
             raise Conflict(
@@ -47,4 +48,4 @@ async def set_config(
         # Inside the transaction: if the broker does not take it, the version is not stored either.
         await scope.publish([event])
     scope.configs.invalidate()
-    return stored
+    return tenant_config.redacted(stored)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from groundtruth.capture.v1 import capture_pb2 as c
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.access import Operation
 from services.gateway.errors import InvalidRequest
@@ -29,6 +30,22 @@ async def agenda(scope: TenantScope, *, date: str, time_zone: str = "") -> s.Get
 @scoped(Operation.READ_MY_SCORE)
 async def score(scope: TenantScope) -> Cached[s.RepScore]:
     return await scope.scores.get(scope.own_rep)
+
+
+@scoped(Operation.READ_MY_HELP)
+async def help_for_me(scope: TenantScope) -> g.MyHelp:
+    """What would help the rep behind the key, in words addressed to them: the playbook's advice about
+    them and their team's timeline items that name them. Never the class, the stage or the manager's
+    wording."""
+    rep = scope.own_rep
+    teams = [t.team_id for t in (await scope.directory()).teams if rep in t.member_rep_ids]
+    found = list((await scope.scoring.list_diagnostics(team_id="", rep_id=rep)).diagnostics)
+    for team in teams[:1]:
+        team_wide = (await scope.scoring.list_diagnostics(team_id=team, rep_id="")).diagnostics
+        found += [d for d in team_wide if not d.rep_id and any(e.ref == rep for e in d.evidence)]
+    return g.MyHelp(
+        items=[g.HelpItem(text=d.for_rep, until=d.expires_on or d.due_on) for d in found if d.for_rep]
+    )
 
 
 @scoped(Operation.READ_MY_EXCLUSIONS)

@@ -7,7 +7,11 @@ well, so a scoring answer broader than asked for never widens a manager's view.
 
 from __future__ import annotations
 
+from datetime import date
+
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
+from services.gateway.domain import customization
 from services.gateway.domain.access import Operation
 from services.gateway.domain.principal import Role
 from services.gateway.errors import PermissionDenied
@@ -39,14 +43,16 @@ async def rep_score(scope: TenantScope, *, rep_id: str) -> Cached[s.RepScore]:
 
 @scoped(Operation.READ_REP_SCORES)
 async def rep_scores(
-    scope: TenantScope, *, team_id: str, page_size: int, page_token: str
+    scope: TenantScope, *, team_id: str, page_size: int, page_token: str, role: str = ""
 ) -> s.ListRepScoresResponse:
     team = await scope.readable_team(team_id)
-    listing = f"scores\x00{team}"
+    role = checks.optional_role(role)
+    listing = f"scores\x00{team}\x00{role}"
     response = await scope.scoring.list_rep_scores(
         team_id=team,
         page_size=scope.limits.page_size(page_size),
         page_token=scope.page_position(listing, page_token),
+        role=role,
     )
     response.next_page_token = scope.page_token(listing, response.next_page_token)
     visible = await scope.visible_reps()
@@ -60,6 +66,26 @@ async def rep_scores(
 @scoped(Operation.READ_TEAM_HEALTH)
 async def team_health(scope: TenantScope, *, team_id: str) -> s.TeamHealth:
     return await scope.scoring.get_team_health(team_id=await scope.readable_team(team_id))
+
+
+@scoped(Operation.READ_CUSTOMIZATION_DEBT)
+async def customization_debt(scope: TenantScope, *, team_id: str) -> g.CustomizationDebt:
+    """Required fields and stages changed since go-live, with what each added field costs in
+    completion (over the team's open opportunities; the tenant's for "")."""
+    team = await scope.readable_team(team_id)
+    current = await scope.configs.config()
+    go_live = current.go_live_date
+    at_go_live = await scope.store.config_as_of(date.fromisoformat(go_live)) if go_live else None
+    fields = (await scope.scoring.get_field_friction(team_id=team)).fields
+    friction = {f.field: (f.open_opportunities, f.empty_share) for f in fields}
+    return customization.customization_debt(at_go_live, current, friction)
+
+
+@scoped(Operation.READ_NOTIFICATIONS)
+async def notifications(scope: TenantScope, *, team_id: str, limit: int) -> s.ListNotificationsResponse:
+    """The digests and alerts sent for a team (managers: a team they manage; "" the tenant's own and
+    every team's for admins), newest first, with their delivery counts."""
+    return await scope.scoring.list_notifications(team_id=await scope.readable_team(team_id), limit=limit)
 
 
 @scoped(Operation.READ_DIAGNOSTICS)

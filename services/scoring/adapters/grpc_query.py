@@ -15,6 +15,7 @@ from services.scoring.adapters.grpc_validation import (
     Context,
     answer,
     check_optional_id,
+    check_optional_role,
     decode_token,
     invalid,
     next_page_token,
@@ -26,6 +27,9 @@ from services.scoring.domain.paging import InvalidPageToken, decode_page_token, 
 from services.scoring.operations.queries import ScoringQueries
 from services.scoring.operations.reports import CrmReports
 from services.scoring.ports import ActivityPageCursor
+from services.scoring.ports.notifications import NotificationStore
+
+MAX_NOTIFICATIONS = 500
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -34,7 +38,10 @@ MAX_PAGE_SIZE = 500
 class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     """Read-only and tenant-scoped; the RPCs over the CRM mirror are in `CrmQueryRpcs`."""
 
-    def __init__(self, queries: ScoringQueries, reports: CrmReports) -> None:
+    def __init__(
+        self, queries: ScoringQueries, reports: CrmReports, notifications: NotificationStore | None = None
+    ) -> None:
+        self._notifications = notifications
         self._queries = queries
         self._reports = reports
 
@@ -77,17 +84,36 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     ) -> scoring_pb2.ListRepScoresResponse:
         await require_ids(context, tenant_id=request.tenant_id)
         await check_optional_id(context, "team_id", request.team_id)
+        await check_optional_role(context, request.role)
         limit = await page_size(context, request.page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         after = await decode_token(context, request.page_token)
         page = await answer(
             context,
             self._queries.rep_scores(
-                tenant_id=request.tenant_id, team_id=request.team_id, after_rep_id=after, limit=limit
+                tenant_id=request.tenant_id,
+                team_id=request.team_id,
+                after_rep_id=after,
+                limit=limit,
+                role=request.role,
             ),
         )
         return scoring_pb2.ListRepScoresResponse(
             scores=page.items, next_page_token=next_page_token(page, lambda score: score.rep_id)
         )
+
+    async def ListNotifications(
+        self, request: scoring_pb2.ListNotificationsRequest, context: Context
+    ) -> scoring_pb2.ListNotificationsResponse:
+        """The tenant's digests and alerts, newest first, with how many deliveries are pending, done
+        and given up."""
+        await require_ids(context, tenant_id=request.tenant_id)
+        await check_optional_id(context, "team_id", request.team_id)
+        if not 0 <= request.limit <= MAX_NOTIFICATIONS:
+            await invalid(context, f"limit must be 0..{MAX_NOTIFICATIONS}")
+        if self._notifications is None:
+            return scoring_pb2.ListNotificationsResponse()
+        found = await self._notifications.listed(request.tenant_id, request.team_id, request.limit or 50)
+        return scoring_pb2.ListNotificationsResponse(notifications=found)
 
     async def GetTeamHealth(
         self, request: scoring_pb2.GetTeamHealthRequest, context: Context

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 
+from plumbing.contracts.identifiers import is_role
 from services.scoring.operations.errors import NotFound
 from services.scoring.operations.queries import Page
 
@@ -49,6 +50,11 @@ async def require_ids(context: Context, **ids: str) -> None:
 async def check_optional_id(context: Context, name: str, value: str) -> None:
     if len(value) > MAX_ID_LENGTH or not value.isprintable():
         await invalid(context, f"{name} must be printable and at most {MAX_ID_LENGTH} characters")
+
+
+async def check_optional_role(context: Context, value: str) -> None:
+    if value and not is_role(value):
+        await invalid(context, "role must be lower_snake_case, at most 64 characters (for example sdr)")
 
 
 async def page_size(context: Context, requested: int, *, default: int, maximum: int) -> int:

@@ -154,6 +154,15 @@ async def prune_dedupe_keys(conn: Connection, *, older_than: datetime, limit: in
     return int(status.rsplit(" ", 1)[-1])
 
 
+# "Record creation rate: new contacts, accounts, and deals created per week" (deleted ones included:
+# they were created). Days are UTC days of the CRM's created_at.
+RECORDS_CREATED = """
+SELECT owner_rep_id, count(*) AS created FROM crm_records
+WHERE tenant_id = $1 AND owner_rep_id <> '' AND created_at >= $2::date AND created_at < $3::date + 1
+GROUP BY owner_rep_id
+"""
+
+
 class PgScoreTransaction:
     """One rescore transaction on its connection; see `ScoreTransaction`."""
 
@@ -203,6 +212,10 @@ class PgScoreStore:
     ) -> list[RepInputs]:
         # On the pool: each statement gets its own connection and PostgreSQL runs them at once.
         return await load_rep_inputs(self._pool, settings, as_of=as_of, reps=reps)
+
+    async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        rows = await self._pool.fetch(RECORDS_CREATED, tenant_id, since, until)
+        return {r["owner_rep_id"]: r["created"] for r in rows}
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgScoreTransaction]:

@@ -113,6 +113,20 @@ def set_match(message: scoring_pb2.MatchedActivity, match: Match) -> None:
 
 
 def diagnostic_proto(d: Diagnostic) -> scoring_pb2.Diagnostic:
+    message = _diagnostic_proto(d)
+    p = d.playbook
+    if p is not None:
+        message.adkar_stage = p.adkar_stage
+        message.peer_rep_id = p.peer_rep_id
+        message.for_rep = p.for_rep
+        message.applies_from = p.applies_from.isoformat() if p.applies_from else ""
+        message.expires_on = p.expires_on.isoformat() if p.expires_on else ""
+        message.due_on = p.due_on.isoformat() if p.due_on else ""
+        message.friction_fields.extend(p.friction_fields)
+    return message
+
+
+def _diagnostic_proto(d: Diagnostic) -> scoring_pb2.Diagnostic:
     return scoring_pb2.Diagnostic(
         id=d.id,
         tenant_id=d.tenant_id,

@@ -110,6 +110,8 @@ def decode_crm_event(event: crm_pb2.CrmEvent) -> CrmChange:
         body = _activity_logged(event, problems)
     elif kind == "forecast_submitted":
         body = _forecast(event, problems)
+    elif kind == "crm_viewed":
+        body = _crm_viewed(event, problems)
     elif kind == "tenant_config_updated":
         problems += config_problems(event.tenant_config_updated.config)
         body = ConfigUpdate(event.tenant_config_updated.config)
@@ -189,6 +191,19 @@ def _record_deleted(event: crm_pb2.CrmEvent, occurred_us: int, problems: list[st
         deleted=True,
         modified_us=deleted_us,
     )
+
+
+def _crm_viewed(event: crm_pb2.CrmEvent, problems: list[str]) -> Login:
+    """A report, dashboard, pipeline review or forecast opened in the CRM is CRM use that day: for
+    a manager it is the leadership behaviour the team sees ("pipeline reviews run in the CRM")."""
+    viewed = event.crm_viewed
+    if not event.rep_id:
+        problems.append("rep_id is empty for crm_viewed")
+    if viewed.kind == crm_pb2.CRM_VIEW_KIND_UNSPECIFIED:
+        problems.append("crm_viewed.kind is unspecified")
+    if not viewed.HasField("viewed_at"):
+        problems.append("crm_viewed.viewed_at is missing")
+    return Login(timestamp_us(viewed.viewed_at))
 
 
 def _login(event: crm_pb2.CrmEvent, problems: list[str]) -> Login:

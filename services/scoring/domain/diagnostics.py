@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from services.scoring.domain.capture_health import CaptureStatus
 from services.scoring.domain.rep_score import RepScoreResult
@@ -39,6 +40,20 @@ class DuplicateSet:
 
 
 @dataclass(frozen=True, slots=True)
+class Playbook:
+    """What the playbook adds to a diagnostic: the ADKAR stage, the concrete handle (a peer, the
+    fields, an expectation with a date), the words the rep sees, and when it applies."""
+
+    adkar_stage: str = ""
+    peer_rep_id: str = ""
+    for_rep: str = ""
+    applies_from: date | None = None
+    expires_on: date | None = None
+    due_on: date | None = None
+    friction_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     tenant_id: str
     team_id: str
@@ -48,6 +63,7 @@ class Diagnostic:
     title: str
     recommendation: str
     evidence: tuple[Evidence, ...]
+    playbook: Playbook | None = None  # the playbook's handle, on the playbook's kinds
 
     @property
     def id(self) -> str:
@@ -240,6 +256,8 @@ def _write_back(
 ) -> list[Diagnostic]:
     if settings.uses_write_back:
         return []
+    # Only the roles expected to log meetings (an SDR's few meetings are not a logging gap).
+    members = [m for m in members if settings.for_role(m[1].role).weights.get("manual_logging_rate", 0.0) > 0]
     meetings = sum(i.window.meetings for i, _ in members)
     logged = sum(min(i.window.logged_meetings, i.window.meetings) for i, _ in members)
     if meetings < settings.threshold("write_back_min_meetings"):

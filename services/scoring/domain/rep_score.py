@@ -83,8 +83,10 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     start, end = window_of(inputs.as_of, settings)
     person = settings.person(inputs.rep_id)
     is_manager = person.role == MANAGER_ROLE
+    # Each person is judged against their role's expectations (an SDR is not scored on meetings).
+    settings = settings.for_role(person.role)
     adoption, adoption_detail = weigh(
-        adoption_inputs(inputs.window, settings, inputs.median_hours_to_log), settings
+        adoption_inputs(inputs.window, settings, inputs.median_hours_to_log, inputs.records_created), settings
     )
     data_quality: float | None
     data_quality, quality_detail = weigh(

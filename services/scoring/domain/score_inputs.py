@@ -81,3 +81,4 @@ class RepInputs:
     past_data_quality: Mapping[date, float | None] = field(default_factory=dict)  # snapshots by Monday
     # The last day with a captured item within each of `weeks` (None: nothing that week), same order.
     last_item_by_week: tuple[date | None, ...] = ()
+    records_created: int | None = None  # CRM records created in the window (None: not read)

@@ -54,6 +54,9 @@ def weigh(inputs: Sequence[ScoreInput], settings: TenantSettings) -> tuple[float
     weighed: list[ScoreInput] = []
     score = 0.0
     for item in inputs:
+        if item.applicable and settings.weights.get(item.name) == 0.0 and settings.role:
+            weighed.append(_not_expected(item, settings.role))
+            continue
         if not item.applicable or total <= 0 or item.name not in settings.weights:
             weighed.append(item)
             continue
@@ -68,6 +71,21 @@ def weigh(inputs: Sequence[ScoreInput], settings: TenantSettings) -> tuple[float
             )
         )  # fmt: skip
     return round(score, 1), weighed
+
+
+def _not_expected(item: ScoreInput, role: str) -> ScoreInput:
+    """An input the role's profile weighs 0: still shown with its value, not scored."""
+    return ScoreInput(
+        item.name, item.value, item.target, 0.0, 0.0, item.unit,
+        f"not expected of {role_label(role)}, so not scored ({item.explanation})",
+        item.numerator, item.denominator, applicable=False, measured=item.measured,
+    )  # fmt: skip
+
+
+def role_label(role: str) -> str:
+    """A role as a sentence names it: "an SDR", "an account executive", "a data steward"."""
+    words = "SDR" if role == "sdr" else role.replace("_", " ")
+    return f"{'an' if words[0].lower() in 'aeiou' or words == 'SDR' else 'a'} {words}"
 
 
 def adoption_score(t: ActivityTotals, settings: TenantSettings) -> float:
@@ -101,7 +119,10 @@ def _per_week(days: int, total_days: int) -> float:
 
 
 def adoption_inputs(
-    t: ActivityTotals, settings: TenantSettings, median_hours: float | None
+    t: ActivityTotals,
+    settings: TenantSettings,
+    median_hours: float | None,
+    records_created: int | None = None,
 ) -> list[ScoreInput]:
     th = settings.threshold
     login_target, write_target = th("target_login_days_per_week"), th("target_write_days_per_week")
@@ -160,6 +181,18 @@ def adoption_inputs(
                 th("target_not_bulk_logged"),
                 f"{t.bulk_logs} of {t.logs_entered} manual logs were entered more than 48 hours late or "
                 "in a catch-up burst",
+            )
+        )
+    if records_created is not None:
+        # "Record creation rate: new contacts, accounts, and deals created per week" (for context).
+        inputs.append(
+            _informational(
+                "records_created_per_week",
+                round(_per_week(records_created, t.days), 2),
+                "per_week",
+                f"created {records_created} contacts, accounts and deals in the CRM in the last "
+                f"{t.days} days (for context; not scored)",
+                records_created,
             )
         )
     if median_hours is not None:

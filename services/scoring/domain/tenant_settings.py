@@ -6,11 +6,12 @@ Every default here is stated in docs/scoring.md; a tenant overrides weights and 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.roles import DEFAULT_ROLE_THRESHOLDS, DEFAULT_ROLE_WEIGHTS, role_profile_problems
 
 # Names, defaults and bounds are the contract the gateway validates against (one home for both).
 from plumbing.contracts.tenant_config import DEFAULT_THRESHOLDS as DEFAULT_THRESHOLDS
@@ -57,6 +58,14 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where digests and alerts are posted, and the secret their signature is made with."""
+
+    url: str
+    signing_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class TenantSettings:
     tenant_id: str
     version: int = 0
@@ -72,9 +81,25 @@ class TenantSettings:
     window_days: int = DEFAULT_WINDOW_DAYS
     team_index: Mapping[str, str] = field(default_factory=dict)  # see `index_teams`
     people: Mapping[str, Person] = field(default_factory=dict)  # configured people by rep id
+    # Effective weights and thresholds of each role with a profile (see `for_role`).
+    role_weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    role_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    role: str = ""  # the role these settings judge ("": the tenant-wide settings)
+    webhooks: tuple[Webhook, ...] = ()
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]
+
+    def for_role(self, role: str) -> TenantSettings:
+        """These settings as they judge a person of `role`: the role's weights and thresholds, the
+        tenant-wide ones for a role without a profile."""
+        weights = self.role_weights.get(role)
+        thresholds = self.role_thresholds.get(role)
+        if weights is None and thresholds is None:
+            return self if self.role == role else replace(self, role=role)
+        return replace(
+            self, weights=weights or self.weights, thresholds=thresholds or self.thresholds, role=role
+        )
 
     def team_of(self, rep_id: str) -> str:
         """The first team (in configuration order) the rep belongs to, else manages; "" when none."""
@@ -124,13 +149,40 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
         problems.append(f"unknown thresholds {unknown}")
     if any(w < 0 for w in config.score_weights.values()):
         problems.append("score weights must not be negative")
+    seen: set[str] = set()
+    for profile in config.role_profiles:
+        if profile.role in seen:
+            problems.append(f"role_profiles[{profile.role[:64]!r}] appears twice")
+        seen.add(profile.role)
+        problems += role_profile_problems(profile.role, profile.score_weights, profile.thresholds)
     return problems
 
 
 def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) -> TenantSettings:
     if config is None:
-        return TenantSettings(tenant_id=tenant_id)
+        config = crm_pb2.TenantConfig()  # the defaults, built-in role profiles included
     teams = tuple(Team(t.team_id, t.name, t.manager_rep_id, tuple(t.member_rep_ids)) for t in config.teams)
+    weights = {**DEFAULT_WEIGHTS, **config.score_weights}
+    thresholds = {**DEFAULT_THRESHOLDS, **config.thresholds}
+    own = {p.role: p for p in config.role_profiles}
+    roles = sorted(set(DEFAULT_ROLE_WEIGHTS) | set(DEFAULT_ROLE_THRESHOLDS) | set(own))
+    role_weights, role_thresholds = {}, {}
+    for role in roles:
+        tenant_profile = own.get(role)
+        role_weights[role] = MappingProxyType(
+            {
+                **weights,
+                **DEFAULT_ROLE_WEIGHTS.get(role, {}),
+                **(tenant_profile.score_weights if tenant_profile else {}),
+            }
+        )
+        role_thresholds[role] = MappingProxyType(
+            {
+                **thresholds,
+                **DEFAULT_ROLE_THRESHOLDS.get(role, {}),
+                **(tenant_profile.thresholds if tenant_profile else {}),
+            }
+        )
     return TenantSettings(
         tenant_id=tenant_id,
         version=config.version,
@@ -142,10 +194,13 @@ def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) ->
         teams=teams,
         team_index=index_teams(teams),
         people=MappingProxyType({p.rep_id: _person(p) for p in config.people}),
-        weights=MappingProxyType({**DEFAULT_WEIGHTS, **config.score_weights}),
-        thresholds=MappingProxyType({**DEFAULT_THRESHOLDS, **config.thresholds}),
+        weights=MappingProxyType(weights),
+        thresholds=MappingProxyType(thresholds),
+        role_weights=MappingProxyType(role_weights),
+        role_thresholds=MappingProxyType(role_thresholds),
         uses_write_back=config.uses_write_back,
         window_days=config.window_days or DEFAULT_WINDOW_DAYS,
+        webhooks=tuple(Webhook(w.url, w.signing_secret) for w in config.notification_webhooks),
     )
 
 
@@ -170,4 +225,15 @@ def effective_config(settings: TenantSettings, stored: crm_pb2.TenantConfig | No
     config.thresholds.clear()
     config.thresholds.update(settings.thresholds)
     config.window_days = settings.window_days
+    for hook in config.notification_webhooks:
+        hook.signing_secret = ""  # never shown: it signs what scoring sends
+    # Each role's profile as it applies: what differs from the tenant-wide settings.
+    del config.role_profiles[:]
+    for role in sorted(settings.role_weights):
+        weights, thresholds = settings.role_weights[role], settings.role_thresholds[role]
+        config.role_profiles.add(
+            role=role,
+            score_weights={k: v for k, v in weights.items() if v != settings.weights[k]},
+            thresholds={k: v for k, v in thresholds.items() if v != settings.thresholds[k]},
+        )
     return config

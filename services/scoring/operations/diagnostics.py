@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 from services.scoring.domain.diagnostics import (
@@ -17,6 +18,8 @@ from services.scoring.domain.diagnostics import (
     team_diagnostics,
 )
 from services.scoring.domain.field_friction import field_friction
+from services.scoring.domain.playbook.adkar import interventions
+from services.scoring.domain.playbook.timeline import Activity, timeline
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import Team, TenantSettings
@@ -43,9 +46,14 @@ def teams_of(settings: TenantSettings, reps: Sequence[str]) -> list[Team]:
 
 
 def tenant_diagnostics(
-    settings: TenantSettings, scored: Sequence[tuple[RepInputs, RepScoreResult]], facts: DiagnosticFacts
+    settings: TenantSettings,
+    scored: Sequence[tuple[RepInputs, RepScoreResult]],
+    facts: DiagnosticFacts,
+    as_of: date | None = None,
+    activity: Activity | None = None,
 ) -> list[Diagnostic]:
-    """Every diagnostic of the tenant. Pure."""
+    """Every diagnostic of the tenant, with the playbook's interventions and timeline when `as_of`
+    is given (`activity`: each team's active members, for the 90-day review). Pure."""
     by_rep = {i.rep_id: (i, r) for i, r in scored}
     teams = teams_of(settings, sorted(by_rep))
     members_anywhere = {m for t in settings.teams for m in t.member_rep_ids}
@@ -87,6 +95,9 @@ def tenant_diagnostics(
             for g in facts.duplicates
         ],
     )
+    if as_of is not None:
+        found += interventions(settings, scored, gaps_by_rep, as_of)
+        found += timeline(settings, scored, as_of, activity)
     return found
 
 

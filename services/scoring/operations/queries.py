@@ -17,6 +17,7 @@ from services.scoring.ports import ActivityPageCursor, ScoreReads, StoredActivit
 
 T = TypeVar("T")
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+_ROLE_SCAN_ROWS = 500  # scores read at a time while filtering by role
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,27 @@ class ScoringQueries:
         return score
 
     async def rep_scores(
-        self, *, tenant_id: str, team_id: str, after_rep_id: str, limit: int
+        self, *, tenant_id: str, team_id: str, after_rep_id: str, limit: int, role: str = ""
     ) -> Page[scoring_pb2.RepScore]:
-        """Scores in rep order, of one team when `team_id` is not ""."""
+        """Scores in rep order, of one team when `team_id` is not "", of one role when `role` is not ""."""
         if team_id:
             await self._known_team(tenant_id, team_id)
-        rows = await self._scores.rep_scores(
-            tenant_id=tenant_id, team_id=team_id, after_rep_id=after_rep_id, limit=limit + 1
-        )
-        return page_of(rows, limit)
+        if not role:
+            rows = await self._scores.rep_scores(
+                tenant_id=tenant_id, team_id=team_id, after_rep_id=after_rep_id, limit=limit + 1
+            )
+            return page_of(rows, limit)
+        # Each stored score carries its person's role: read on in rep order until the page is full.
+        kept: list[scoring_pb2.RepScore] = []
+        while len(kept) <= limit:
+            rows = await self._scores.rep_scores(
+                tenant_id=tenant_id, team_id=team_id, after_rep_id=after_rep_id, limit=_ROLE_SCAN_ROWS
+            )
+            kept += [row for row in rows if row.role == role]
+            if len(rows) < _ROLE_SCAN_ROWS:
+                break
+            after_rep_id = rows[-1].rep_id
+        return page_of(kept[: limit + 1], limit)
 
     async def team_health(self, tenant_id: str, team_id: str) -> scoring_pb2.TeamHealth:
         """The latest snapshot of the team, or of the whole tenant when `team_id` is ""."""

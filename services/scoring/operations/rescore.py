@@ -11,11 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.operations.diagnostics import DiagnosticFacts
+from services.scoring.operations.notifications import FeedbackNotes
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.operations.team_health import TeamHealthFacts
 from services.scoring.operations.tenant_views import TenantViews
@@ -55,8 +56,10 @@ class RescoreService:
         full_rescore_min_interval: timedelta = timedelta(minutes=15),
         dedupe_retention: timedelta = timedelta(days=35),
         metrics: ScoringMetrics | None = None,
+        feedback: FeedbackNotes | None = None,
     ) -> None:
         self._metrics = metrics or NoMetrics()
+        self._feedback = feedback
         self._store = store
         self._views = views
         self._settings = settings
@@ -83,6 +86,10 @@ class RescoreService:
             # the scores are saved, so PostgreSQL computes them on the other core while this process
             # scores and saves.
             inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
+            created = await store.records_created(
+                tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
+            )
+            inputs = [replace(i, records_created=created.get(i.rep_id, 0)) for i in inputs]
             results: list[RepScoreResult] = []
             changed_count = 0
             # The transaction takes its connection first: the facts' reads started below queue for
@@ -108,10 +115,13 @@ class RescoreService:
                     await tx.record_full_rescore(tenant_id, as_of, computed_at, requested_at)
             if facts is not None:
                 diagnostic_facts, health_facts = await asyncio.gather(facts[0], facts[1])
-                await self._views.refresh_team_health(settings, inputs, as_of, health_facts)
-                await self._views.refresh_diagnostics(
-                    settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts
+                await self._views.refresh_team_health(settings, inputs, as_of, health_facts, results)
+                active = {team: (s.active_last_7_days, s.members) for team, s in health_facts.current.items()}
+                diagnostics = await self._views.refresh_diagnostics(
+                    settings, list(zip(inputs, results, strict=True)), computed_at, diagnostic_facts, active
                 )
+                if self._feedback is not None:
+                    await self._feedback.after_rescore(settings, results, diagnostics, as_of, computed_at)
         finally:
             for task in facts or ():
                 task.cancel()

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from groundtruth.scoring.v1 import scoring_pb2
+from services.scoring.domain.classification import Classification
+from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.role_health import RoleHealth, role_health
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.team_health import (
     ActivityStats,
@@ -73,15 +76,24 @@ def metric_proto(metric: HealthMetric) -> scoring_pb2.HealthMetric:
 
 
 def team_health_snapshots(
-    settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+    settings: TenantSettings,
+    inputs: Sequence[RepInputs],
+    as_of: date,
+    facts: TeamHealthFacts,
+    results: Sequence[RepScoreResult] = (),
 ) -> list[scoring_pb2.TeamHealth]:
-    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones. Pure."""
+    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones and the
+    members compared by role (from `results`, the scores just computed). Pure."""
     by_rep = {i.rep_id: i for i in inputs}
+    scored = {r.rep_id: r for r in results}
+    roles = {r.rep_id: r.role or settings.person(r.rep_id).role for r in results}
     in_teams = {m for t in settings.teams for m in t.member_rep_ids}
     snapshots = []
     for team_id, members in facts.groups.items():
         pipeline = sum_pipelines(by_rep[m].pipeline for m in members if m in by_rep)
         metrics = [*activity_metrics(facts.current[team_id], settings), *pipeline_metrics(pipeline, settings)]
+        if scored:
+            metrics.append(data_quality_metric([scored[m] for m in members if m in scored], settings))
         health = scoring_pb2.TeamHealth(
             tenant_id=settings.tenant_id,
             team_id=team_id,
@@ -89,7 +101,13 @@ def team_health_snapshots(
             metrics=[metric_proto(m) for m in metrics],
             members=len(set(members)),
             reps_outside_teams=len(set(members) - in_teams) if team_id == TENANT else 0,
+            roles=[_role_proto(line) for line in role_health(members, roles, scored)] if scored else [],
         )
+        created = [by_rep[m].records_created for m in set(members) if m in by_rep]
+        if created and all(n is not None for n in created):
+            health.records_created_per_week = round(
+                sum(n or 0 for n in created) * 7 / settings.window_days, 2
+            )
         for days, day in milestone_dates(settings):
             milestone = health.milestones.add(
                 days_after_go_live=days, date=day.isoformat(), reached=day <= as_of
@@ -102,6 +120,38 @@ def team_health_snapshots(
             milestone.metrics.extend(_pipeline_on(day, as_of, team_id, metrics, facts.stored, settings))
         snapshots.append(health)
     return snapshots
+
+
+def data_quality_metric(results: Sequence[RepScoreResult], settings: TenantSettings) -> HealthMetric:
+    """The members' average data-quality score against "Data Quality Score > 80%", over the members
+    who have one (a rep keeping no records has none, and is not counted as zero)."""
+    target = settings.threshold("target_team_data_quality")
+    known = [r.data_quality for r in results if r.data_quality is not None]
+    if not known:
+        return HealthMetric(
+            "data_quality", None, target, True, "not available: no member has a data-quality score",
+            available=False,
+        )  # fmt: skip
+    average = sum(known) / len(known)
+    return HealthMetric(
+        "data_quality", round(average / 100.0, 4), target, True,
+        f"the {len(known)} members with a data-quality score average {average:.0f} of 100",
+        round(average), len(known),
+    )  # fmt: skip
+
+
+def _role_proto(line: RoleHealth) -> scoring_pb2.RoleHealth:
+    return scoring_pb2.RoleHealth(
+        role=line.role,
+        members=line.members,
+        average_adoption=line.average_adoption,
+        average_data_quality=line.average_data_quality,
+        adopters=line.classes.get(Classification.ADOPTER, 0),
+        workarounders=line.classes.get(Classification.WORKAROUNDER, 0),
+        skeptics=line.classes.get(Classification.SKEPTIC, 0),
+        ghosts=line.classes.get(Classification.GHOST, 0),
+        insufficient_data=line.classes.get(Classification.INSUFFICIENT_DATA, 0),
+    )
 
 
 def _pipeline_on(

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from services.scoring.domain.diagnostics import Diagnostic
+from services.scoring.domain.playbook.timeline import Activity
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -54,10 +56,17 @@ class TenantViews:
         return DiagnosticFacts(gaps, stages, histories, unknown, duplicates)
 
     async def refresh_team_health(
-        self, settings: TenantSettings, inputs: Sequence[RepInputs], as_of: date, facts: TeamHealthFacts
+        self,
+        settings: TenantSettings,
+        inputs: Sequence[RepInputs],
+        as_of: date,
+        facts: TeamHealthFacts,
+        results: Sequence[RepScoreResult] = (),
     ) -> None:
-        """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones."""
-        await self._writer.save_team_health(as_of, team_health_snapshots(settings, inputs, as_of, facts))
+        """Store today's TeamHealth of every team and of the whole tenant, with the go-live milestones
+        and the members compared by role."""
+        snapshots = team_health_snapshots(settings, inputs, as_of, facts, results)
+        await self._writer.save_team_health(as_of, snapshots)
 
     async def refresh_diagnostics(
         self,
@@ -65,11 +74,12 @@ class TenantViews:
         scored: Sequence[tuple[RepInputs, RepScoreResult]],
         computed_at: datetime,
         facts: DiagnosticFacts,
-    ) -> int:
-        """Replace the tenant's diagnostics; returns how many there are now."""
-        found = tenant_diagnostics(settings, scored, facts)
+        activity: Activity | None = None,
+    ) -> list[Diagnostic]:
+        """Replace the tenant's diagnostics, the playbook's included; returns them."""
+        found = tenant_diagnostics(settings, scored, facts, computed_at.date(), activity)
         await self._writer.replace_diagnostics(settings.tenant_id, found, computed_at)
-        return len(found)
+        return found
 
 
 async def _no_histories() -> list[StageHistory]:

@@ -61,6 +61,9 @@ class ScoreStore(Protocol):
     ) -> list[RepInputs]:
         """Inputs of `reps` (every rep known to the tenant when None), as of the end of `as_of`."""
 
+    async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        """Contacts, accounts and opportunities created in the CRM per owner, on days since..until."""
+
     def transaction(self) -> AbstractAsyncContextManager[ScoreTransaction]:
         """One transaction, holding its connection from the start of the block (reads started
         meanwhile wait for the others); commits when the block exits normally, rolls back when it

@@ -153,6 +153,19 @@ class FakeScoring(scoring_pb2_grpc.ScoringQueryServicer, scoring_pb2_grpc.Scorin
         ]  # fmt: skip
         return s.ListDiagnosticsResponse(diagnostics=diagnostics)
 
+    async def ListNotifications(
+        self, request: s.ListNotificationsRequest, context: Context
+    ) -> s.ListNotificationsResponse:
+        await self._enter("ListNotifications", request.tenant_id, context)
+        note = s.Notification(
+            id=f"digest:{request.team_id or '-'}:2026-W45",
+            tenant_id=request.tenant_id,
+            team_id=request.team_id,
+            kind="digest",
+            title=marker(request.tenant_id),
+        )
+        return s.ListNotificationsResponse(notifications=[note])
+
     async def GetFieldFriction(
         self, request: s.GetFieldFrictionRequest, context: Context
     ) -> s.GetFieldFrictionResponse:

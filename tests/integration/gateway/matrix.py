@@ -132,12 +132,15 @@ REST_MATRIX: dict[str, Case] = {
     "GET /v1/scores": Case(TEAM_READ, rest("/v1/scores", TEAM)),
     "GET /v1/team-health": Case(TEAM_READ, rest("/v1/team-health", TEAM)),
     "GET /v1/diagnostics": Case(TEAM_READ, rest("/v1/diagnostics", TEAM)),
+    "GET /v1/notifications": Case(TEAM_READ, rest("/v1/notifications", TEAM)),
+    "GET /v1/customization-debt": Case(TEAM_READ, rest("/v1/customization-debt", TEAM)),
     "GET /v1/field-friction": Case(TEAM_READ, rest("/v1/field-friction", TEAM)),
     "GET /v1/forecast-accuracy": Case(REP_READ, rest("/v1/forecast-accuracy", REP)),
     "GET /v1/readiness": Case({A: Scope.ANY, P: Scope.ANY}, rest("/v1/readiness")),
     "GET /v1/opportunities": Case(REP_READ, rest("/v1/opportunities", REP)),
     "GET /v1/me/agenda": Case(REP_SELF, rest("/v1/me/agenda")),
     "GET /v1/me/score": Case(REP_SELF, rest("/v1/me/score")),
+    "GET /v1/me/help": Case(REP_SELF, rest("/v1/me/help")),
     "GET /v1/me/exclusions": Case(REP_SELF, rest("/v1/me/exclusions")),
     "PUT /v1/me/exclusions": Case(
         REP_SELF, rest("/v1/me/exclusions", json={"excluded_domains": ["private.example"]})
@@ -209,12 +212,15 @@ GRPC_MATRIX: dict[str, Case] = {
     "ListRepScores": Case(TEAM_READ, msg(lambda t: g.ListRepScoresRequest(team_id=t.team))),
     "GetTeamHealth": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
     "ListDiagnostics": Case(TEAM_READ, msg(lambda t: g.ListDiagnosticsRequest(team_id=t.team))),
+    "ListNotifications": Case(TEAM_READ, msg(lambda t: g.ListNotificationsRequest(team_id=t.team))),
+    "GetCustomizationDebt": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
     "GetFieldFriction": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
     "ListForecastAccuracy": Case(REP_READ, msg(lambda t: g.ListForecastAccuracyRequest(rep_id=t.rep))),
     "GetReadinessReport": Case({A: Scope.ANY, P: Scope.ANY}, msg(lambda t: g.GetReadinessReportRequest())),
     "ListOpportunities": Case(REP_READ, msg(lambda t: g.ListOpportunitiesRequest(rep_id=t.rep))),
     "GetMyAgenda": Case(REP_SELF, msg(lambda t: g.GetMyAgendaRequest())),
     "GetMyScore": Case(REP_SELF, msg(lambda t: g.GetMyScoreRequest())),
+    "GetMyHelp": Case(REP_SELF, msg(lambda t: g.GetMyHelpRequest())),
     "GetMyExclusions": Case(REP_SELF, msg(lambda t: g.GetMyExclusionsRequest())),
     "SetMyExclusions": Case(
         REP_SELF, msg(lambda t: g.SetMyExclusionsRequest(excluded_domains=["private.example"]))

@@ -32,7 +32,7 @@ def _listing(case: Any) -> str | None:
     if case.path == "/v1/reps/{rep_id}/activities":
         return f"activities\x00{case.path_parameters['rep_id']}"
     if case.path == "/v1/scores":
-        return f"scores\x00{query.get('team_id') or ''}"
+        return f"scores\x00{query.get('team_id') or ''}\x00{query.get('role') or ''}"
     if case.path == "/v1/opportunities":
         review = str(query.get("review_ready", "false")).lower() == "true"
         return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -9,6 +11,7 @@ from services.gateway.adapters import key_store
 from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.conftest import GatewayUnderTest
+from tests.integration.gateway.fakes import marker
 from tests.integration.gateway.kafka import crm_events
 from tests.integration.gateway.matrix import CONFIG
 
@@ -218,3 +221,140 @@ async def test_people_with_role_and_start_date_are_stored_and_published(
     assert [(p.rep_id, p.role, p.start_date) for p in published[-1].people] == [
         ("rep-1", "sdr", "2026-10-01"), ("mgr-1", "manager", ""),
     ]  # fmt: skip
+
+
+async def test_role_profiles_are_validated_at_the_edge_and_published(gateway_env: GatewayUnderTest) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    sdr = {
+        "role": "sdr",
+        "score_weights": {"manual_logging_rate": 5},
+        "thresholds": {"target_write_days_per_week": 5},
+    }
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        # Shapes the schema states are 422 naming the field: an unknown setting, a negative weight.
+        for bad in (
+            {"role": "sdr", "score_weights": {"meetings_booked": 1}},
+            {"role": "sdr", "score_weights": {"manual_logging_rate": -1}},
+            {"role": "Sales Rep"},
+        ):
+            refused = await client.put(
+                "/v1/admin/config", json={**CONFIG, "role_profiles": [bad]}, headers=admin
+            )
+            assert refused.status_code == 422, refused.text
+            assert "role_profiles" in refused.text
+        # Rules no schema states are 400 naming the rule: a role listed twice, a profile for managers.
+        for bad_list, why in (([sdr, sdr], "appears twice"), ([{"role": "manager"}], "managers are judged")):
+            refused = await client.put(
+                "/v1/admin/config", json={**CONFIG, "role_profiles": bad_list}, headers=admin
+            )
+            assert refused.status_code == 400, refused.text
+            assert why in refused.json()["detail"]
+        updated = await client.put("/v1/admin/config", json={**CONFIG, "role_profiles": [sdr]}, headers=admin)
+        assert updated.status_code == 200, updated.text
+        bad_filter = await client.get("/v1/scores", params={"role": "Not A Role"}, headers=admin)
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert updated.json()["role_profiles"] == [sdr]
+    assert bad_filter.status_code == 422 and "role" in bad_filter.text
+    published = [
+        e.tenant_config_updated.config
+        for _, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated" and e.tenant_config_updated.config.role_profiles
+    ]
+    profile = published[-1].role_profiles[0]
+    assert (profile.role, dict(profile.score_weights)) == ("sdr", {"manual_logging_rate": 5.0})
+
+
+async def test_webhooks_are_validated_their_secret_never_shown_and_kept_when_sent_back(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    hook = {
+        "url": "https://hooks.slack.example/services/T0/B0/x",
+        "signing_secret": "s3cret-signing-key-0001",
+    }
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        plain_http = {"url": "http://hooks.example/x", "signing_secret": hook["signing_secret"]}
+        refused = await client.put(
+            "/v1/admin/config", json={**CONFIG, "notification_webhooks": [plain_http]}, headers=admin
+        )
+        assert refused.status_code == 422 and "notification_webhooks" in refused.text
+        short = await client.put(
+            "/v1/admin/config",
+            json={**CONFIG, "notification_webhooks": [{**hook, "signing_secret": "short"}]},
+            headers=admin,
+        )
+        assert short.status_code == 400 and "signing_secret" in short.json()["detail"]
+        stored = await client.put(
+            "/v1/admin/config", json={**CONFIG, "notification_webhooks": [hook]}, headers=admin
+        )
+        assert stored.status_code == 200, stored.text
+        shown = (await client.get("/v1/admin/config", headers=admin)).json()
+        # Sent back as read (no secret): the stored secret stays.
+        again = await client.put(
+            "/v1/admin/config",
+            json={**CONFIG, "notification_webhooks": shown["notification_webhooks"]},
+            headers=admin,
+        )
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert "s3cret" not in stored.text and "s3cret" not in again.text
+    assert shown["notification_webhooks"] == [{"url": hook["url"], "signing_secret": ""}]
+    assert again.status_code == 200, again.text
+    published = [
+        e.tenant_config_updated.config
+        for _, e in await crm_events(env.isolated.bootstrap_servers, env.isolated.topics.crm_events)
+        if e.WhichOneof("payload") == "tenant_config_updated"
+        and e.tenant_config_updated.config.notification_webhooks
+    ]
+    assert [h.signing_secret for h in published[-1].notification_webhooks] == [hook["signing_secret"]]
+
+
+async def test_customization_debt_compares_the_configuration_at_go_live_with_the_current_one(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    """The configuration history is the gateway's own (PostgreSQL); completion comes from scoring's
+    field friction (the fake answers the field named like the tenant's marker: 80% empty)."""
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    today = datetime.now(UTC).date()
+    go_live = today - timedelta(days=3)
+    costly = marker(TENANT)
+    pool = env.running.gateway.pool
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        none = await client.get("/v1/customization-debt", headers=admin)
+        at_go_live = {
+            **CONFIG,
+            "go_live_date": go_live.isoformat(),
+            "required_opportunity_fields": ["Amount"],
+        }
+        first = await client.put("/v1/admin/config", json=at_go_live, headers=admin)
+        assert first.status_code == 200
+        # This version was the one in force at go-live: it was stored before (time passes, not in a test).
+        await pool.execute(
+            "UPDATE tenant_configs SET created_at = $3 WHERE tenant_id = $1 AND version = $2",
+            TENANT, first.json()["version"], datetime.combine(go_live, datetime.min.time(), tzinfo=UTC),
+        )  # fmt: skip
+        changed = {
+            **at_go_live,
+            "required_opportunity_fields": ["Budget", costly],
+            "stages": ["Discovery", "Qualification", "Proposal", "Closed Won"],
+        }
+        assert (await client.put("/v1/admin/config", json=changed, headers=admin)).status_code == 200
+        debt = await client.get("/v1/customization-debt", headers=admin)
+        moved = {**changed, "go_live_date": (go_live - timedelta(days=30)).isoformat()}
+        assert (await client.put("/v1/admin/config", json=moved, headers=admin)).status_code == 200
+        before_any = await client.get("/v1/customization-debt", headers=admin)
+        await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
+    assert none.status_code == 200 and none.json()["summary"].startswith("no go-live date")
+    body = debt.json()
+    assert body["go_live_version"] > 0 and body["current_version"] > body["go_live_version"]
+    fields = {f["field"]: f for f in body["required_fields"]}
+    assert fields["Budget"]["change"] == "added" and fields["Budget"]["empty_share"] is None
+    assert (fields[costly]["empty_share"], fields[costly]["open_opportunities"]) == (0.8, 10)
+    assert fields["Amount"]["change"] == "removed"
+    assert body["stages_added"] == ["Qualification"] and body["stages_reordered"] is False
+    assert body["summary"].startswith("2 required fields added since go-live, 1 of them left empty")
+    # A go-live before any stored configuration: nothing to compare, and it says so (not "no debt").
+    assert before_any.json()["summary"].startswith("no configuration was in force")
+    assert before_any.json()["required_fields"] == []

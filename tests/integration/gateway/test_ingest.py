@@ -4,6 +4,7 @@ ids and Idempotency-Key semantics, checked on the real broker."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import grpc
@@ -13,6 +14,7 @@ import pytest
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from plumbing.kafka.records import CONTENT_TYPE_HEADER
+from services.client import GroundtruthClient, crm_viewed
 from services.gateway.domain.principal import Role
 from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.events import login, opportunity
@@ -212,3 +214,39 @@ async def test_a_claim_its_request_never_finished_is_taken_over_after_its_lease(
     assert fresh.status_code == 409
     assert taken_over.status_code == 202 and "Idempotent-Replayed" not in taken_over.headers
     assert taken_over.json()["items"] == first.json()["items"]  # the same content-derived ids
+
+
+async def test_crm_views_are_ingested_over_rest_and_grpc_with_validation(
+    gateway_env: GatewayUnderTest,
+) -> None:
+    """Leadership signals (a pipeline review or a forecast opened in the CRM): REST items, the plugin
+    client over gRPC, each validated per item."""
+    env = gateway_env
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    rest_events = [
+        {"type": "crm_viewed", "rep_id": "mgr-1", "kind": "pipeline_review", "viewed_at": at.isoformat(),
+         "team_id": "team-east", "name": "Weekly pipeline"},
+        {"type": "crm_viewed", "rep_id": "mgr-1", "kind": "gossip", "viewed_at": at.isoformat()},
+        {"type": "crm_viewed", "kind": "forecast", "viewed_at": at.isoformat()},
+    ]  # fmt: skip
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        answer = await client.post(
+            "/v1/crm/events", json={"events": rest_events}, headers=env.headers("acme", Role.PLUGIN)
+        )
+    assert answer.status_code == 202, answer.text
+    items = answer.json()["items"]
+    assert [bool(i["event_id"]) for i in items] == [True, False, False]
+    assert "crm_viewed.kind" in " ".join(items[1]["errors"]) and "rep_id" in " ".join(items[2]["errors"])
+    async with GroundtruthClient(env.grpc_target, env.keys[("acme", Role.PLUGIN)]) as gt:
+        sent = await gt.ingest(
+            [
+                crm_viewed(rep_id="mgr-1", kind="forecast", viewed_at=at, source="example"),
+                crm_pb2.CrmEvent(rep_id="mgr-1", crm_viewed=crm_pb2.CrmViewed()),  # no kind, no time
+            ]
+        )
+    assert (sent.accepted, sent.rejected) == (1, 1)
+    assert "crm_viewed.kind" in " ".join(sent.items[1].errors)
+    found = await published(env, {items[0]["event_id"], sent.items[0].event_id})
+    kinds = sorted(e.crm_viewed.kind for _, e in found)
+    assert kinds == [crm_pb2.CRM_VIEW_KIND_PIPELINE_REVIEW, crm_pb2.CRM_VIEW_KIND_FORECAST]
+    assert all(e.occurred_at.ToDatetime(tzinfo=UTC) == at for _, e in found)

@@ -157,7 +157,8 @@ async def test_the_pages_show_names_charts_and_sums(
         await settle(page)
         # Teams side by side, with the sum check saying the teams add up.
         await expect(page.get_by_test_id("teams-add-up")).to_contain_text("add up to the whole")
-        await expect(page.locator("#compare [data-compare] svg[role=img]")).to_have_count(4)
+        # One chart per team-health metric (five with the average data quality).
+        await expect(page.locator("#compare [data-compare] svg[role=img]")).to_have_count(5)
         for team in config["teams"]:
             await expect(page.locator("#compare svg").first).to_contain_text(team["name"])
         # The class mix of every team, and the trend since go-live with its marks, each with a text

@@ -96,6 +96,10 @@ async def test_the_dashboard_shows_what_the_api_answers(
             await expect(card).to_contain_text(metric["explanation"])
         await expect(page.locator("#health table.milestones tbody tr")).to_have_count(len(health["metrics"]))
         await expect(page.locator("#trend svg.chart path.series").first).to_be_visible()
+        assert health["roles"], "team health compares the roles of its members"
+        for role in health["roles"]:  # roles side by side, each judged against its own profile
+            row = page.locator(f'#roles tr[data-role="{role["role"]}"]')
+            await expect(row.locator("td").first).to_have_text(str(role["members"]))
 
         for score in reps:
             row = page.locator(f'#reps tr[data-rep="{score["rep_id"]}"]')
@@ -145,6 +149,7 @@ async def test_the_rep_view_on_a_phone(
     score = await api(env, Role.REP, "/v1/me/score")
     agenda = (await api(env, Role.REP, "/v1/me/agenda"))["items"]
     exclusions = await api(env, Role.REP, "/v1/me/exclusions")
+    help_items = (await api(env, Role.REP, "/v1/me/help"))["items"]
 
     context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = await context.new_page()
@@ -161,6 +166,10 @@ async def test_the_rep_view_on_a_phone(
         await expect(page.locator("#score table.inputs tbody tr")).to_have_count(len(inputs))
         await expect(page.locator("#agenda article.meeting")).to_have_count(len(agenda))
         await expect(page.locator("#reality tbody tr").first).to_be_visible()
+        # What would help, in the rep's own words: never their class as a label.
+        await expect(page.get_by_test_id("help")).to_have_count(len(help_items))
+        for item in help_items:
+            assert not any(label in item["text"].lower() for label in ("skeptic", "ghost", "workarounder"))
         for field, name in (("excluded_addresses", "addresses"), ("excluded_domains", "domains")):
             if exclusions[field]:
                 await expect(page.get_by_test_id(name).locator("li")).to_have_count(len(exclusions[field]))

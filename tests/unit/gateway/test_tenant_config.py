@@ -76,3 +76,30 @@ def test_people_are_accepted_and_their_addresses_lower_cased() -> None:
     )  # fmt: skip
     assert config_problems(config) == []
     assert normalized(config, version=1).people[0].email == "kemi.walsh@contoso.example"
+
+
+@pytest.mark.parametrize(
+    ("profile", "problem"),
+    [
+        pytest.param(
+            crm_pb2.RoleProfile(role="sdr", score_weights={"meetings": 1}), "not a known", id="name"
+        ),
+        pytest.param(
+            crm_pb2.RoleProfile(role="sdr", score_weights={"crm_login_days": -1}), ">= 0", id="weight"
+        ),
+        pytest.param(
+            crm_pb2.RoleProfile(role="sdr", thresholds={"ghost_days": float("nan")}), "finite", id="nan"
+        ),
+        pytest.param(crm_pb2.RoleProfile(role="Sales"), "lower_snake_case", id="role"),
+        pytest.param(crm_pb2.RoleProfile(role="manager"), "managers are judged", id="manager"),
+    ],
+)
+def test_role_profile_problems(profile: crm_pb2.RoleProfile, problem: str) -> None:
+    problems = config_problems(crm_pb2.TenantConfig(role_profiles=[profile]))
+    assert any(problem in p and "role_profiles" in p for p in problems), problems
+
+
+def test_a_role_profile_listed_twice_is_refused_and_a_valid_one_accepted() -> None:
+    sdr = crm_pb2.RoleProfile(role="sdr", score_weights={"manual_logging_rate": 0})
+    assert any("appears twice" in p for p in config_problems(crm_pb2.TenantConfig(role_profiles=[sdr, sdr])))
+    assert config_problems(crm_pb2.TenantConfig(role_profiles=[sdr])) == []

@@ -183,6 +183,9 @@ class FakeScoreStore:
         self.calls.append("dirty_marks")
         return self.marks
 
+    async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        return {}
+
     async def rep_inputs(
         self, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
     ) -> list[RepInputs]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from groundtruth.crm.v1 import crm_pb2
 from services.sandbox.synthetic import events as ev
-from services.scoring.domain.crm_events import InvalidCrmEvent, ManualLog, decode_crm_event
+from services.scoring.domain.crm_events import InvalidCrmEvent, Login, ManualLog, decode_crm_event
 from services.scoring.domain.records import CrmRecord, ObjectType
 from services.scoring.domain.tenant_settings import settings_from_config
 from tests.unit.scoring.world import at
@@ -100,3 +102,18 @@ def test_tenant_settings_override_defaults_by_name_and_add_free_mail_domains() -
     assert settings.threshold("ghost_days") == 21 and settings.window_days == 14
     assert {"mailbox.example", "gmail.com"} <= settings.free_mail_domains
     assert (settings.team_of("b"), settings.team_of("m"), settings.team_of("x")) == ("east", "east", "")
+
+
+def test_a_crm_view_is_crm_use_of_that_day_and_needs_a_rep_kind_and_time() -> None:
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    event = crm_pb2.CrmEvent(event_id="e1", tenant_id="t", rep_id="mgr-1")
+    event.crm_viewed.kind = crm_pb2.CRM_VIEW_KIND_PIPELINE_REVIEW
+    event.crm_viewed.viewed_at.FromDatetime(at)
+    change = decode_crm_event(event)
+    assert isinstance(change.body, Login) and change.body.login_us == int(at.timestamp() * 1_000_000)
+    bad = crm_pb2.CrmEvent(event_id="e2", tenant_id="t", crm_viewed=crm_pb2.CrmViewed())
+    with pytest.raises(InvalidCrmEvent) as raised:
+        decode_crm_event(bad)
+    assert all(
+        p in str(raised.value) for p in ("rep_id is empty", "kind is unspecified", "viewed_at is missing")
+    )

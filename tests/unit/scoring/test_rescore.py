@@ -3,7 +3,8 @@ and only a full pass rewrites team health and diagnostics."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 
 from groundtruth.crm.v1 import crm_pb2
 from services.scoring.domain.rep_score import score_rep
@@ -27,7 +28,11 @@ def _service() -> tuple[RescoreService, FakeScoreStore, FakeTenantFacts]:
     # kim's stored score is the one this pass computes: it must not be written again.
     store = FakeScoreStore(
         inputs=inputs,
-        hashes={"kim": score_rep(inputs[1], settings).content_hash(), "lou": b"old"},
+        # (as the pass reads them: with the records kim created, none here)
+        hashes={
+            "kim": score_rep(replace(inputs[1], records_created=0), settings).content_hash(),
+            "lou": b"old",
+        },
         marks=DirtyMarks(["kim", "lou"], [7, 8]),
     )
     facts = FakeTenantFacts()
@@ -65,3 +70,24 @@ async def test_a_full_pass_scores_everyone_and_refreshes_team_health_and_diagnos
     assert [(h.team_id, h.as_of) for h in snapshots] == [("", AS_OF.isoformat())]  # no teams: the tenant
     [(tenant, _diagnostics)] = facts.saved_diagnostics
     assert tenant == "acme"
+
+
+async def test_the_daily_pass_adds_the_30_day_training_on_its_day_and_drops_it_on_day_45() -> None:
+    """The clock is injected: the same inputs rescored on three days give three answers."""
+    go_live = AS_OF - timedelta(days=30)
+    config = crm_pb2.TenantConfig(version=1, go_live_date=go_live.isoformat())
+
+    async def training_on(now: datetime) -> list[str]:
+        configs = FakeConfigs()
+        configs.put("acme", config)
+        store = FakeScoreStore(inputs=[dana()], hashes={}, marks=DirtyMarks([], []))
+        facts = FakeTenantFacts()
+        service = RescoreService(
+            store, TenantViews(facts, facts), SettingsReader(configs, SettingsCache()), now=lambda: now
+        )
+        await service.rescore_tenant("acme", full=True)
+        return [d.kind for d in facts.saved_diagnostics[-1][1] if d.kind == "playbook_training_30_days"]
+
+    assert await training_on(NOW - timedelta(days=1)) == []
+    assert await training_on(NOW) == ["playbook_training_30_days"]
+    assert await training_on(NOW + timedelta(days=15)) == []

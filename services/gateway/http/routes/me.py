@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from groundtruth.capture.v1 import capture_pb2 as c
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.http.deps import Ctx
 from services.gateway.http.guard import GuardedRoute, guarded_by
@@ -46,6 +47,12 @@ async def my_agenda(
 async def my_score(ctx: Ctx) -> Response:
     """Your own scores and exactly what they are based on."""
     return cached_response(await me.score(ctx.gw, ctx.caller))
+
+
+@router.get("/help", response_model=model_for(g.MyHelp.DESCRIPTOR), openapi_extra=guarded_by(me.help_for_me))
+async def my_help(ctx: Ctx) -> JSONResponse:
+    """What would help you use the CRM with less effort, in plain words, and until when it applies."""
+    return proto_response(await me.help_for_me(ctx.gw, ctx.caller))
 
 
 @router.get(

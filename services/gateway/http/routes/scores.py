@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.responses import JSONResponse, Response
 
+from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain.cursors import PAGE_TOKEN_PATTERN
-from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
+from services.gateway.domain.identifiers import REP_ID_PATTERN, ROLE_PATTERN, TEAM_ID_PATTERN
 from services.gateway.http.deps import Ctx
 from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import model_for
@@ -23,6 +24,10 @@ TeamId = Annotated[
 RepFilter = Annotated[str | None, Query(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 RepPath = Annotated[str, Path(pattern=REP_ID_PATTERN, examples=["rep-1"])]
 PageSize = Annotated[int, Query(ge=1, le=500)]
+RoleFilter = Annotated[
+    str | None,
+    Query(pattern=ROLE_PATTERN, description="only people of this role (absent: everyone)", examples=["sdr"]),
+]
 PageToken = Annotated[
     str | None, Query(pattern=PAGE_TOKEN_PATTERN, description="the next_page_token of the previous page")
 ]
@@ -46,12 +51,18 @@ async def get_rep_score(ctx: Ctx, rep_id: RepPath) -> Response:
 async def list_rep_scores(
     ctx: Ctx,
     team_id: TeamId = None,
+    role: RoleFilter = None,
     page_size: PageSize = 50,
     page_token: PageToken = None,
 ) -> JSONResponse:
-    """Scores of every rep of a team (managers: a team they manage) or of the tenant."""
+    """Scores of every rep of a team (managers: a team they manage) or of the tenant, of one role."""
     response = await reads.rep_scores(
-        ctx.gw, ctx.caller, team_id=team_id or "", page_size=page_size, page_token=page_token or ""
+        ctx.gw,
+        ctx.caller,
+        team_id=team_id or "",
+        page_size=page_size,
+        page_token=page_token or "",
+        role=role or "",
     )
     return proto_response(response)
 
@@ -64,6 +75,28 @@ async def list_rep_scores(
 async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
     """Weekly active users, completeness, stale pipeline against targets, and at 30/60/90 days."""
     return proto_response(await reads.team_health(ctx.gw, ctx.caller, team_id=team_id or ""))
+
+
+@router.get(
+    "/customization-debt",
+    response_model=model_for(g.CustomizationDebt.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.customization_debt),
+)
+async def get_customization_debt(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
+    """Required fields and stages added or changed since go-live, and their cost in completion."""
+    return proto_response(await reads.customization_debt(ctx.gw, ctx.caller, team_id=team_id or ""))
+
+
+@router.get(
+    "/notifications",
+    response_model=model_for(s.ListNotificationsResponse.DESCRIPTOR),
+    openapi_extra=guarded_by(reads.notifications),
+)
+async def list_notifications(
+    ctx: Ctx, team_id: TeamId = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> JSONResponse:
+    """Weekly data-quality digests and threshold alerts, newest first, with their deliveries."""
+    return proto_response(await reads.notifications(ctx.gw, ctx.caller, team_id=team_id or "", limit=limit))
 
 
 @router.get(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from groundtruth.capture.v1 import capture_pb2 as c
 from groundtruth.crm.v1 import crm_pb2
+from plumbing.contracts.roles import MAX_ROLE_PROFILES
 from plumbing.contracts.tenant_config import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
@@ -23,6 +24,7 @@ from services.gateway.domain.identifiers import (
     ROLE_PATTERN,
     TEAM_ID_PATTERN,
 )
+from services.gateway.domain.tenant_config import WEBHOOK_URL_PATTERN
 from services.gateway.http.schemas.types import (
     Boolean,
     Domain,
@@ -35,6 +37,7 @@ from services.gateway.http.schemas.types import (
     Pem,
     RepId,
     StrictModel,
+    bounded_integer,
     check_exactly_one_of,
     exactly_one_of,
 )
@@ -64,9 +67,41 @@ class PersonIn(StrictModel):
     email: Email | None = None
     role: Annotated[str, Field(pattern=ROLE_PATTERN)] = Field(
         default="rep",
-        description="manager, sdr, account_executive, account_manager, rep, or a role of the tenant's own",
+        description=(
+            "manager, sdr, account_executive, account_manager (customer success), data_steward, rep, "
+            "or a role of the tenant's own"
+        ),
     )
     start_date: IsoDate | None = Field(default=None, description="not judged before it (default: go-live)")
+
+
+class RoleProfileIn(StrictModel):
+    """What people of one role are expected to do: weights and thresholds overriding the tenant's (a
+    weight of 0: not expected of the role, shown but not scored). Defaults: docs/scoring.md, "Roles"."""
+
+    role: Annotated[str, Field(pattern=ROLE_PATTERN)] = Field(examples=["sdr"])
+    score_weights: Annotated[
+        dict[WeightName, Annotated[Number, Field(ge=0, allow_inf_nan=False)]], Field(max_length=100)
+    ] = Field(default_factory=dict)
+    thresholds: Annotated[
+        dict[ThresholdName, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)
+    ] = Field(default_factory=dict)
+
+
+if TYPE_CHECKING:
+    WindowDays = int
+else:
+    WindowDays = bounded_integer(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)
+
+
+class WebhookIn(StrictModel):
+    """Where the weekly digest and the alerts are posted (a Slack incoming webhook, or any endpoint),
+    signed with `signing_secret` (docs/operations.md). The secret is never shown again."""
+
+    url: Annotated[str, Field(max_length=2_048, pattern=WEBHOOK_URL_PATTERN)]
+    signing_secret: Annotated[str, Field(max_length=256, pattern=r"^[!-~]*$")] = Field(
+        default="", description="16-256 characters; empty keeps the one stored for this url"
+    )
 
 
 class TenantConfigIn(StrictModel):
@@ -92,8 +127,14 @@ class TenantConfigIn(StrictModel):
     thresholds: Annotated[
         dict[ThresholdName, Annotated[Number, Field(allow_inf_nan=False)]], Field(max_length=100)
     ] = Field(default_factory=dict, description="overrides of the documented defaults (docs/scoring.md)")
+    role_profiles: Annotated[list[RoleProfileIn], Field(max_length=MAX_ROLE_PROFILES)] = Field(
+        default_factory=list, description="per-role expectations overriding the built-in role defaults"
+    )
+    notification_webhooks: Annotated[list[WebhookIn], Field(max_length=10)] = Field(
+        default_factory=list, description="the weekly data-quality digest and alerts go here (signed)"
+    )
     uses_write_back: Boolean = False
-    window_days: Annotated[Integer, Field(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS
+    window_days: WindowDays = DEFAULT_WINDOW_DAYS
     expected_version: Integer | None = Field(
         default=None, description="refuse the update (409) unless the current version is this one"
     )
@@ -126,6 +167,14 @@ class TenantConfigIn(StrictModel):
             ],
             score_weights=self.score_weights,
             thresholds=self.thresholds,
+            role_profiles=[
+                crm_pb2.RoleProfile(role=r.role, score_weights=r.score_weights, thresholds=r.thresholds)
+                for r in self.role_profiles
+            ],
+            notification_webhooks=[
+                crm_pb2.NotificationWebhook(url=w.url, signing_secret=w.signing_secret)
+                for w in self.notification_webhooks
+            ],
             uses_write_back=self.uses_write_back,
             window_days=self.window_days,
         )

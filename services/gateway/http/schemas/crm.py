@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, TypeAdapter, 
 
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.contracts.text import FILLED_LINE_PATTERN
-from services.gateway.domain.identifiers import REP_ID_PATTERN
+from services.gateway.domain.identifiers import REP_ID_PATTERN, TEAM_ID_PATTERN
 from services.gateway.http.schemas.types import (
     Boolean,
     Domain,
@@ -220,12 +220,44 @@ class ForecastSubmittedIn(_EventBase):
         return event
 
 
+_VIEW_KINDS = {
+    "report": crm_pb2.CRM_VIEW_KIND_REPORT,
+    "dashboard": crm_pb2.CRM_VIEW_KIND_DASHBOARD,
+    "pipeline_review": crm_pb2.CRM_VIEW_KIND_PIPELINE_REVIEW,
+    "forecast": crm_pb2.CRM_VIEW_KIND_FORECAST,
+}
+
+
+class CrmViewedIn(_EventBase):
+    """The rep (`rep_id`, required; a manager or executive, usually) opened a report, a dashboard, a
+    pipeline review or a forecast in the CRM: leadership behaviour beyond logging in."""
+
+    rep_id: RepId = Field(description="the rep it is about (required)")
+
+    type: Literal["crm_viewed"]
+    kind: Literal["report", "dashboard", "pipeline_review", "forecast"]
+    name: ShortText = Field(default="", description="the report's or dashboard's name")
+    viewed_at: Timestamp
+    team_id: Annotated[str, Field(pattern=TEAM_ID_PATTERN)] | None = Field(
+        default=None, description="the team it was about"
+    )
+
+    def to_proto(self) -> crm_pb2.CrmEvent:
+        event = self.envelope()
+        v = event.crm_viewed
+        v.kind = _VIEW_KINDS[self.kind]
+        v.name = self.name
+        v.viewed_at.CopyFrom(_ts(self.viewed_at))
+        v.team_id = self.team_id or ""
+        return event
+
+
 CrmEventIn = Annotated[
-    RecordUpsertedIn | RecordDeletedIn | UserLoginIn | ActivityLoggedIn | ForecastSubmittedIn,
+    RecordUpsertedIn | RecordDeletedIn | UserLoginIn | ActivityLoggedIn | ForecastSubmittedIn | CrmViewedIn,
     Field(discriminator="type"),
 ]
 _EVENT = TypeAdapter[
-    RecordUpsertedIn | RecordDeletedIn | UserLoginIn | ActivityLoggedIn | ForecastSubmittedIn
+    RecordUpsertedIn | RecordDeletedIn | UserLoginIn | ActivityLoggedIn | ForecastSubmittedIn | CrmViewedIn
 ](CrmEventIn)
 
 

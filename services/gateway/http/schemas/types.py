@@ -66,6 +66,14 @@ def _integral(value: Any) -> Any:
 
 
 Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+
+
+def bounded_integer(*, ge: int, le: int) -> Any:
+    """An Integer within ge..le whose bounds the JSON schema states (as minimum and maximum): the
+    bounds must come before the validator, or pydantic writes them as unknown keywords."""
+    return Annotated[StrictInt, Field(ge=ge, le=le), BeforeValidator(_integral)]
+
+
 Boolean = StrictBool
 
 

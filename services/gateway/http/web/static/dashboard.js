@@ -6,6 +6,8 @@ import { lineChart, meter } from "./charts.js";
 import { empty, fill, h, panel, replace } from "./dom.js";
 import * as fmt from "./format.js";
 import { directory, nameOf, person } from "./people.js";
+import { notificationsView } from "./notifications.js";
+import { roleFilter, rolesView } from "./roles.js";
 import { classMixView, comparisonView } from "./teams.js";
 
 export function teamChoices(session) {
@@ -27,7 +29,7 @@ export function renderDashboard(root, session, teamId) {
     ...choices.map((c) => h("option", { value: c.value, selected: c.value === team }, c.label)),
   );
   const slots = Object.fromEntries(
-    ["health", "compare", "trend", "classes", "managers", "reps", "diagnostics", "friction", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
+    ["health", "compare", "roles", "roleFilter", "trend", "classes", "managers", "reps", "diagnostics", "notifications", "friction", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
   );
   const teams = choices.filter((c) => c.value);
   const allTeams = team === "" && teams.length > 0;
@@ -36,11 +38,13 @@ export function renderDashboard(root, session, teamId) {
     h("div", { class: "toolbar" }, h("label", { for: "team-picker" }, "Team"), picker),
     panel("health", "Team health", "Each number against its target, now and at 30, 60 and 90 days after go-live, over every rep the team expects in the CRM (managers apart). From GET /v1/team-health.", slots.health),
     allTeams ? panel("compare", "Teams side by side", "Every team's health against the targets, and whether the teams add up to the whole. From GET /v1/team-health per team.", slots.compare) : null,
+    panel("roles", "Roles side by side", "Each role's members, judged against their own role's expectations (an SDR is not scored on meetings). From GET /v1/team-health (roles).", slots.roles),
     panel("trend", "Weekly trend since go-live", "Average adoption and data-quality score of the reps, week by week since go-live, with the go-live and 30/60/90-day marks. A gap is a week without data, not a zero. From each rep's trend in GET /v1/scores.", slots.trend),
     panel("classes", "Class mix week by week", "How many reps were adopters, workarounders, skeptics or ghosts, week by week. From each rep's trend in GET /v1/scores.", slots.classes),
     panel("managers", allTeams ? "Managers" : "Manager", "A manager is judged on their own CRM use: reps keep up what their manager looks at. From GET /v1/scores.", slots.managers),
-    panel("reps", "Reps", "Score, class and the reasons behind the class. Open a row to see every input. From GET /v1/scores.", slots.reps),
+    panel("reps", "Reps", "Score, class and the reasons behind the class. Open a row to see every input. From GET /v1/scores (?role= for one role).", slots.roleFilter, slots.reps),
     panel("diagnostics", "Recommended actions", "The likely root cause of each problem, the evidence for it and what to change. From GET /v1/diagnostics.", slots.diagnostics),
+    panel("notifications", "Digest and alerts", "The weekly data-quality digest and the threshold alerts sent to the tenant's webhooks and data stewards, and whether each arrived. From GET /v1/notifications.", slots.notifications),
     panel("friction", "Field friction", "Required fields left empty on open deals, worst first: a field nobody fills is a field to remove or defer. From GET /v1/field-friction.", slots.friction),
     panel("capture", "Capture health per mailbox", "Whether each rep's mailbox is still delivering activity, inferred from what capture sends. From each rep's score (capture).", slots.capture),
     panel("review", "Pipeline review", "Only deals ready for review: a next step due today or later, a close date in the future and real activity in the last 7 days. From GET /v1/opportunities?review_ready=true.", slots.review),
@@ -50,12 +54,15 @@ export function renderDashboard(root, session, teamId) {
   const health = get("/v1/team-health", params);
   const people = scores.then(directory, () => new Map());
   fill(slots.health, async () => healthView(await health));
+  fill(slots.roles, async () => rolesView(await health));
+  fill(slots.roleFilter, async () => roleFilter(await health, team, slots.reps, (found) => repsView(found, allTeams ? teams : [])) || "");
   if (allTeams) fill(slots.compare, async () => comparisonView(await health, await Promise.all(teams.map((t) => get("/v1/team-health", { team_id: t.value }))), teams));
   fill(slots.trend, async () => trendView(await scores, await health));
   fill(slots.classes, async () => classMixView(await scores, allTeams ? teams : []));
   fill(slots.managers, async () => managersView(await scores, teams));
   fill(slots.reps, async () => repsView(await scores, allTeams ? teams : []));
   fill(slots.diagnostics, async () => diagnosticsView((await get("/v1/diagnostics", params)).diagnostics || [], await people));
+  fill(slots.notifications, async () => notificationsView((await get("/v1/notifications", params)).notifications || []));
   fill(slots.friction, async () => frictionView((await get("/v1/field-friction", params)).fields || []));
   fill(slots.capture, async () => captureView(await scores, allTeams));
   fill(slots.review, async () => reviewView(await getAll("/v1/opportunities", { ...params, review_ready: "true" }, "opportunities"), await people));

@@ -17,6 +17,8 @@ export function inputValue(input) {
       return `${input.value.toFixed(1)} h`;
     case "days_per_week":
       return `${input.value.toFixed(1)} days a week`;
+    case "per_week":
+      return `${input.value.toFixed(1)} a week`;
     case "count":
       return `${Math.round(input.value)}`;
     default:

@@ -8,16 +8,18 @@ import { empty, failure, fill, h, panel, replace } from "./dom.js";
 import * as fmt from "./format.js";
 
 export function renderRepView(root, session) {
-  const slots = Object.fromEntries(["agenda", "reality", "score", "exclusions"].map((name) => [name, h("div", { class: "slot" })]));
+  const slots = Object.fromEntries(["agenda", "help", "reality", "score", "exclusions"].map((name) => [name, h("div", { class: "slot" })]));
   replace(
     root,
     panel("agenda", "Today's meetings", `Your meetings today, in your time zone (${fmt.timeZone()}), with what the CRM has on each account and your last real interactions. From GET /v1/me/agenda.`, slots.agenda),
+    panel("help", "What would help", "Suggestions from your team's adoption playbook, in plain words, and until when they apply. From GET /v1/me/help.", slots.help),
     panel("reality", "What the CRM knows vs what really happened", "What your mailbox and calendar show next to what is in the CRM, over your scoring window. From GET /v1/me/score.", slots.reality),
     panel("score", "My score and exactly why", "Every input behind your two scores, its target and the points it adds. From GET /v1/me/score.", slots.score),
     panel("exclusions", "My exclusions", "People and domains that are never captured from your mailbox (for example your doctor or your bank). Applied before anything leaves your mailbox. From /v1/me/exclusions.", slots.exclusions),
   );
   const score = get("/v1/me/score");
   fill(slots.agenda, async () => agendaView((await get("/v1/me/agenda", { date: fmt.localToday(), time_zone: fmt.timeZone() })).items || []));
+  fill(slots.help, async () => helpView((await get("/v1/me/help")).items || []));
   fill(slots.reality, async () => realityView(await score));
   fill(slots.score, async () => scoreView(await score));
   fill(slots.exclusions, async () => exclusionsView(await get("/v1/me/exclusions")));
@@ -204,4 +206,9 @@ function exclusionsView(current) {
     message,
   );
   return h("div", {}, h("h3", {}, "Addresses"), list("addresses", current.excluded_addresses), h("h3", {}, "Domains"), list("domains", current.excluded_domains), h("details", {}, h("summary", {}, "Edit"), form));
+}
+
+function helpView(items) {
+  if (!items.length) return empty("Nothing to suggest right now: keep going as you are.");
+  return h("ul", { class: "help" }, ...items.map((item) => h("li", { "data-testid": "help" }, item.text, item.until ? ` (until ${fmt.date(item.until)})` : "")));
 }
