@@ -49,6 +49,9 @@ class MailboxStatus:
     throttles: int = 0
     errors: int = 0
     caught_up_at: datetime | None = None
+    items_rejected: int = 0  # quarantined items (domain/quarantine.py), ever
+    last_reject_reason: str = ""  # a `RejectReason` value: never anything from the item
+    last_reject_at: datetime | None = None
 
     def running(self, *, backfilling: bool) -> MailboxStatus:
         if self.state is SyncState.ERROR:
@@ -62,6 +65,12 @@ class MailboxStatus:
 
     def captured(self, count: int) -> MailboxStatus:
         return dataclasses.replace(self, items_captured=self.items_captured + count)
+
+    def rejected(self, count: int, reason: str, *, at: datetime) -> MailboxStatus:
+        """`count` items were quarantined; the mailbox's state does not change (the rest flowed)."""
+        return dataclasses.replace(
+            self, items_rejected=self.items_rejected + count, last_reject_reason=reason, last_reject_at=at
+        )
 
     def resynced(self) -> MailboxStatus:
         return dataclasses.replace(self, resyncs=self.resyncs + 1)

@@ -186,6 +186,7 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
         observed_at=observed,
         snapshots=stream.snapshots,
     )
+    plan.rejected[:0] = page.rejected  # what the connector could not read comes first
     if page.complete and cursor.full_round:
         await _sweep(env, ctx, stream, cursor, known, exclude=set(seen), into=plan)
     following = StoredCursor(
@@ -198,6 +199,8 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
     )
     try:
         await env.publisher.publish(plan.publish)
+        # Quarantined items are recorded before the cursor moves past them: none skipped unrecorded.
+        await env.publisher.quarantine(env.mailbox, stream.name, plan.rejected)
         await env.store.commit_page(
             env.mailbox.mailbox_id,
             stream.name,
@@ -205,6 +208,8 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
             remember=plan.remember,
             forget=plan.forget,
             published=len(plan.publish),
+            rejected=plan.rejected,
+            at=observed,
         )
     except (PublishFailed, StoreUnavailable) as exc:
         # Neither the records nor the cursor are known to be stored: read the page again and retry.
@@ -249,3 +254,4 @@ async def _sweep(
     # Still there but no longer part of this stream (moved, or out of the window): stop tracking.
     into.forget.extend(i for i in unseen if i not in mentioned)
     into.retracted += swept.retracted
+    into.rejected.extend(swept.rejected)

@@ -271,6 +271,18 @@ class MailboxWorker:
         if self.status.state is SyncState.THROTTLED:
             self._set_status(self.status.running(backfilling=self._backfilling))
         self._set_status(self.status.captured(len(plan.publish)))
+        if plan.rejected:
+            last = plan.rejected[-1].reason.value
+            self._set_status(self.status.rejected(len(plan.rejected), last, at=self._deps.clock()))
+            _log.warning(
+                "items quarantined",
+                extra={
+                    "mailbox_id": self.mailbox.mailbox_id,
+                    "stream": stream,
+                    "count": len(plan.rejected),
+                    "reasons": sorted({r.reason.value for r in plan.rejected}),
+                },
+            )
         self.counters.page(plan)
 
 
