@@ -102,14 +102,18 @@ def _person(value: Any) -> Person | None:
 
 
 def _people(value: Any) -> tuple[Person, ...]:
-    if not isinstance(value, list):
+    if value is None:
         return ()
+    if not isinstance(value, list):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "recipients")
     return tuple(p for p in (_person(v) for v in value) if p is not None)
 
 
 def _attendees(value: Any) -> tuple[Attendee, ...]:
     out: list[Attendee] = []
-    for raw in value if isinstance(value, list) else []:
+    if value is not None and not isinstance(value, list):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "attendees")
+    for raw in value or []:
         who = _person(raw)
         if who is None:
             continue

@@ -9,6 +9,7 @@
 | PATCH | /mailboxes/{upn}/items/{id} | Graph properties | update |
 | POST | /mailboxes/{upn}/items/{id}/cancel | | cancel a meeting |
 | POST | /mailboxes/{upn}/items/{id}/move | {folder} | move a message |
+| POST | /mailboxes/{upn}/items/{id}/poison | {replace, drop} | serve the item hostile (any JSON) |
 | DELETE | /mailboxes/{upn}/items/{id} | | hard delete |
 | POST | /faults/throttle | {mailbox, count, retry_after, status} | 429 / 503 on the next requests |
 | POST | /faults/expire-tokens | {mailbox} | 410 SyncStateNotFound for existing tokens |
@@ -93,6 +94,9 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
         else:
             emulator.update(p["upn"], p["id"], b)
 
+    async def poison(_: Request, b: dict[str, Any], p: dict[str, str]) -> Any:
+        emulator.poison(p["upn"], p["id"], replace=b.get("replace") or {}, drop=b.get("drop") or ())
+
     async def cancel(_: Request, __: dict[str, Any], p: dict[str, str]) -> Any:
         emulator.cancel_event(p["upn"], p["id"])
 
@@ -147,6 +151,7 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
         Route("/mailboxes/{upn}/events", handler(add_event), methods=["POST"]),
         Route("/mailboxes/{upn}/items/{id}", handler(update), methods=["PATCH", "DELETE"]),
         Route("/mailboxes/{upn}/items/{id}/cancel", handler(cancel), methods=["POST"]),
+        Route("/mailboxes/{upn}/items/{id}/poison", handler(poison), methods=["POST"]),
         Route("/mailboxes/{upn}/items/{id}/move", handler(move), methods=["POST"]),
         Route("/faults/{name}", handler(fault), methods=["POST"]),
         Route("/notifications", handler(notifications), methods=["POST"]),

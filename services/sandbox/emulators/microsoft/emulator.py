@@ -218,6 +218,23 @@ class MicrosoftEmulator:
 
     # --- faults ---------------------------------------------------------------------------------
 
+    def poison(
+        self, upn: str, item_id: str, *, replace: JsonObject | None = None, drop: Iterable[str] = ()
+    ) -> None:
+        """From now on the item is served hostile: `replace` overrides properties (any JSON, `id`
+        included), `drop` removes them. Its history is untouched, so it is served where it was."""
+        item = self.mailbox(upn).items[item_id]
+        item.hostile = dict(replace or {})
+        item.hostile_drop = frozenset(drop)
+
+    def add_hostile_message(
+        self, upn: str, *, replace: JsonObject | None = None, drop: Iterable[str] = (), **message: Any
+    ) -> str:
+        """A new message (as `add_message`) that is served hostile (as `poison`)."""
+        item_id = self.add_message(upn, **message)
+        self.poison(upn, item_id, replace=replace, drop=drop)
+        return item_id
+
     def throttle(
         self, upn: str, *, count: int = 1, retry_after: float | None = 1.5, status: int = 429
     ) -> None:
