@@ -19,6 +19,7 @@ STATE_STYLES = {
     "backfilling": "cyan",
     "pending": "yellow",
     "throttled": "yellow",
+    "stale": "bold yellow",
     "error": "bold red",
 }
 
@@ -129,7 +130,7 @@ def status_summary(statuses: Iterable[JsonObject]) -> str:
     for s in statuses:
         counts[str(s.get("state"))] = counts.get(str(s.get("state")), 0) + 1
         total += 1
-    order = ["idle", "syncing", "backfilling", "pending", "throttled", "error"]
+    order = ["idle", "syncing", "backfilling", "pending", "throttled", "stale", "error"]
     parts = [f"{counts.pop(state)} {state}" for state in order if state in counts]
     parts += [f"{n} {state}" for state, n in sorted(counts.items())]
     noun = "mailbox" if total == 1 else "mailboxes"

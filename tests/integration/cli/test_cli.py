@@ -167,7 +167,7 @@ async def test_backfill_of_a_broken_mailbox_exits_non_zero(platform: CliPlatform
         and "ErrorInvalidUser" in summary["mailboxes"][0]["last_error"]
     )
     check = await cli("sync", "status", "--fail-on-error")
-    assert check.code == 3 and check.err == f"error: 1 mailbox(es) in error: {ghost}\n", check
+    assert check.code == 3 and check.err == f"error: 1 mailbox(es) in error or stale: {ghost}\n", check
     assert "ErrorInvalidUser" in check.out and "1 error" in check.out
     removed = await cli("mailboxes", "remove", ghost)
     assert removed.code == 0

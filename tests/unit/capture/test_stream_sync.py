@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
-from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
+from services.capture.domain.faults import ChainStalled, CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import Change, ItemGone, ItemKind, ItemSeen, KnownItem
 from services.capture.domain.privacy import CapturePolicy, DomainSet
 from services.capture.domain.quarantine import Rejected, RejectReason
@@ -278,3 +278,27 @@ async def test_quarantined_items_not_acknowledged_keep_the_cursor() -> None:
             env(connector, store, FakePublisher(fail=True), Observer()), STREAM, store.cursors["mail:inbox"]
         )
     assert store.cursors["mail:inbox"].value == "delta-0", "a skip that was never recorded is not a skip"
+
+
+async def test_a_chain_of_endless_empty_pages_is_cut_not_followed() -> None:
+    endless = {None: [Page([], "next", complete=False)], "next": [Page([], "next", complete=False)]}
+    connector = FakeConnector(endless)  # type: ignore[arg-type]
+    store = FakeStore()
+    pass_env = dataclasses.replace(
+        env(connector, store, FakePublisher(), Observer()), tuning=Tuning(max_empty_pages=5)
+    )
+    with pytest.raises(ChainStalled, match="6 empty pages in a row"):
+        await sync_stream(pass_env, STREAM, None)
+    assert len(connector.reads) == 6, "the chain is cut after the budget, not followed further"
+    assert store.cursors["mail:inbox"].value == "next", "the next pass resumes where the chain stopped"
+
+
+async def test_a_pass_reading_more_pages_than_its_budget_is_cut() -> None:
+    busy = {None: [Page(seen("m1"), "a", complete=False)], "a": [Page(seen("m1"), "a", complete=False)]}
+    connector = FakeConnector(busy)  # type: ignore[arg-type]
+    pass_env = dataclasses.replace(
+        env(connector, FakeStore(), FakePublisher(), Observer()), tuning=Tuning(max_pages_per_pass=10)
+    )
+    with pytest.raises(ChainStalled, match="more than 10 pages"):
+        await sync_stream(pass_env, STREAM, None)
+    assert len(connector.reads) == 11
