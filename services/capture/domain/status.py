@@ -38,6 +38,7 @@ class FaultKind(enum.Enum):
     UNAVAILABLE = "unavailable"
     CURSOR_EXPIRED = "cursor_expired"
     REVOKED = "revoked"
+    APP_REVOKED = "app_revoked"  # the app credential itself, at the authority (not one token)
     REJECTED = "rejected"
     STALLED = "stalled"  # a chain without progress or a pass past its deadline: the mailbox is stale
 

@@ -1,6 +1,7 @@
 """Honest health against the Microsoft emulator through the real msal and httpx: a chain of endless
 empty pages and a hanging Graph are cut and read `stale` (never `syncing` forever), and once the
-provider behaves the mailbox catches up with nothing lost."""
+provider behaves the mailbox catches up with nothing lost; a refused token is replaced by a newly
+issued one, and an app credential revoked at the authority is reported as such."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import eventually
-from tests.integration.capture.harness import expected_ids
-from tests.integration.capture.rig import CUSTOMER, SEEDED, Rig, running_rig
+from tests.integration.capture.harness import CLIENT_ID, expected_ids
+from tests.integration.capture.rig import CUSTOMER, SEEDED, Rig, aid, running_rig
 from tests.integration.conftest import Isolated
 
 pytestmark = pytest.mark.integration
@@ -72,3 +73,39 @@ async def test_a_hanging_graph_is_cut_by_the_pass_deadline_then_recovers(rig: Ri
     await rig.trigger(mailbox)
     await rig.status(mailbox, state="idle")
     await _caught_up(rig, mailbox)
+
+
+async def test_after_a_401_the_retry_uses_a_newly_issued_token(rig: Rig) -> None:
+    mailbox = rig.new_mailbox("token-revoked")
+    _seed(rig, mailbox)
+    await rig.add(mailbox)
+    await _caught_up(rig, mailbox)
+    # Every token issued so far is refused by Graph; the token endpoint still issues new ones. MSAL's
+    # cache still holds the refused token: a retry with it would put the mailbox in error.
+    assert rig.emulator.revoke_access_tokens() > 0
+    late = rig.emulator.add_message(mailbox, sender=CUSTOMER, to=[mailbox])
+    await rig.trigger(mailbox)
+
+    async def arrived() -> bool:
+        return aid(mailbox, late) in rig.tail.live_ids(mailbox)
+
+    await eventually(arrived, timeout_sec=20)
+    status = await rig.status(mailbox)
+    assert status.last_error == "", status.last_error
+
+
+async def test_an_app_credential_revoked_at_the_authority_is_its_own_reason(rig: Rig) -> None:
+    mailbox = rig.new_mailbox("app-revoked")
+    _seed(rig, mailbox)
+    await rig.add(mailbox)
+    await _caught_up(rig, mailbox)
+    rig.emulator.revoke(CLIENT_ID)
+    rig.emulator.revoke_access_tokens()
+    try:
+        await rig.trigger(mailbox)
+        status = await rig.status(mailbox, state="error")
+        assert status.last_error.startswith("app_revoked: invalid_client"), status.last_error
+    finally:
+        rig.emulator.revoke(CLIENT_ID, revoked=False)
+    await rig.trigger(mailbox)
+    await rig.status(mailbox, state="idle")

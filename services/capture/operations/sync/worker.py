@@ -19,6 +19,7 @@ from datetime import datetime
 from services.capture.domain.faults import (
     AccessRevoked,
     ChainStalled,
+    CredentialRevoked,
     CursorExpired,
     ProviderRejected,
     SyncFault,
@@ -50,6 +51,7 @@ from services.capture.ports import (
 
 _log = logging.getLogger(__name__)
 _FAULT_KINDS: list[tuple[type[BaseException], FaultKind]] = [
+    (CredentialRevoked, FaultKind.APP_REVOKED),
     (AccessRevoked, FaultKind.REVOKED),
     (ProviderRejected, FaultKind.REJECTED),
     (CursorExpired, FaultKind.CURSOR_EXPIRED),

@@ -56,8 +56,9 @@ class GraphClient:
         missing_ok: bool = False,
     ) -> JsonObject | None:
         """The JSON answer (empty dict for 204). None for a 404 when `missing_ok`. Raises a fault."""
+        rejected: str | None = None
         for attempt in (1, 2):
-            token = await self._tokens.token(ctx.connection)
+            token = await self._tokens.token(ctx.connection, rejected=rejected)
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             if prefer:
                 headers["Prefer"] = prefer
@@ -69,8 +70,8 @@ class GraphClient:
                 except httpx.TransportError as exc:
                     raise Unavailable(f"Graph unreachable: {type(exc).__name__}") from exc
             if response.status_code == 401 and attempt == 1:
-                # The token may have been revoked or expired early: get a fresh one, once.
-                self._tokens.invalidate(ctx.connection)
+                # The token may have been revoked or expired early: retry once with a newly issued one.
+                rejected = token
                 continue
             if response.status_code == 404 and missing_ok:
                 return None

@@ -15,6 +15,7 @@
 | POST | /faults/expire-tokens | {mailbox} | 410 SyncStateNotFound for existing tokens |
 | POST | /faults/always-expire | {mailbox, enabled} | 410 on every delta request |
 | POST | /faults/revoke | {client_id, revoked} | 401 invalid_client |
+| POST | /faults/revoke-tokens | | every issued access token answers 401 at Graph |
 | POST | /faults/deny | {mailbox, denied} | 403 ErrorAccessDenied |
 | POST | /faults/empty-pages | {mailbox, count} | empty pages with a nextLink |
 | POST | /faults/replay | {mailbox, count} | re-send already delivered items |
@@ -119,6 +120,8 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
             emulator.always_expire(b["mailbox"], bool(b.get("enabled", True)))
         elif name == "revoke":
             emulator.revoke(b["client_id"], bool(b.get("revoked", True)))
+        elif name == "revoke-tokens":
+            return {"revoked": emulator.revoke_access_tokens()}
         elif name == "deny":
             emulator.deny(b["mailbox"], bool(b.get("denied", True)))
         elif name == "empty-pages":

@@ -254,6 +254,13 @@ class MicrosoftEmulator:
         """The app's credentials stop working: the token endpoint answers 401 invalid_client."""
         self.state.find_app(client_id).revoked = revoked
 
+    def revoke_access_tokens(self) -> int:
+        """Every access token issued so far stops working at Graph (401), as after a sign-in
+        revocation; the token endpoint keeps issuing new ones. Returns how many were revoked."""
+        count = len(self.state.grants)
+        self.state.grants.clear()
+        return count
+
     def deny(self, upn: str, denied: bool = True) -> None:
         self.state.faults_for(upn).denied = denied
 
