@@ -17,7 +17,7 @@
 | POST | /faults/revoke | {client_id, revoked} | 401 invalid_client |
 | POST | /faults/revoke-tokens | | every issued access token answers 401 at Graph |
 | POST | /faults/deny | {mailbox, denied} | 403 ErrorAccessDenied |
-| POST | /faults/empty-pages | {mailbox, count} | empty pages with a nextLink |
+| POST | /faults/empty-pages | {mailbox, count, reset} | empty pages with a nextLink (reset: stop) |
 | POST | /faults/replay | {mailbox, count} | re-send already delivered items |
 | POST | /faults/latency | {seconds} | delay every Graph answer |
 | POST | /notifications | {enabled} | change notifications on/off |
@@ -125,7 +125,7 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
         elif name == "deny":
             emulator.deny(b["mailbox"], bool(b.get("denied", True)))
         elif name == "empty-pages":
-            emulator.empty_pages(b["mailbox"], int(b.get("count", 1)))
+            emulator.empty_pages(b["mailbox"], int(b.get("count", 1)), reset=bool(b.get("reset", False)))
         elif name == "replay":
             emulator.replay(b["mailbox"], int(b.get("count", 5)))
         elif name == "latency":

@@ -264,8 +264,10 @@ class MicrosoftEmulator:
     def deny(self, upn: str, denied: bool = True) -> None:
         self.state.faults_for(upn).denied = denied
 
-    def empty_pages(self, upn: str, count: int = 1) -> None:
-        self.state.faults_for(upn).empty_pages += count
+    def empty_pages(self, upn: str, count: int = 1, *, reset: bool = False) -> None:
+        """The next `count` delta pages are empty with a nextLink (`reset`: none any more)."""
+        faults = self.state.faults_for(upn)
+        faults.empty_pages = 0 if reset else faults.empty_pages + count
 
     def replay(self, upn: str, count: int = 5) -> None:
         """The next page re-sends up to `count` items the client has already received."""
