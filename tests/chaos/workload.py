@@ -14,6 +14,7 @@ acknowledged with a 202.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import threading
 import time
@@ -183,8 +184,12 @@ class Workload:
             answer.raise_for_status()
             item_id = str(answer.json()["id"])
             self.poisoned.add((mailbox, item_id))
-            poison = {"replace": hostile[i % len(hostile)]}
-            self._http.post(f"{base}/items/{item_id}/poison", json=poison).raise_for_status()
+            # Escaped JSON (ensure_ascii): a lone surrogate travels as "\\ud800", as a provider sends it.
+            poison = json.dumps({"replace": hostile[i % len(hostile)]})
+            headers = {"Content-Type": "application/json"}
+            self._http.post(
+                f"{base}/items/{item_id}/poison", content=poison, headers=headers
+            ).raise_for_status()
         return count
 
     # --- incremental changes in the provider ----------------------------------------------------
