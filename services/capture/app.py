@@ -53,7 +53,9 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         settings, name="capture", schema=SCHEMA, migrations=MIGRATIONS, pool_size=settings.db_pool_size
     ) as started:
         stack, pool, producer = started.stack, started.pool, started.producer
-        publisher = KafkaActivityPublisher(producer, topic=settings.topics.activity_captured)
+        publisher = KafkaActivityPublisher(
+            producer, topic=settings.topics.activity_captured, dead_letter_topic=settings.topics.deadletter
+        )
 
         secrets = SecretBox(settings.secret_keys)
         if not secrets.available:

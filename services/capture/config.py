@@ -39,6 +39,10 @@ class Settings(ServiceSettings):
     backoff_initial_sec: float = 1.0
     backoff_max_sec: float = 60.0
     max_resyncs_in_a_row: int = 1  # expired cursor: resync once; expired again: error state
+    max_empty_pages: int = 20  # empty pages with a link, in a row, before the chain is cut (stale)
+    max_pages_per_pass: int = 20_000  # pages of one stream in one pass before it is cut (stale)
+    pass_timeout_sec: float = 1800.0  # a pass still running after this is cut (stale): a hanging provider
+    stale_after_polls: float = 3.0  # no successful pass for this many poll intervals: stale
 
     # Calendar window (moving it restarts the calendar chain, once per step).
     calendar_days_back: int = 30

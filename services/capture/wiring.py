@@ -36,6 +36,10 @@ def tuning_from(settings: Settings) -> Tuning:
         backoff=Backoff(initial_sec=settings.backoff_initial_sec, max_sec=settings.backoff_max_sec),
         subscription_lifetime=timedelta(minutes=settings.subscription_minutes),
         push_enabled=bool(settings.public_base_url),
+        max_empty_pages=settings.max_empty_pages,
+        max_pages_per_pass=settings.max_pages_per_pass,
+        pass_timeout_sec=settings.pass_timeout_sec,
+        stale_after_polls=settings.stale_after_polls,
     )
 
 

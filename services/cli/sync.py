@@ -60,9 +60,10 @@ def _status(args: argparse.Namespace, client: RestClient, terminal: Terminal) ->
     else:
         terminal.out.print(status_table(statuses, now=datetime.now(UTC)))
         terminal.out.print(status_summary(statuses), markup=False, highlight=False)
-    in_error = [s["mailbox"] for s in statuses if s.get("state") == "error"]
+    # Stale is unhealthy too: busy or idle, but nothing imported for too long.
+    in_error = [s["mailbox"] for s in statuses if s.get("state") in ("error", "stale")]
     if args.fail_on_error and in_error:
-        terminal.fail(f"{len(in_error)} mailbox(es) in error: {', '.join(sorted(in_error))}")
+        terminal.fail(f"{len(in_error)} mailbox(es) in error or stale: {', '.join(sorted(in_error))}")
         return EXIT_INCOMPLETE
     return EXIT_OK
 
@@ -218,7 +219,7 @@ def add_commands(commands: Any) -> None:
         "examples: groundtruth sync status\n"
         "          groundtruth sync status --connection m365 --watch --interval 5\n"
         "          groundtruth sync status --mailbox ann@acme.example --json\n"
-        "          groundtruth sync status --fail-on-error   # exit 3 when a mailbox is in error",
+        "          groundtruth sync status --fail-on-error   # exit 3 when a mailbox is in error or stale",
         formatter_class=RAW,
     )
     status.add_argument("--mailbox", help="only this mailbox")
@@ -227,7 +228,9 @@ def add_commands(commands: Any) -> None:
     status.add_argument("--interval", type=_positive, default=2.0, help="seconds between redraws (default 2)")
     status.add_argument("--count", type=int, default=None, help="with --watch: stop after this many redraws")
     status.add_argument(
-        "--fail-on-error", action="store_true", help="exit 3 when a mailbox is in error (for monitoring)"
+        "--fail-on-error",
+        action="store_true",
+        help="exit 3 when a mailbox is in error or stale (for monitoring)",
     )
     add_gateway_options(status)
     status.set_defaults(handler=with_client(_status))

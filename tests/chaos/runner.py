@@ -43,6 +43,8 @@ FULL_PLAN: Plan = (
     ("provider-expired-cursors", s.provider_expired_cursors),
     ("provider-revoked-credentials", s.provider_revoked),
     ("poison-records", s.poison_records),
+    ("poison-item", s.poison_item),
+    ("stalled-chain", s.stalled_chain),
     ("malformed-requests", s.malformed_requests),
     ("scoring-kill-6", s.scoring_kill()),
 )
@@ -54,6 +56,8 @@ SHORT_PLAN: Plan = (
     ("broker-kill-ingest", s.broker_kill_mid_ingest(3, senders=2, per_sender=300)),
     ("postgres-restart-1s", s.postgres_restart(1)),
     ("poison-records", s.poison_records),
+    ("poison-item", s.poison_item),
+    ("stalled-chain", s.stalled_chain),
 )
 
 

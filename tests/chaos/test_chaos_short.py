@@ -1,8 +1,10 @@
 """The short chaos run inside `make test`: the platform as real processes on its own PostgreSQL and
 broker, a capture SIGKILL mid-backfill, a scoring SIGKILL mid-burst (the gateway must report scoring
 down and answer 503 meanwhile), a broker pause and a PostgreSQL restart (every service's /readyz must
-report the dependency down, then come back) and poison records on every topic; after each, nothing
-lost and nothing counted twice against the workload's ground truth. `make chaos` runs the full plan."""
+report the dependency down, then come back), poison records on every topic, hostile Graph items among
+good ones (`poison-item`: quarantined, the rest flows) and a delta chain of endless empty pages
+(`stalled-chain`: the mailbox reads stale, then heals); after each, nothing lost and nothing counted
+twice against the workload's ground truth. `make chaos` runs the full plan."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ acknowledged with a 202.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import threading
 import time
@@ -71,6 +72,8 @@ class Workload:
         self.sent = Sent()
         self.items_added = 0
         self.accounts_sent = 0
+        # Items served hostile on purpose ((mailbox, item id)): quarantined, so not part of the truth.
+        self.poisoned: set[tuple[str, str]] = set()
         self._sequence = itertools.count(1)
         self._http = httpx.Client(timeout=15, trust_env=False)
         self._tally_lock = threading.Lock()  # several senders may run at once
@@ -152,10 +155,42 @@ class Workload:
             )
 
     def sync_states(self) -> dict[str, str]:
+        return {m: s.state for m, s in self.sync_statuses().items()}
+
+    def sync_statuses(self) -> dict[str, capture_pb2.MailboxStatus]:
         with self._capture_channel() as channel:
             admin = capture_pb2_grpc.CaptureAdminStub(channel)
             answer = admin.GetSyncStatus(capture_pb2.GetSyncStatusRequest(tenant_id=TENANT), timeout=10)
-            return {s.mailbox: s.state for s in answer.mailboxes}
+            return {s.mailbox: s for s in answer.mailboxes}
+
+    def trigger_sync(self, mailbox: str) -> None:
+        with self._capture_channel() as channel:
+            admin = capture_pb2_grpc.CaptureAdminStub(channel)
+            admin.TriggerSync(capture_pb2.TriggerSyncRequest(tenant_id=TENANT, mailbox=mailbox), timeout=10)
+
+    def add_poisoned_mail(self, count: int, hostile: list[dict[str, Any]]) -> int:
+        """`count` new customer messages, each served hostile (`hostile[i % len]`, replacing Graph
+        properties): capture must quarantine them and let the rest flow. Returns how many."""
+        for i in range(count):
+            mailbox = self.rng.choice(self.mailboxes)
+            body = {
+                "folder": "inbox",
+                "sender": f"buyer{self.rng.randrange(1000)}@{self.rng.choice(CUSTOMER_DOMAINS)}",
+                "to": [mailbox],
+                "subject": f"chaos poison {next(self._sequence)}",
+            }
+            base = f"{self.cluster.emulators.control_url}/microsoft/mailboxes/{mailbox}"
+            answer = self._http.post(f"{base}/messages", json=body)
+            answer.raise_for_status()
+            item_id = str(answer.json()["id"])
+            self.poisoned.add((mailbox, item_id))
+            # Escaped JSON (ensure_ascii): a lone surrogate travels as "\\ud800", as a provider sends it.
+            poison = json.dumps({"replace": hostile[i % len(hostile)]})
+            headers = {"Content-Type": "application/json"}
+            self._http.post(
+                f"{base}/items/{item_id}/poison", content=poison, headers=headers
+            ).raise_for_status()
+        return count
 
     # --- incremental changes in the provider ----------------------------------------------------
 
@@ -261,6 +296,8 @@ class Workload:
             for folder in ("inbox", "sentitems"):
                 for m in truth.get(folder, []):
                     people = _addresses(m, "from", "toRecipients", "ccRecipients")
+                    if (mailbox, m["id"]) in self.poisoned:
+                        continue  # quarantined by design: never an activity
                     if not m["isDraft"] and self._external(people):
                         wanted.add(m["id"])
             for e in truth.get("calendar", []):

@@ -115,7 +115,11 @@ def mailbox_status(view: MailboxView, *, now: datetime) -> capture_pb2.MailboxSt
         connection_id=mailbox.connection_id,
         provider=_provider(mailbox.provider),
         resyncs=status.resyncs,
+        items_rejected=status.items_rejected,
+        last_reject_reason=status.last_reject_reason,
     )
+    if status.last_reject_at is not None:
+        message.last_reject_at.CopyFrom(_timestamp(status.last_reject_at))
     if status.last_success_at is not None:
         message.last_success_at.CopyFrom(_timestamp(status.last_success_at))
     if status.last_error_at is not None:

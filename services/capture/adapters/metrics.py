@@ -40,6 +40,11 @@ THROTTLE_WAIT = Histogram(
 DROPPED = Counter("gt_capture_items_dropped_total", "Items the privacy filter kept out of Kafka", ["reason"])
 UNCHANGED = Counter("gt_capture_items_unchanged_total", "Re-delivered items whose content had not changed")
 RETRACTED = Counter("gt_capture_items_retracted_total", "Deletion markers published for published items")
+REJECTED = Counter(
+    "gt_capture_items_rejected_total",
+    "Provider items quarantined (unreadable or absurd) instead of published, by reason",
+    [*_TENANT, "reason"],
+)
 PAGES = Counter("gt_capture_pages_total", "Provider pages processed and committed")
 SUBSCRIPTION_CHANGES = Counter(
     "gt_capture_subscription_changes_total", "Push subscriptions created, renewed or failed", ["action"]
@@ -67,6 +72,8 @@ class MailboxCounters:
             UNCHANGED.inc(plan.unchanged)
         if plan.retracted:
             RETRACTED.inc(plan.retracted)
+        for rejected in plan.rejected:
+            REJECTED.labels(self._tenant, rejected.reason.value).inc()
 
     def throttled(self, wait_sec: float) -> None:
         THROTTLES.labels(self._tenant).inc()

@@ -44,5 +44,16 @@ class AccessRevoked(SyncFault):
     """Credentials were revoked or are invalid, or access to this mailbox is denied."""
 
 
+class CredentialRevoked(AccessRevoked):
+    """The authority refuses the app's own credential (`invalid_client`, `unauthorized_client`...):
+    every mailbox of the connection is cut off until an admin registers a working credential. Distinct
+    from an access token or a mailbox's grant that was revoked or expired."""
+
+
+class ChainStalled(SyncFault):
+    """A chain that makes no progress (endless empty pages, more pages than a pass may read) or a pass
+    that outlived its deadline (a hanging provider): cut, and retried later with backoff."""
+
+
 class ProviderRejected(SyncFault):
     """The provider refuses the request for a reason retrying will not fix (e.g. unknown mailbox)."""

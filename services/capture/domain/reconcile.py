@@ -29,6 +29,7 @@ from services.capture.domain.items import (
 )
 from services.capture.domain.normalize import MailboxIdentity, retraction, to_activity
 from services.capture.domain.privacy import CaptureLevel, CapturePolicy, DropReason, drop_reason
+from services.capture.domain.quarantine import Rejected, check_item, reason_of
 
 
 @dataclass
@@ -39,6 +40,8 @@ class PagePlan:
     dropped: Counter[DropReason] = field(default_factory=Counter)
     unchanged: int = 0
     retracted: int = 0
+    # Quarantined items (unreadable or absurd): counted and dead-lettered, never published.
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def _minimized(item: CapturedItem, level: CaptureLevel) -> CapturedItem:
@@ -76,6 +79,11 @@ def plan_page(
             current[change.item_id] = None
             continue
         item = change.item
+        rejection = check_item(item, now=observed_at)
+        if rejection is not None:
+            # What was published before stays as it was: a corrupt version never replaces it.
+            plan.rejected.append(Rejected(item.item_id, rejection))
+            continue
         before = previous(item.item_id)
         reason = drop_reason(item, policy=policy, mailbox=who.mailbox, internal=internal)
         if reason is not None:
@@ -85,9 +93,13 @@ def plan_page(
                 plan.retracted += 1
             current[item.item_id] = None
             continue
-        normalized = to_activity(
-            item, who=who, level=policy.level, internal=internal, observed_at=observed_at
-        )
+        try:
+            normalized = to_activity(
+                item, who=who, level=policy.level, internal=internal, observed_at=observed_at
+            )
+        except (ValueError, TypeError) as exc:  # what the checks above did not foresee
+            plan.rejected.append(Rejected(item.item_id, reason_of(exc)))
+            continue
         digest = normalized.content_hash
         if before is not None and before.content_hash == digest:
             plan.unchanged += 1

@@ -3,6 +3,8 @@
 States (as reported by `GetSyncStatus` and the metrics):
 
     pending ──first pass──► backfilling ──every stream caught up──► idle ◄──► syncing
+       any pass ──chain without progress, pass deadline──► stale ──a pass succeeds──► idle
+       any state but error ──no successful pass for `stale_after` (a multiple of the poll interval)──► stale
        any pass ──429/Retry-After──► throttled ──retry succeeds──► syncing / backfilling
        any pass ──revoked, rejected, cursor expired twice in a row, retries exhausted──► error
        error ──(slow retry, admin change or TriggerSync) succeeds──► idle
@@ -25,6 +27,7 @@ class SyncState(enum.Enum):
     SYNCING = "syncing"
     IDLE = "idle"
     THROTTLED = "throttled"
+    STALE = "stale"  # busy or waiting, but importing nothing: see the module docstring
     ERROR = "error"
 
 
@@ -35,7 +38,9 @@ class FaultKind(enum.Enum):
     UNAVAILABLE = "unavailable"
     CURSOR_EXPIRED = "cursor_expired"
     REVOKED = "revoked"
+    APP_REVOKED = "app_revoked"  # the app credential itself, at the authority (not one token)
     REJECTED = "rejected"
+    STALLED = "stalled"  # a chain without progress or a pass past its deadline: the mailbox is stale
 
 
 @dataclass(frozen=True)
@@ -49,19 +54,28 @@ class MailboxStatus:
     throttles: int = 0
     errors: int = 0
     caught_up_at: datetime | None = None
+    items_rejected: int = 0  # quarantined items (domain/quarantine.py), ever
+    last_reject_reason: str = ""  # a `RejectReason` value: never anything from the item
+    last_reject_at: datetime | None = None
 
     def running(self, *, backfilling: bool) -> MailboxStatus:
-        if self.state is SyncState.ERROR:
+        if self.state in (SyncState.ERROR, SyncState.STALE):
             # Stay visibly in error until a pass actually succeeds.
             return self
         return dataclasses.replace(self, state=SyncState.BACKFILLING if backfilling else SyncState.SYNCING)
 
     def throttled(self) -> MailboxStatus:
-        state = self.state if self.state is SyncState.ERROR else SyncState.THROTTLED
+        state = self.state if self.state in (SyncState.ERROR, SyncState.STALE) else SyncState.THROTTLED
         return dataclasses.replace(self, state=state, throttles=self.throttles + 1)
 
     def captured(self, count: int) -> MailboxStatus:
         return dataclasses.replace(self, items_captured=self.items_captured + count)
+
+    def rejected(self, count: int, reason: str, *, at: datetime) -> MailboxStatus:
+        """`count` items were quarantined; the mailbox's state does not change (the rest flowed)."""
+        return dataclasses.replace(
+            self, items_rejected=self.items_rejected + count, last_reject_reason=reason, last_reject_at=at
+        )
 
     def resynced(self) -> MailboxStatus:
         return dataclasses.replace(self, resyncs=self.resyncs + 1)
@@ -78,11 +92,22 @@ class MailboxStatus:
     def failed(self, kind: FaultKind, message: str, *, at: datetime) -> MailboxStatus:
         return dataclasses.replace(
             self,
-            state=SyncState.ERROR,
+            state=SyncState.STALE if kind is FaultKind.STALLED else SyncState.ERROR,
             last_error=f"{kind.value}: {message}"[:500],
             last_error_at=at,
             errors=self.errors + 1,
         )
+
+    def judged(self, now: datetime, *, stale_after_sec: float) -> MailboxStatus:
+        """As an admin must see it at `now`: `stale` when the last successful pass (or, before the
+        first one, the last error) is older than `stale_after_sec` — a mailbox reading `syncing` or
+        `idle` for hours without success is not healthy. Error stays error. Pure."""
+        if self.state in (SyncState.ERROR, SyncState.STALE, SyncState.PENDING):
+            return self
+        last = self.last_success_at
+        if last is None or (now - last).total_seconds() <= stale_after_sec:
+            return self
+        return dataclasses.replace(self, state=SyncState.STALE)
 
     def lag_seconds(self, now: datetime) -> float | None:
         if self.caught_up_at is None:

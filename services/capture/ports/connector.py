@@ -18,6 +18,7 @@ from typing import Protocol
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.items import Change, KnownItem
+from services.capture.domain.quarantine import Rejected
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Page:
     changes: Sequence[Change]
     cursor: str
     complete: bool
+    # Items the connector could not read (`domain/quarantine.py`): skipped, counted, dead-lettered.
+    rejected: Sequence[Rejected] = ()
 
 
 class KnownItems(Protocol):

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from groundtruth.activity.v1 import activity_pb2
+from services.capture.domain.quarantine import Rejected
+from services.capture.ports.connector import MailboxRef
 
 
 class ActivityPublisher(Protocol):
@@ -18,3 +20,8 @@ class ActivityPublisher(Protocol):
     """
 
     async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None: ...
+
+    async def quarantine(self, mailbox: MailboxRef, stream: str, rejected: Sequence[Rejected]) -> None:
+        """Record quarantined items on the dead-letter topic: provider ids and reasons, no content.
+        Same acknowledgement contract as `publish` (raises `PublishFailed`)."""
+        ...

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from services.capture.domain.items import KnownItem
 from services.capture.domain.privacy import CapturePolicy
+from services.capture.domain.quarantine import Rejected
 from services.capture.domain.status import MailboxStatus
 from services.capture.ports.connector import ConnectionInfo, MailboxRef, StoredSubscription
 
@@ -80,8 +82,11 @@ class SyncStore(Protocol):
         remember: Sequence[KnownItem],
         forget: Sequence[str],
         published: int,
+        rejected: Sequence[Rejected] = (),
+        at: datetime | None = None,
     ) -> None:
-        """Store the page's effects and the cursor that follows it, atomically."""
+        """Store the page's effects and the cursor that follows it, atomically; `rejected` (the
+        page's quarantined items, at `at`) adds to the mailbox's count and sets its last reason."""
         ...
 
     async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None: ...

@@ -19,6 +19,7 @@ STATE_STYLES = {
     "backfilling": "cyan",
     "pending": "yellow",
     "throttled": "yellow",
+    "stale": "bold yellow",
     "error": "bold red",
 }
 
@@ -94,6 +95,7 @@ def status_table(statuses: Iterable[JsonObject], *, now: datetime, title: str = 
     table.add_column("last success")
     table.add_column("items", justify="right")
     table.add_column("lag", justify="right")
+    table.add_column("rejected", justify="right")
     table.add_column("last error", overflow="fold", max_width=60)
     for s in sorted(statuses, key=lambda s: str(s.get("mailbox"))):
         error = s.get("last_error") or ""
@@ -107,9 +109,18 @@ def status_table(statuses: Iterable[JsonObject], *, now: datetime, title: str = 
             ago(s.get("last_success_at"), now),
             f"{int(s.get('items_captured') or 0):,}",
             duration(lag) if lag and s.get("last_success_at") else DASH,
+            _rejected_cell(s),
             Text(error_cell, style="red" if s.get("state") == "error" else "dim"),
         )
     return noted_if_empty(table, "no mailboxes: see 'groundtruth mailboxes import --help'")
+
+
+def _rejected_cell(s: JsonObject) -> Text:
+    """Quarantined items and the last reason (`3 (bad_date)`): the rest of the mailbox flowed."""
+    count = int(s.get("items_rejected") or 0)
+    if not count:
+        return Text(DASH, style="dim")
+    return Text(f"{count:,} ({s.get('last_reject_reason') or '?'})", style="yellow")
 
 
 def status_summary(statuses: Iterable[JsonObject]) -> str:
@@ -119,7 +130,7 @@ def status_summary(statuses: Iterable[JsonObject]) -> str:
     for s in statuses:
         counts[str(s.get("state"))] = counts.get(str(s.get("state")), 0) + 1
         total += 1
-    order = ["idle", "syncing", "backfilling", "pending", "throttled", "error"]
+    order = ["idle", "syncing", "backfilling", "pending", "throttled", "stale", "error"]
     parts = [f"{counts.pop(state)} {state}" for state in order if state in counts]
     parts += [f"{n} {state}" for state, n in sorted(counts.items())]
     noun = "mailbox" if total == 1 else "mailboxes"

@@ -17,7 +17,7 @@ from services.scoring.domain.scores import (
     data_quality_inputs,
     weigh,
 )
-from services.scoring.domain.tenant_settings import MANAGER_ROLE, TenantSettings
+from services.scoring.domain.tenant_settings import TenantSettings
 from services.scoring.domain.wording import on_days
 
 
@@ -82,7 +82,7 @@ def window_of(as_of: date, settings: TenantSettings) -> tuple[date, date]:
 def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     start, end = window_of(inputs.as_of, settings)
     person = settings.person(inputs.rep_id)
-    is_manager = person.role == MANAGER_ROLE
+    is_manager = settings.is_manager(inputs.rep_id)
     # Each person is judged against their role's expectations (an SDR is not scored on meetings).
     settings = settings.for_role(person.role)
     adoption, adoption_detail = weigh(

@@ -114,6 +114,11 @@ class TenantSettings:
         manages = any(t.manager_rep_id == rep_id for t in self.teams)
         return Person(rep_id=rep_id, role=MANAGER_ROLE if manages else DEFAULT_ROLE)
 
+    def is_manager(self, rep_id: str) -> bool:
+        """The one place that decides whether someone is judged as a manager (not on their own
+        mailbox or activity). Roles may grow (issue 19); this stays the single question asked."""
+        return self.person(rep_id).role == MANAGER_ROLE
+
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.team_id == team_id), None)
 

@@ -58,6 +58,8 @@ def tenant_diagnostics(
     teams = teams_of(settings, sorted(by_rep))
     members_anywhere = {m for t in settings.teams for m in t.member_rep_ids}
     managers_only = frozenset(t.manager_rep_id for t in settings.teams) - members_anywhere
+    # A manager (by the people directory too) without a captured mailbox is not "capture missing".
+    managers_only |= {i.rep_id for i, _ in scored if settings.is_manager(i.rep_id)}
     found = rep_diagnostics(scored, managers_only)
     # Index everything by rep once: a tenant has thousands of teams.
     gaps_by_rep = _by_rep((rep, (field, o, e)) for rep, field, o, e in facts.gaps)

@@ -11,10 +11,12 @@ from tests.chaos.scenarios.common import Injected, Scenario
 from tests.chaos.scenarios.infrastructure import broker_pause, cold_start_without_postgres, postgres_restart
 from tests.chaos.scenarios.inputs import (
     malformed_requests,
+    poison_item,
     poison_records,
     provider_expired_cursors,
     provider_revoked,
     provider_throttle,
+    stalled_chain,
 )
 from tests.chaos.scenarios.kills import (
     capture_kill_mid_backfill,
@@ -35,10 +37,12 @@ __all__ = [
     "capture_kill_mid_resync",
     "cold_start_without_postgres",
     "malformed_requests",
+    "poison_item",
     "poison_records",
     "postgres_restart",
     "provider_expired_cursors",
     "provider_revoked",
     "provider_throttle",
     "scoring_kill",
+    "stalled_chain",
 ]

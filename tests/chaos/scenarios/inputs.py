@@ -11,6 +11,7 @@ from tests.chaos.faults import (
     expire_every_cursor,
     malformed_everything,
     produce_poison,
+    provider_fault,
     revoke_credentials,
     throttle_every_mailbox,
 )
@@ -50,6 +51,56 @@ def provider_revoked(cluster: ChaosCluster, workload: Workload) -> Injected:
     finally:
         revoke_credentials(workload, False)
     return Injected("client secret revoked (401), restored", added, problems)
+
+
+# Graph items a provider we were not written against might serve (see docs/capture.md, quarantine).
+HOSTILE_ITEMS: list[dict[str, object]] = [
+    {"receivedDateTime": "not a date"},
+    {"receivedDateTime": "1601-01-01T00:00:00Z"},
+    {"from": None, "sender": None},
+    {"subject": "half a surrogate \ud800"},
+    {"toRecipients": "everyone"},
+]
+
+
+def poison_item(cluster: ChaosCluster, workload: Workload) -> Injected:
+    """Hostile items between good ones in the same mailboxes: every good item must still arrive
+    (the comparison), each hostile one is counted as rejected, and no mailbox stops."""
+    before = sum(s.items_rejected for s in workload.sync_statuses().values())
+    added = workload.add_mail(6)
+    poisoned = workload.add_poisoned_mail(len(HOSTILE_ITEMS), HOSTILE_ITEMS)
+    added += workload.add_mail(6)
+
+    def quarantined() -> list[str]:
+        statuses = workload.sync_statuses()
+        problems = [f"{m} is {s.state} ({s.last_error})" for m, s in statuses.items() if s.state == "error"]
+        rejected = sum(s.items_rejected for s in statuses.values()) - before
+        if rejected < poisoned:
+            problems.append(f"{rejected} of {poisoned} hostile items reported as rejected")
+        return problems
+
+    return Injected(f"{poisoned} hostile Graph items among {added} good ones", added, [], quarantined)
+
+
+def stalled_chain(cluster: ChaosCluster, workload: Workload) -> Injected:
+    """One mailbox's delta chain answers empty pages with a nextLink forever: it must read `stale`
+    (never `syncing` for ever), the others flow; once the provider behaves, nothing is lost."""
+    mailbox = workload.mailboxes[0]
+    provider_fault(cluster, "empty-pages", {"mailbox": mailbox, "count": 1_000_000})
+    problems: list[str] = []
+    try:
+        added = workload.add_mail(12)
+        workload.trigger_sync(mailbox)
+        deadline = time.monotonic() + 30
+        while workload.sync_states().get(mailbox) != "stale":
+            if time.monotonic() > deadline:
+                problems.append(f"the stalled mailbox reads {workload.sync_states().get(mailbox)}, not stale")
+                break
+            time.sleep(0.3)
+    finally:
+        provider_fault(cluster, "empty-pages", {"mailbox": mailbox, "reset": True})
+    workload.trigger_sync(mailbox)
+    return Injected("one mailbox's delta chain: endless empty pages, then healed", added, problems)
 
 
 def poison_records(cluster: ChaosCluster, workload: Workload) -> Injected:

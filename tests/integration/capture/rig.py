@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ SEEDED = [f"rep{i:04d}@{DOMAIN}" for i in (1, 2, 3)]
 CUSTOMER = "buyer@northwind.example"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # hypothesis prints its arguments: not every record of the tail
 class Rig:
     emulator: MicrosoftEmulator
     capture: RunningCapture
@@ -119,11 +120,13 @@ def aid(mailbox: str, item_id: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running_rig(isolated: Isolated, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rig]:
+async def running_rig(
+    isolated: Isolated, tmp_path_factory: pytest.TempPathFactory, **overrides: Any
+) -> AsyncIterator[Rig]:
     """The emulator with a seeded organisation, capture pointed at it, a topic tail, an admin client."""
     tls_dir = Path(tmp_path_factory.mktemp("ms-tls"))
     async with running_emulator(tls_dir, org_spec()) as emulator:
-        settings = capture_settings(isolated, emulator, emulator.tls)
+        settings = capture_settings(isolated, emulator, emulator.tls, **overrides)
         async with (
             tailing(isolated.bootstrap_servers, isolated.topics.activity_captured) as tail,
             running_capture(settings) as capture,

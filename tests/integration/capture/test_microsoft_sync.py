@@ -329,7 +329,8 @@ async def test_revoked_credentials_put_their_mailboxes_in_error_while_others_flo
     await eventually(revoked_in_error, timeout_sec=15)
     await eventually(lambda: holds(aid(healthy, message) in rig.tail.live_ids(healthy)), timeout_sec=10)
     status = (await statuses(rig.admin))[revoked]
-    assert status.last_error.startswith("revoked: invalid_client")
+    # The app's credential itself, distinct from a revoked or expired access token.
+    assert status.last_error.startswith("app_revoked: invalid_client")
     assert OTHER_CLIENT_SECRET not in status.last_error
     assert rig.tail.for_mailbox(revoked) == []
 

@@ -18,7 +18,7 @@ from plumbing.embedded.process import free_port
 from services.gateway.__main__ import main as gateway_main
 from tests.conftest import eventually
 from tests.integration.capture.harness import CLIENT_ID, CLIENT_SECRET, DOMAIN
-from tests.integration.cli.support import Cli, CliPlatform, google_key, running_cli_platform
+from tests.integration.cli.support import Cli, CliPlatform, Result, google_key, running_cli_platform
 from tests.integration.conftest import Isolated
 from tests.integration.platform import TEST_API_KEY_PEPPER
 
@@ -167,12 +167,38 @@ async def test_backfill_of_a_broken_mailbox_exits_non_zero(platform: CliPlatform
         and "ErrorInvalidUser" in summary["mailboxes"][0]["last_error"]
     )
     check = await cli("sync", "status", "--fail-on-error")
-    assert check.code == 3 and check.err == f"error: 1 mailbox(es) in error: {ghost}\n", check
+    assert check.code == 3 and check.err == f"error: 1 mailbox(es) in error or stale: {ghost}\n", check
     assert "ErrorInvalidUser" in check.out and "1 error" in check.out
     removed = await cli("mailboxes", "remove", ghost)
     assert removed.code == 0
     again = await cli("mailboxes", "remove", ghost)
     assert again.code == 1 and "not found (404)" in again.err
+
+
+async def test_a_stale_mailbox_fails_the_status_check_and_heals(platform: CliPlatform, cli: Cli) -> None:
+    stuck = f"stuck@{DOMAIN}"
+    platform.emulator.add_mailbox(platform.directory, stuck)
+    platform.emulator.empty_pages(stuck, count=1_000_000)  # busy importing nothing, for ever
+    try:
+        assert (await cli("mailboxes", "add", "--connection", "m365", stuck, "rep-stuck")).code == 0
+        checks: list[Result] = []
+
+        async def reads_stale() -> bool:
+            checks[:] = [await cli("sync", "status", "--fail-on-error")]
+            return checks[0].code == 3
+
+        await eventually(reads_stale, timeout_sec=30)
+        assert checks[0].err == f"error: 1 mailbox(es) in error or stale: {stuck}\n", checks[0]
+        assert "1 stale" in checks[0].out and "empty pages in a row" in checks[0].out
+    finally:
+        platform.emulator.empty_pages(stuck, reset=True)
+
+    # A cut chain is retried with backoff (at most a second here): it heals without an admin.
+    async def healthy() -> bool:
+        return (await cli("sync", "status", "--fail-on-error")).code == 0
+
+    await eventually(healthy, timeout_sec=30)
+    assert (await cli("mailboxes", "remove", stuck)).code == 0
 
 
 async def test_a_certificate_connection_works_with_the_thumbprint_the_cli_works_out(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -44,3 +44,18 @@ def test_error_stays_visible_until_a_pass_succeeds() -> None:
 )
 def test_bounded_resync(expiries: int, limit: int, resync: bool) -> None:
     assert should_resync(expiries, max_resyncs_in_a_row=limit) is resync
+
+
+def test_no_successful_pass_for_too_long_reads_stale_and_error_stays_error() -> None:
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    idle = MailboxStatus(state=SyncState.IDLE, last_success_at=at)
+    assert idle.judged(at + timedelta(seconds=899), stale_after_sec=900).state is SyncState.IDLE
+    assert idle.judged(at + timedelta(seconds=901), stale_after_sec=900).state is SyncState.STALE
+    syncing = MailboxStatus(state=SyncState.SYNCING, last_success_at=at)
+    assert syncing.judged(at + timedelta(hours=1), stale_after_sec=900).state is SyncState.STALE
+    broken = idle.failed(FaultKind.REVOKED, "invalid_grant", at=at)
+    assert broken.judged(at + timedelta(days=9), stale_after_sec=900).state is SyncState.ERROR
+    stalled = idle.failed(FaultKind.STALLED, "21 empty pages in a row", at=at)
+    assert stalled.state is SyncState.STALE
+    assert stalled.running(backfilling=False).state is SyncState.STALE, "stale until a pass succeeds"
+    assert stalled.succeeded(pass_started_at=at, finished_at=at).state is SyncState.IDLE

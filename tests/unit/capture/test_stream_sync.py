@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
-from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
+from services.capture.domain.faults import ChainStalled, CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import Change, ItemGone, ItemKind, ItemSeen, KnownItem
 from services.capture.domain.privacy import CapturePolicy, DomainSet
+from services.capture.domain.quarantine import Rejected, RejectReason
 from services.capture.domain.reconcile import PagePlan
 from services.capture.operations.sync.gate import MailboxGate
 from services.capture.operations.sync.stream import PassEnv, sync_stream
@@ -63,6 +65,7 @@ class FakeStore:
     cursors: dict[str, StoredCursor] = field(default_factory=dict)
     items: dict[str, tuple[KnownItem, int]] = field(default_factory=dict)  # with generation
     commits: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
 
     async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
         return {i: self.items[i][0] for i in item_ids if i in self.items}
@@ -79,8 +82,11 @@ class FakeStore:
         remember: Sequence[KnownItem],
         forget: Sequence[str],
         published: int,
+        rejected: Sequence[Rejected] = (),
+        at: datetime | None = None,
     ) -> None:
         self.commits += 1
+        self.rejected += rejected
         for k in remember:
             self.items[k.item_id] = (k, cursor.generation)
         for i in forget:
@@ -95,11 +101,17 @@ class FakeStore:
 class FakePublisher:
     fail: bool = False
     published: list[activity_pb2.Activity] = field(default_factory=list)
+    quarantined: list[Rejected] = field(default_factory=list)
 
     async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None:
         if self.fail and activities:
             raise PublishFailed("the broker did not acknowledge")  # as KafkaActivityPublisher says it
         self.published += activities
+
+    async def quarantine(self, mailbox: MailboxRef, stream: str, rejected: Sequence[Rejected]) -> None:
+        if self.fail and rejected:
+            raise PublishFailed("the broker did not acknowledge")
+        self.quarantined += rejected
 
 
 @dataclass
@@ -231,3 +243,62 @@ async def test_a_new_scope_restarts_the_chain_deliberately() -> None:
     assert connector.reads == [None]
     assert store.cursors["calendar"].generation == 5
     assert store.cursors["calendar"].scope == calendar.scope
+
+
+async def test_a_quarantined_item_is_recorded_and_the_cursor_moves_past_it() -> None:
+    poison = Rejected("m2", RejectReason.BAD_DATE)
+    absurd = ItemSeen(dataclasses.replace(email("m3"), occurred_at=datetime(1601, 1, 1, tzinfo=UTC)))
+    connector = FakeConnector(
+        {
+            None: [Page([*seen("m1"), absurd], "next-1", complete=False, rejected=[poison])],
+            "next-1": [Page(seen("m4"), "delta-1", complete=True)],
+        }
+    )
+    store, publisher = FakeStore(), FakePublisher()
+    await sync_stream(env(connector, store, publisher, Observer()), STREAM, None)
+    assert [a.provider_ids.item_id for a in publisher.published] == ["m1", "m4"]
+    expected = [poison, Rejected("m3", RejectReason.ABSURD_DATE)]
+    assert publisher.quarantined == expected, "every quarantined item goes to the dead-letter topic"
+    assert store.rejected == expected, "and is counted with the cursor that skips it"
+    assert store.cursors["mail:inbox"].value == "delta-1"
+    assert "m3" not in store.items, "a quarantined item is not remembered as published"
+
+
+async def test_quarantined_items_not_acknowledged_keep_the_cursor() -> None:
+    connector = FakeConnector(
+        {
+            "delta-0": [
+                Page([], "delta-1", complete=True, rejected=[Rejected("x", RejectReason.MISSING_SENDER)])
+            ]
+        }
+    )
+    store = FakeStore(cursors={"mail:inbox": StoredCursor("delta-0", complete=True, full_round=False)})
+    with pytest.raises(Unavailable):
+        await sync_stream(
+            env(connector, store, FakePublisher(fail=True), Observer()), STREAM, store.cursors["mail:inbox"]
+        )
+    assert store.cursors["mail:inbox"].value == "delta-0", "a skip that was never recorded is not a skip"
+
+
+async def test_a_chain_of_endless_empty_pages_is_cut_not_followed() -> None:
+    endless = {None: [Page([], "next", complete=False)], "next": [Page([], "next", complete=False)]}
+    connector = FakeConnector(endless)  # type: ignore[arg-type]
+    store = FakeStore()
+    pass_env = dataclasses.replace(
+        env(connector, store, FakePublisher(), Observer()), tuning=Tuning(max_empty_pages=5)
+    )
+    with pytest.raises(ChainStalled, match="6 empty pages in a row"):
+        await sync_stream(pass_env, STREAM, None)
+    assert len(connector.reads) == 6, "the chain is cut after the budget, not followed further"
+    assert store.cursors["mail:inbox"].value == "next", "the next pass resumes where the chain stopped"
+
+
+async def test_a_pass_reading_more_pages_than_its_budget_is_cut() -> None:
+    busy = {None: [Page(seen("m1"), "a", complete=False)], "a": [Page(seen("m1"), "a", complete=False)]}
+    connector = FakeConnector(busy)  # type: ignore[arg-type]
+    pass_env = dataclasses.replace(
+        env(connector, FakeStore(), FakePublisher(), Observer()), tuning=Tuning(max_pages_per_pass=10)
+    )
+    with pytest.raises(ChainStalled, match="more than 10 pages"):
+        await sync_stream(pass_env, STREAM, None)
+    assert len(connector.reads) == 11

@@ -33,3 +33,15 @@ def test_without_a_person_a_team_manager_is_a_manager_and_anyone_else_a_rep() ->
     assert settings.person("quinn").role == "manager"
     assert settings.person("rep-1").role == "rep"
     assert settings.person("stranger").role == "rep"
+
+
+def test_is_manager_is_one_question_for_configured_and_inferred_managers() -> None:
+    config = crm_pb2.TenantConfig(
+        version=1,
+        teams=[crm_pb2.Team(team_id="east", manager_rep_id="quinn", member_rep_ids=["rep-1"])],
+        people=[crm_pb2.Person(rep_id="vp", role="manager"), crm_pb2.Person(rep_id="rep-1", role="rep")],
+    )
+    settings = settings_from_config("acme", config)
+    assert settings.is_manager("quinn"), "a team's manager, without a person entry"
+    assert settings.is_manager("vp"), "a manager by the people directory, managing no team"
+    assert not settings.is_manager("rep-1") and not settings.is_manager("stranger")

@@ -11,7 +11,7 @@ from services.capture.ports import MailboxRef
 MAILBOX_COLUMNS = "m.mailbox_id, m.tenant_id, m.connection_id, c.provider, m.address, m.rep_id"
 STATUS_COLUMNS = (
     "s.state, s.last_success_at, s.last_error, s.last_error_at, s.items_captured, s.resyncs, s.throttles, "
-    "s.errors, s.caught_up_at"
+    "s.errors, s.caught_up_at, s.items_rejected, s.last_reject_reason, s.last_reject_at"
 )
 
 
@@ -39,6 +39,9 @@ def status_from(row: asyncpg.Record | None) -> MailboxStatus:
         throttles=row["throttles"],
         errors=row["errors"],
         caught_up_at=row["caught_up_at"],
+        items_rejected=row["items_rejected"],
+        last_reject_reason=row["last_reject_reason"],
+        last_reject_at=row["last_reject_at"],
     )
 
 

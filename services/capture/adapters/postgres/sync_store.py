@@ -7,6 +7,7 @@ database failure (`translate_store_errors`).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,7 @@ from services.capture.domain.items import (
     item_to_json,
 )
 from services.capture.domain.privacy import CapturePolicy
+from services.capture.domain.quarantine import Rejected
 from services.capture.domain.status import MailboxStatus
 from services.capture.ports import ConnectionInfo, StoredCursor, StoredSubscription, SyncTarget
 
@@ -75,6 +77,12 @@ ON CONFLICT (mailbox_id, stream) DO UPDATE SET
 COUNT_CAPTURED = """
 INSERT INTO sync_status (mailbox_id, items_captured) VALUES ($1, $2)
 ON CONFLICT (mailbox_id) DO UPDATE SET items_captured = sync_status.items_captured + EXCLUDED.items_captured
+"""
+COUNT_REJECTED = """
+INSERT INTO sync_status (mailbox_id, items_rejected, last_reject_reason, last_reject_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (mailbox_id) DO UPDATE SET items_rejected = sync_status.items_rejected + EXCLUDED.items_rejected,
+    last_reject_reason = EXCLUDED.last_reject_reason, last_reject_at = EXCLUDED.last_reject_at
 """
 RESET_CURSORS = """
 UPDATE cursors SET cursor = NULL, complete = false, full_round = true, generation = generation + 1,
@@ -247,6 +255,8 @@ class PostgresSyncStore:
         remember: Sequence[KnownItem],
         forget: Sequence[str],
         published: int,
+        rejected: Sequence[Rejected] = (),
+        at: datetime | None = None,
     ) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             if remember:
@@ -256,6 +266,9 @@ class PostgresSyncStore:
             await conn.execute(UPSERT_CURSOR, *_cursor_args(mailbox_id, stream, cursor))
             if published:
                 await conn.execute(COUNT_CAPTURED, mailbox_id, published)
+            if rejected:
+                last = rejected[-1].reason.value
+                await conn.execute(COUNT_REJECTED, mailbox_id, len(rejected), last, at)
 
     @translate_store_errors
     async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None:

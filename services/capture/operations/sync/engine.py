@@ -62,6 +62,7 @@ class SyncEngine(NotificationSink, SyncControl):
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
+        self._clock = clock
         self._connectors = dict(connectors)
         self._tuning = tuning
         self.index = SubscriptionIndex()
@@ -143,15 +144,19 @@ class SyncEngine(NotificationSink, SyncControl):
 
     # --- queries and commands ---------------------------------------------------------------------
 
+    def _judged(self, status: MailboxStatus) -> MailboxStatus:
+        return status.judged(self._clock(), stale_after_sec=self._tuning.stale_after_sec)
+
     def statuses(self) -> Iterable[tuple[MailboxRef, MailboxStatus]]:
-        return [(w.mailbox, w.status) for w in self._workers.values()]
+        """Every mailbox as an admin must see it now (`stale` when no pass succeeded for too long)."""
+        return [(w.mailbox, self._judged(w.status)) for w in self._workers.values()]
 
     def worker(self, mailbox_id: int) -> MailboxWorker | None:
         return self._workers.get(mailbox_id)
 
     def live_status(self, mailbox_id: int) -> MailboxStatus | None:
         worker = self._workers.get(mailbox_id)
-        return worker.status if worker is not None else None
+        return self._judged(worker.status) if worker is not None else None
 
     async def trigger(self, mailbox_ids: Sequence[int], *, full_resync: bool) -> None:
         for mailbox_id in mailbox_ids:

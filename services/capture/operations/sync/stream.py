@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.capture.domain.backoff import retry_delay
-from services.capture.domain.faults import CursorExpired, Throttled, Unavailable
+from services.capture.domain.faults import ChainStalled, CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import Change, ItemGone, KnownItem
 from services.capture.domain.normalize import MailboxIdentity
 from services.capture.domain.privacy import CapturePolicy
@@ -30,6 +30,7 @@ from services.capture.ports import (
     ConnectionInfo,
     MailboxPaused,
     MailboxRef,
+    Page,
     ProviderConnector,
     PublishFailed,
     StoredCursor,
@@ -119,9 +120,10 @@ async def sync_stream(env: PassEnv, stream: StreamPlan, stored: StoredCursor | N
         cursor = dataclasses.replace(stored, full_round=True)
     else:
         cursor = stored
+    progress = _Progress(env.tuning)
     while True:
         try:
-            done, cursor = await _next_page(env, stream, cursor)
+            done, cursor = await _next_page(env, stream, cursor, progress)
         except CursorExpired:
             expiries = cursor.consecutive_expiries + 1
             restarted = cursor.fresh_round(scope=stream.scope, expiries=expiries)
@@ -135,7 +137,29 @@ async def sync_stream(env: PassEnv, stream: StreamPlan, stored: StoredCursor | N
             return
 
 
-async def _next_page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple[bool, StoredCursor]:
+class _Progress:
+    """Does the chain move? Counts the pass's pages and the empty ones in a row (a chain that keeps
+    answering empty pages with a link to more is busy importing nothing: cut it, never follow it at
+    full speed)."""
+
+    def __init__(self, tuning: Tuning) -> None:
+        self._tuning = tuning
+        self.pages = 0
+        self.empty_in_a_row = 0
+
+    def page(self, page: Page) -> None:
+        self.pages += 1
+        empty = not page.changes and not page.rejected and not page.complete
+        self.empty_in_a_row = self.empty_in_a_row + 1 if empty else 0
+        if self.empty_in_a_row > self._tuning.max_empty_pages:
+            raise ChainStalled(f"{self.empty_in_a_row} empty pages in a row, each with a link to more")
+        if self.pages > self._tuning.max_pages_per_pass and not page.complete:
+            raise ChainStalled(f"more than {self._tuning.max_pages_per_pass} pages in one pass")
+
+
+async def _next_page(
+    env: PassEnv, stream: StreamPlan, cursor: StoredCursor, progress: _Progress
+) -> tuple[bool, StoredCursor]:
     """One page with the retry policy: Retry-After pauses the mailbox, 5xx backs off (bounded)."""
     throttle_waits = 0
     transient_failures = 0
@@ -143,7 +167,7 @@ async def _next_page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> 
         await env.gate.wait_unpaused()
         try:
             async with env.lanes.page(full_round=cursor.full_round):
-                return await _page(env, stream, cursor)
+                return await _page(env, stream, cursor, progress)
         except MailboxPaused:
             continue
         except Throttled as exc:
@@ -171,10 +195,13 @@ async def _next_page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> 
             await env.sleep(wait)
 
 
-async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple[bool, StoredCursor]:
+async def _page(
+    env: PassEnv, stream: StreamPlan, cursor: StoredCursor, progress: _Progress
+) -> tuple[bool, StoredCursor]:
     known = _PageKnown(env.store, env.mailbox.mailbox_id)
     ctx = SyncContext(env.mailbox, env.connection, env.gate, known, env.clock())
     page = await env.connector.read_page(ctx, stream, cursor.value)
+    progress.page(page)  # before committing: the cut chain resumes at this page, later
     seen = _ids(page.changes)
     observed = env.clock()
     plan = plan_page(
@@ -186,6 +213,7 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
         observed_at=observed,
         snapshots=stream.snapshots,
     )
+    plan.rejected[:0] = page.rejected  # what the connector could not read comes first
     if page.complete and cursor.full_round:
         await _sweep(env, ctx, stream, cursor, known, exclude=set(seen), into=plan)
     following = StoredCursor(
@@ -198,6 +226,8 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
     )
     try:
         await env.publisher.publish(plan.publish)
+        # Quarantined items are recorded before the cursor moves past them: none skipped unrecorded.
+        await env.publisher.quarantine(env.mailbox, stream.name, plan.rejected)
         await env.store.commit_page(
             env.mailbox.mailbox_id,
             stream.name,
@@ -205,6 +235,8 @@ async def _page(env: PassEnv, stream: StreamPlan, cursor: StoredCursor) -> tuple
             remember=plan.remember,
             forget=plan.forget,
             published=len(plan.publish),
+            rejected=plan.rejected,
+            at=observed,
         )
     except (PublishFailed, StoreUnavailable) as exc:
         # Neither the records nor the cursor are known to be stored: read the page again and retry.
@@ -249,3 +281,4 @@ async def _sweep(
     # Still there but no longer part of this stream (moved, or out of the window): stop tracking.
     into.forget.extend(i for i in unseen if i not in mentioned)
     into.retracted += swept.retracted
+    into.rejected.extend(swept.rejected)

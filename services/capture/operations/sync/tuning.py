@@ -25,6 +25,17 @@ class Tuning:
     backoff: Backoff = field(default_factory=Backoff)
     subscription_lifetime: timedelta = timedelta(minutes=4230)
     push_enabled: bool = False
+    # Health (issue 16): a chain answering this many empty pages in a row with a link to more, or a
+    # pass reading more pages than this, is cut (`ChainStalled`); a pass longer than this is cut too;
+    # no successful pass for `stale_after_polls` poll intervals reads `stale`.
+    max_empty_pages: int = 20
+    max_pages_per_pass: int = 20_000
+    pass_timeout_sec: float = 1800.0
+    stale_after_polls: float = 3.0
+
+    @property
+    def stale_after_sec(self) -> float:
+        return self.poll_interval_sec * self.stale_after_polls
 
 
 class Lanes:

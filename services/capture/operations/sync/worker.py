@@ -18,6 +18,8 @@ from datetime import datetime
 
 from services.capture.domain.faults import (
     AccessRevoked,
+    ChainStalled,
+    CredentialRevoked,
     CursorExpired,
     ProviderRejected,
     SyncFault,
@@ -49,9 +51,11 @@ from services.capture.ports import (
 
 _log = logging.getLogger(__name__)
 _FAULT_KINDS: list[tuple[type[BaseException], FaultKind]] = [
+    (CredentialRevoked, FaultKind.APP_REVOKED),
     (AccessRevoked, FaultKind.REVOKED),
     (ProviderRejected, FaultKind.REJECTED),
     (CursorExpired, FaultKind.CURSOR_EXPIRED),
+    (ChainStalled, FaultKind.STALLED),
     (Throttled, FaultKind.THROTTLED),
     (Unavailable, FaultKind.UNAVAILABLE),
 ]
@@ -174,8 +178,12 @@ class MailboxWorker:
 
     def _pass_interval(self) -> float:
         tuning = self._deps.tuning
-        if self.status.state is not SyncState.ERROR:
+        if self.status.state not in (SyncState.ERROR, SyncState.STALE):
             return tuning.poll_interval_sec * random.uniform(0.9, 1.1)
+        if self.status.state is SyncState.STALE:
+            # Cut and backed off: never followed at full speed, never parked for long either.
+            wait = tuning.backoff.delay(self._consecutive_failures, jitter=random.random())
+            return min(tuning.error_retry_sec, max(wait, 1.0))
         kind = self.status.last_error.split(":", 1)[0]
         if kind == FaultKind.UNAVAILABLE.value:
             wait = tuning.backoff.delay(self._consecutive_failures, jitter=random.random())
@@ -226,9 +234,16 @@ class MailboxWorker:
             clock=deps.clock,
             sleep=deps.sleep,
         )
-        results = await asyncio.gather(
-            *(sync_stream(env, p, cursors.get(p.name)) for p in plans), return_exceptions=True
-        )
+        try:
+            # A hanging provider is cut per request (the HTTP clients' timeouts) and per pass here.
+            results: list[object] = await asyncio.wait_for(
+                asyncio.gather(
+                    *(sync_stream(env, p, cursors.get(p.name)) for p in plans), return_exceptions=True
+                ),
+                timeout=deps.tuning.pass_timeout_sec,
+            )
+        except TimeoutError:
+            results = [ChainStalled(f"the pass took longer than {deps.tuning.pass_timeout_sec:g}s")]
         failures = [r for r in results if isinstance(r, BaseException)]
         self.passes += 1
         if not failures:
@@ -271,6 +286,18 @@ class MailboxWorker:
         if self.status.state is SyncState.THROTTLED:
             self._set_status(self.status.running(backfilling=self._backfilling))
         self._set_status(self.status.captured(len(plan.publish)))
+        if plan.rejected:
+            last = plan.rejected[-1].reason.value
+            self._set_status(self.status.rejected(len(plan.rejected), last, at=self._deps.clock()))
+            _log.warning(
+                "items quarantined",
+                extra={
+                    "mailbox_id": self.mailbox.mailbox_id,
+                    "stream": stream,
+                    "count": len(plan.rejected),
+                    "reasons": sorted({r.reason.value for r in plan.rejected}),
+                },
+            )
         self.counters.page(plan)
 
 

@@ -174,7 +174,7 @@ class GoogleConnector:
         ids = [c.message_id for c in batch.items]
         known = await ctx.known.get(ids)
         changes = [mail_change(c, observed_at=ctx.now, known=known.get(c.message_id)) for c in batch.items]
-        return Page(changes, batch.cursor.encode(), batch.complete)
+        return Page(changes, batch.cursor.encode(), batch.complete, rejected=batch.rejected)
 
     async def _calendar_page(
         self, ctx: SyncContext, client: GoogleWorkspaceClient, cursor: str | None
@@ -195,7 +195,7 @@ class GoogleConnector:
             if isinstance(change, MeetingRemoval) and change.reason is RemovalReason.DELETED:
                 series = await ctx.known.in_series(change.event_id)
             changes += meeting_changes(change, observed_at=ctx.now, known=known, series=series)
-        return Page(changes, batch.cursor.encode(), batch.complete)
+        return Page(changes, batch.cursor.encode(), batch.complete, rejected=batch.rejected)
 
     async def confirm(
         self, ctx: SyncContext, stream: StreamPlan, item_ids: Sequence[str]

@@ -11,6 +11,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+from services.capture.domain.quarantine import ItemRejected, RejectReason
 from services.capture.providers.google.items import (
     MailItem,
     MailKind,
@@ -93,7 +94,10 @@ def parse_sent_time(date_header: str | None, internal_date_ms: str | None) -> da
     """The Date header when it parses and is plausible, else Gmail's internalDate (epoch ms)."""
     internal = None
     if internal_date_ms and internal_date_ms.lstrip("-").isdigit():
-        internal = datetime.fromtimestamp(int(internal_date_ms) / 1000, UTC)
+        try:
+            internal = datetime.fromtimestamp(int(internal_date_ms) / 1000, UTC)
+        except (OverflowError, ValueError, OSError) as exc:
+            raise ItemRejected(RejectReason.ABSURD_DATE, "internalDate") from exc
     header = None
     if date_header:
         try:

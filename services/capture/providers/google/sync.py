@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from services.capture.domain.quarantine import UNREADABLE, Rejected, RejectReason, reason_of, safe_id
 from services.capture.providers.google.calendar import EventParseError, is_meeting, parse_event
 from services.capture.providers.google.client import (
     GoogleApiError,
@@ -46,17 +47,19 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class GmailBatch:
     items: tuple[MailChange, ...]
-    skipped: int  # messages read but not captured (draft, spam, trash, chat, unreadable)
+    skipped: int  # messages read but not captured (draft, spam, trash, chat)
     cursor: GmailCursor  # store once `items` are acknowledged
     complete: bool  # the walk ended with this batch
+    rejected: tuple[Rejected, ...] = ()  # messages that could not be read: quarantined
 
 
 @dataclass(frozen=True)
 class CalendarBatch:
     items: tuple[MeetingChange, ...]
-    skipped: int  # entries that are not meetings (out of office...) or could not be read
+    skipped: int  # entries that are not meetings (out of office...)
     cursor: CalendarCursor
     complete: bool
+    rejected: tuple[Rejected, ...] = ()  # entries that could not be read: quarantined
 
 
 @dataclass(frozen=True)
@@ -123,21 +126,45 @@ async def gmail_full_page(
     resources = await gmail_messages(client, user, [str(r["id"]) for r in references], slot=slot)
     bound_ms = int(not_before.timestamp() * 1000) if not_before is not None else None
     items: list[MailChange] = []
+    rejected: list[Rejected] = []
     skipped, reached_bound = 0, False
-    for resource in resources:
+    for reference, resource in zip(references, resources, strict=True):
         if resource is None:
             continue  # deleted since listing; history from `start` reports it
-        if bound_ms is not None and int(resource.get("internalDate", "0")) < bound_ms:
+        internal = _internal_ms(resource)
+        if bound_ms is not None and internal is not None and internal < bound_ms:
             reached_bound = True
             continue
-        parsed = parse_message(resource)
+        parsed = _read_message(str(reference["id"]), resource, rejected)
+        if parsed is None:
+            continue
         if isinstance(parsed, MailItem):
             items.append(parsed)
         else:
             skipped += 1
     next_page = response.get("nextPageToken")
     done = not next_page or reached_bound
-    return GmailBatch(tuple(items), skipped, GmailCursor(start, None if done else str(next_page)), done)
+    following = GmailCursor(start, None if done else str(next_page))
+    return GmailBatch(tuple(items), skipped, following, done, tuple(rejected))
+
+
+def _internal_ms(resource: dict[str, Any]) -> int | None:
+    value = resource.get("internalDate", "0")
+    return int(value) if isinstance(value, str | int) and str(value).lstrip("-").isdigit() else None
+
+
+def _read_message(
+    message_id: str, resource: dict[str, Any], rejected: list[Rejected]
+) -> MailItem | MailRemoval | None:
+    """The message parsed, or None after adding it to `rejected` (unreadable: quarantined)."""
+    try:
+        parsed = parse_message(resource)
+    except UNREADABLE as exc:
+        rejected.append(Rejected(safe_id(message_id), reason_of(exc)))
+        return None
+    if parsed is None:
+        rejected.append(Rejected(safe_id(message_id), RejectReason.BAD_DATE))
+    return parsed
 
 
 async def gmail_full_sync(
@@ -186,6 +213,7 @@ async def gmail_history_page(
     fetched = await gmail_messages(client, user, [change.message_id for change in fetches], slot=slot)
     by_id = {change.message_id: resource for change, resource in zip(fetches, fetched, strict=True)}
     items: list[MailChange] = []
+    rejected: list[Rejected] = []
     skipped = 0
     for change in plan:
         if change.action is HistoryAction.REMOVE:
@@ -196,16 +224,14 @@ async def gmail_history_page(
         if resource is None:
             items.append(MailRemoval(change.message_id, RemovalReason.DELETED, change.history_id))
             continue
-        parsed = parse_message(resource)
-        if parsed is None:
-            skipped += 1
-        else:
+        parsed = _read_message(change.message_id, resource, rejected)
+        if parsed is not None:
             items.append(parsed)
     next_page = response.get("nextPageToken")
     if next_page:
         following = GmailCursor(cursor.history_id, history_page=str(next_page))
-        return GmailBatch(tuple(items), skipped, following, False)
-    return GmailBatch(tuple(items), skipped, GmailCursor(int(response["historyId"])), True)
+        return GmailBatch(tuple(items), skipped, following, False, tuple(rejected))
+    return GmailBatch(tuple(items), skipped, GmailCursor(int(response["historyId"])), True, tuple(rejected))
 
 
 async def gmail_history(
@@ -243,13 +269,17 @@ async def calendar_page(
         user, Operation.CALENDAR_LIST, lambda s: s.events.list(**arguments), slot=slot
     )
     items: list[MeetingChange] = []
+    rejected: list[Rejected] = []
     skipped = 0
     for resource in response.get("items", []):
         try:
             parsed = parse_event(resource)
-        except (EventParseError, KeyError) as exc:
-            _log.warning("unreadable calendar event skipped", extra={"user": user, "error": str(exc)})
-            skipped += 1
+        except UNREADABLE as exc:
+            event_id = resource.get("id") if isinstance(resource, dict) else None
+            reason = RejectReason.BAD_DATE if isinstance(exc, EventParseError) else reason_of(exc)
+            if not isinstance(event_id, str) or not event_id:
+                reason = RejectReason.MISSING_ID
+            rejected.append(Rejected(safe_id(event_id), reason))
             continue
         if isinstance(parsed, MeetingItem) and not is_meeting(parsed):
             skipped += 1
@@ -257,12 +287,13 @@ async def calendar_page(
         items.append(parsed)
     next_page = response.get("nextPageToken")
     if next_page:
-        return CalendarBatch(tuple(items), skipped, CalendarCursor(sync_token, str(next_page)), False)
+        following = CalendarCursor(sync_token, str(next_page))
+        return CalendarBatch(tuple(items), skipped, following, False, tuple(rejected))
     next_sync = response.get("nextSyncToken")
     if not next_sync:
         failure = GoogleFailure(ErrorClass.PERMANENT, 200, "noSyncToken", "last page had no nextSyncToken")
         raise GoogleApiError(user, Operation.CALENDAR_LIST, failure)
-    return CalendarBatch(tuple(items), skipped, CalendarCursor(str(next_sync)), True)
+    return CalendarBatch(tuple(items), skipped, CalendarCursor(str(next_sync)), True, tuple(rejected))
 
 
 async def calendar_sync(

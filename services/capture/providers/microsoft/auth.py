@@ -18,20 +18,16 @@ from typing import Any
 import msal
 import requests
 
-from services.capture.domain.faults import AccessRevoked, ProviderRejected, Unavailable
+from services.capture.domain.faults import AccessRevoked, CredentialRevoked, ProviderRejected, Unavailable
 from services.capture.ports import ConnectionInfo
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # MSAL treats a token with less than 5 minutes left as expired; stop reusing ours a little before.
 _REFRESH_MARGIN_SEC = 330.0
-# AAD errors that mean "these credentials will not work until an admin changes something".
-_REVOKED_ERRORS = {
-    "invalid_client",
-    "unauthorized_client",
-    "invalid_grant",
-    "invalid_request",
-    "invalid_tenant",
-}
+# AAD errors that mean "the app's credential itself will not work until an admin changes something".
+_APP_REVOKED_ERRORS = {"invalid_client", "unauthorized_client"}
+# ... and those that mean the grant or the directory refuses (also for an admin to fix).
+_REVOKED_ERRORS = {"invalid_grant", "invalid_request", "invalid_tenant"}
 
 
 @dataclass
@@ -69,17 +65,19 @@ class MsalTokens:
         self._locks: dict[str, asyncio.Lock] = {}
         self.acquisitions = 0  # MSAL calls made (for tests and the bench)
 
-    async def token(self, connection: ConnectionInfo) -> str:
-        """A bearer token for Graph; raises `AccessRevoked`, `ProviderRejected` or `Unavailable`."""
+    async def token(self, connection: ConnectionInfo, *, rejected: str | None = None) -> str:
+        """A bearer token for Graph; raises `CredentialRevoked`, `AccessRevoked`, `ProviderRejected`
+        or `Unavailable`. `rejected`: the token Graph just refused (401): the answer is a newly issued
+        one, never that token again from our cache or MSAL's."""
         cached = self._usable(connection)
-        if cached is not None:
+        if cached is not None and cached != rejected:
             return cached
         lock = self._locks.setdefault(connection.connection_id, asyncio.Lock())
         async with lock:
             cached = self._usable(connection)
-            if cached is not None:
-                return cached
-            result = await asyncio.to_thread(self._acquire, connection)
+            if cached is not None and cached != rejected:
+                return cached  # another mailbox of the connection already fetched a new one
+            result = await asyncio.to_thread(self._acquire, connection, rejected)
             token = _Token(
                 connection.version,
                 str(result["access_token"]),
@@ -87,10 +85,6 @@ class MsalTokens:
             )
             self._tokens[connection.connection_id] = token
             return token.value
-
-    def invalidate(self, connection: ConnectionInfo) -> None:
-        """Graph refused our token (401): stop reusing it; MSAL decides whether to fetch a new one."""
-        self._tokens.pop(connection.connection_id, None)
 
     def _usable(self, connection: ConnectionInfo) -> str | None:
         token = self._tokens.get(connection.connection_id)
@@ -120,11 +114,17 @@ class MsalTokens:
             self._apps[connection.connection_id] = _App(connection.version, app, session)
             return app
 
-    def _acquire(self, connection: ConnectionInfo) -> dict[str, Any]:
-        """Runs in a worker thread."""
+    def _acquire(self, connection: ConnectionInfo, rejected: str | None = None) -> dict[str, Any]:
+        """Runs in a worker thread. With `rejected`, MSAL's cache is emptied first: it would hand
+        back the very token Graph refused until that token's own expiry."""
         self.acquisitions += 1
         try:
-            result: dict[str, Any] = self._app(connection).acquire_token_for_client(scopes=[GRAPH_SCOPE])
+            app = self._app(connection)
+            if rejected is not None:
+                cache = app.token_cache
+                for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                    cache.remove_at(entry)
+            result: dict[str, Any] = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         except requests.RequestException as exc:
             raise Unavailable(f"token endpoint unreachable: {type(exc).__name__}") from exc
         except msal.exceptions.MsalServiceError as exc:
@@ -136,6 +136,8 @@ class MsalTokens:
             return result
         error = str(result.get("error", "unknown_error"))
         description = str(result.get("error_description", "")).split("\n", 1)[0][:200]
+        if error in _APP_REVOKED_ERRORS:
+            raise CredentialRevoked(f"{error}: {description}")
         if error in _REVOKED_ERRORS:
             raise AccessRevoked(f"{error}: {description}")
         raise Unavailable(f"{error}: {description}")

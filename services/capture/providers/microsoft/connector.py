@@ -27,6 +27,7 @@ from services.capture.domain.items import (
     KnownItem,
     MeetingItem,
 )
+from services.capture.domain.quarantine import UNREADABLE, Rejected, RejectReason, reason_of, safe_id
 from services.capture.domain.window import Window, calendar_window
 from services.capture.ports import (
     MailboxRef,
@@ -102,9 +103,22 @@ class MicrosoftConnector:
         next_link, delta_link = body.get("@odata.nextLink"), body.get("@odata.deltaLink")
         if not isinstance(next_link, str) and not isinstance(delta_link, str):
             raise Unavailable("Graph page without @odata.nextLink or @odata.deltaLink")
-        values = [v for v in body.get("value") or [] if isinstance(v, dict) and v.get("id")]
+        raw_values = body.get("value")
+        if raw_values is None:
+            raw_values = []
+        if not isinstance(raw_values, list):
+            raise Unavailable("Graph page whose value is not a list")
+        rejected: list[Rejected] = []
+        values: list[JsonObject] = []
+        for raw in raw_values:
+            item_id = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(item_id, str) or not item_id:
+                reason = RejectReason.WRONG_TYPE if not isinstance(raw, dict) else RejectReason.MISSING_ID
+                rejected.append(Rejected(safe_id(item_id), reason))
+            else:
+                values.append(raw)
         known = await ctx.known.get([str(v["id"]) for v in values])
-        slots: list[Change | None] = []
+        slots: list[Change | Rejected | None] = []
         to_fetch: dict[int, str] = {}
         removed: dict[int, str] = {}
         for raw in values:
@@ -114,7 +128,11 @@ class MicrosoftConnector:
                     removed[len(slots)] = item_id
                 slots.append(None)
                 continue
-            item = self._parse(stream, raw, known.get(item_id))
+            try:
+                item = self._parse(stream, raw, known.get(item_id))
+            except UNREADABLE as exc:
+                slots.append(Rejected(safe_id(item_id), reason_of(exc)))
+                continue
             if item is None:
                 to_fetch[len(slots)] = item_id
                 slots.append(None)
@@ -127,11 +145,12 @@ class MicrosoftConnector:
             results = await asyncio.gather(*(self._lookup(ctx, stream, i) for i in lookups.values()))
             for index, change in zip(lookups, results, strict=True):
                 slots[index] = change
-        changes = [c for c in slots if c is not None]
+        changes = [c for c in slots if c is not None and not isinstance(c, Rejected)]
+        rejected += [c for c in slots if isinstance(c, Rejected)]
         if isinstance(next_link, str):
-            return Page(changes, next_link, complete=False)
+            return Page(changes, next_link, complete=False, rejected=rejected)
         assert isinstance(delta_link, str)
-        return Page(changes, delta_link, complete=True)
+        return Page(changes, delta_link, complete=True, rejected=rejected)
 
     def _parse(
         self, stream: StreamPlan, raw: JsonObject, known: KnownItem | None
@@ -144,15 +163,18 @@ class MicrosoftConnector:
             raw, direction=direction, previous=previous if isinstance(previous, EmailItem) else None
         )
 
-    async def _lookup(self, ctx: SyncContext, stream: StreamPlan, item_id: str) -> Change | None:
-        """The item as Graph holds it now: seen (whole), gone (404), or None when it exists but no
-        longer belongs to this stream (a message moved to another folder)."""
+    async def _lookup(self, ctx: SyncContext, stream: StreamPlan, item_id: str) -> Change | Rejected | None:
+        """The item as Graph holds it now: seen (whole), gone (404), rejected (unreadable even whole),
+        or None when it exists but no longer belongs to this stream (a message moved elsewhere)."""
         if stream.name == CALENDAR:
             url = f"{self._user(ctx.mailbox)}/events/{quote(item_id, safe='')}"
             raw = await self._graph.call(ctx, "GET", url, prefer=self._prefer, missing_ok=True)
             if raw is None:
                 return ItemGone(ItemKind.MEETING, item_id)
-            item = parse_event(raw, previous=None)
+            try:
+                item = parse_event(raw, previous=None, whole=True)
+            except UNREADABLE as exc:
+                return Rejected(safe_id(item_id), reason_of(exc))
             return ItemSeen(item) if item is not None else None
         folder, direction = MAIL_STREAMS[stream.name]
         url = f"{self._user(ctx.mailbox)}/messages/{quote(item_id, safe='')}?$select={MESSAGE_SELECT}"
@@ -161,7 +183,10 @@ class MicrosoftConnector:
             return ItemGone(ItemKind.EMAIL, item_id)
         if str(raw.get("parentFolderId", "")).lower() not in {"", folder, f"folder-{folder}"}:
             return None
-        message = parse_message(raw, direction=direction, previous=None)
+        try:
+            message = parse_message(raw, direction=direction, previous=None, whole=True)
+        except UNREADABLE as exc:
+            return Rejected(safe_id(item_id), reason_of(exc))
         return ItemSeen(message) if message is not None else None
 
     async def confirm(
@@ -175,7 +200,8 @@ class MicrosoftConnector:
             known = await ctx.known.get(ids)
             ids = [i for i in ids if i not in known or not _ended_before(known[i], window.start)]
         results = await asyncio.gather(*(self._lookup(ctx, stream, i) for i in ids))
-        return [c for c in results if c is not None]
+        # An item unreadable now is left as published (not mentioned: capture stops tracking it).
+        return [c for c in results if c is not None and not isinstance(c, Rejected)]
 
     # --- push -------------------------------------------------------------------------------------
 

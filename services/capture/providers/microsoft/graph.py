@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from typing import Any
 
@@ -55,8 +56,9 @@ class GraphClient:
         missing_ok: bool = False,
     ) -> JsonObject | None:
         """The JSON answer (empty dict for 204). None for a 404 when `missing_ok`. Raises a fault."""
+        rejected: str | None = None
         for attempt in (1, 2):
-            token = await self._tokens.token(ctx.connection)
+            token = await self._tokens.token(ctx.connection, rejected=rejected)
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             if prefer:
                 headers["Prefer"] = prefer
@@ -68,8 +70,8 @@ class GraphClient:
                 except httpx.TransportError as exc:
                     raise Unavailable(f"Graph unreachable: {type(exc).__name__}") from exc
             if response.status_code == 401 and attempt == 1:
-                # The token may have been revoked or expired early: get a fresh one, once.
-                self._tokens.invalidate(ctx.connection)
+                # The token may have been revoked or expired early: retry once with a newly issued one.
+                rejected = token
                 continue
             if response.status_code == 404 and missing_ok:
                 return None
@@ -81,9 +83,18 @@ class GraphClient:
             try:
                 # orjson: parsing pages is the largest single cost of a backfill.
                 parsed = orjson.loads(response.content)
-            except orjson.JSONDecodeError as exc:
-                raise Unavailable("Graph answered with a body that is not JSON") from exc
+            except orjson.JSONDecodeError:
+                parsed = _lenient_json(response.content)
             if not isinstance(parsed, dict):
                 raise Unavailable("Graph answered with JSON that is not an object")
             return parsed
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lenient_json(content: bytes) -> Any:
+    """What orjson refuses but is JSON still: an escaped lone surrogate ("\\ud800") in one item.
+    The stdlib parser accepts it, so the item reaches the quarantine instead of failing the page."""
+    try:
+        return json.loads(content)
+    except ValueError as exc:
+        raise Unavailable("Graph answered with a body that is not JSON") from exc

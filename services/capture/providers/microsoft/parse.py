@@ -23,6 +23,7 @@ from services.capture.domain.items import (
     Sensitivity,
     person,
 )
+from services.capture.domain.quarantine import ItemRejected, RejectReason
 
 # Everything capture reads of a message, and nothing more: never `body` or `bodyPreview`.
 MESSAGE_SELECT = (
@@ -41,17 +42,28 @@ _SENSITIVITY = {s.value: s for s in Sensitivity}
 
 
 def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
+    """An ISO-8601 time; None when absent; `ItemRejected` when present but not a time."""
+    if value is None or value == "":
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not isinstance(value, str):
+        raise ItemRejected(RejectReason.BAD_DATE, "not a string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ItemRejected(RejectReason.BAD_DATE, "unparseable") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _zoned(value: Any) -> datetime | None:
     """Graph's {"dateTime": "2016-12-09T20:30:00.0000000", "timeZone": "UTC"}."""
-    if not isinstance(value, Mapping) or not isinstance(value.get("dateTime"), str):
+    if value is None:
         return None
-    local = datetime.fromisoformat(value["dateTime"])
+    if not isinstance(value, Mapping) or not isinstance(value.get("dateTime"), str):
+        raise ItemRejected(RejectReason.BAD_DATE, "not a dateTimeTimeZone")
+    try:
+        local = datetime.fromisoformat(value["dateTime"])
+    except ValueError as exc:
+        raise ItemRejected(RejectReason.BAD_DATE, "unparseable") from exc
     zone = str(value.get("timeZone") or "UTC")
     if local.tzinfo is not None:
         return local.astimezone(UTC)
@@ -64,24 +76,44 @@ def _zoned(value: Any) -> datetime | None:
         return local.replace(tzinfo=UTC)
 
 
+def _subject(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "subject")
+    return value
+
+
+def _item_id(raw: Mapping[str, Any]) -> str:
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise ItemRejected(RejectReason.MISSING_ID)
+    return item_id
+
+
 def _person(value: Any) -> Person | None:
     if not isinstance(value, Mapping):
         return None
     address = value.get("emailAddress")
     if not isinstance(address, Mapping) or not address.get("address"):
         return None
-    return person(str(address["address"]), str(address.get("name") or ""))
+    name = address.get("name") or ""
+    if not isinstance(address["address"], str) or not isinstance(name, str):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "emailAddress")
+    return person(address["address"], name)
 
 
 def _people(value: Any) -> tuple[Person, ...]:
-    if not isinstance(value, list):
+    if value is None:
         return ()
+    if not isinstance(value, list):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "recipients")
     return tuple(p for p in (_person(v) for v in value) if p is not None)
 
 
 def _attendees(value: Any) -> tuple[Attendee, ...]:
     out: list[Attendee] = []
-    for raw in value if isinstance(value, list) else []:
+    if value is not None and not isinstance(value, list):
+        raise ItemRejected(RejectReason.WRONG_TYPE, "attendees")
+    for raw in value or []:
         who = _person(raw)
         if who is None:
             continue
@@ -91,10 +123,31 @@ def _attendees(value: Any) -> tuple[Attendee, ...]:
     return tuple(out)
 
 
+def _required(changes: Mapping[str, Any], required: dict[str, RejectReason]) -> None:
+    """A whole item (fetched by id) that still lacks what every item has is unreadable."""
+    for key, reason in required.items():
+        if key not in changes:
+            raise ItemRejected(reason, f"no {key}")
+
+
+_MESSAGE_REQUIRES = {
+    "occurred_at": RejectReason.BAD_DATE,
+    "modified_at": RejectReason.BAD_DATE,
+    "sender": RejectReason.MISSING_SENDER,
+}
+_EVENT_REQUIRES = {
+    "start": RejectReason.BAD_DATE,
+    "end": RejectReason.BAD_DATE,
+    "modified_at": RejectReason.BAD_DATE,
+}
+
+
 def parse_message(
-    raw: Mapping[str, Any], *, direction: Direction, previous: EmailItem | None
+    raw: Mapping[str, Any], *, direction: Direction, previous: EmailItem | None, whole: bool = False
 ) -> EmailItem | None:
-    item_id = str(raw["id"])
+    """`whole`: `raw` is the complete message (fetched by id), so what it lacks is missing, not
+    unchanged: `ItemRejected` instead of None. Unreadable fields raise `ItemRejected` either way."""
+    item_id = _item_id(raw)
     changes: dict[str, Any] = {"item_id": item_id, "direction": direction}
     when = "sentDateTime" if direction is Direction.SENT else "receivedDateTime"
     occurred = _time(raw.get(when)) or (
@@ -111,7 +164,7 @@ def parse_message(
     if "ccRecipients" in raw:
         changes["cc"] = _people(raw["ccRecipients"])
     if "subject" in raw:
-        changes["subject"] = raw["subject"] if isinstance(raw["subject"], str) else None
+        changes["subject"] = _subject(raw["subject"])
     if "internetMessageId" in raw:
         changes["internet_message_id"] = str(raw["internetMessageId"] or "")
     if "conversationId" in raw:
@@ -120,13 +173,19 @@ def parse_message(
         changes["is_draft"] = bool(raw["isDraft"])
     if previous is not None:
         return dataclasses.replace(previous, **changes)
+    if whole:
+        _required(changes, _MESSAGE_REQUIRES)
+        changes.setdefault("to", ())
     if not {"occurred_at", "modified_at", "sender", "to"} <= changes.keys():
         return None  # a partial update we cannot complete without the whole message
     return EmailItem(**changes)
 
 
-def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> MeetingItem | None:
-    item_id = str(raw["id"])
+def parse_event(
+    raw: Mapping[str, Any], *, previous: MeetingItem | None, whole: bool = False
+) -> MeetingItem | None:
+    """As `parse_message`."""
+    item_id = _item_id(raw)
     changes: dict[str, Any] = {"item_id": item_id}
     if (start := _zoned(raw.get("start"))) is not None:
         changes["start"] = start
@@ -139,7 +198,7 @@ def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> Meet
     if "attendees" in raw:
         changes["attendees"] = _attendees(raw["attendees"])
     if "subject" in raw:
-        changes["subject"] = raw["subject"] if isinstance(raw["subject"], str) else None
+        changes["subject"] = _subject(raw["subject"])
     if "iCalUId" in raw:
         changes["ical_uid"] = str(raw["iCalUId"] or "")
     if "seriesMasterId" in raw:
@@ -152,6 +211,8 @@ def parse_event(raw: Mapping[str, Any], *, previous: MeetingItem | None) -> Meet
         changes["sensitivity"] = _SENSITIVITY.get(str(raw["sensitivity"]).lower(), Sensitivity.PRIVATE)
     if previous is not None:
         return dataclasses.replace(previous, **changes)
+    if whole:
+        _required(changes, _EVENT_REQUIRES)
     if not {"start", "end", "modified_at"} <= changes.keys():
         return None
     changes.setdefault("organizer", None)

@@ -35,6 +35,8 @@ class StoredMessage:
     headers: list[tuple[str, str]]
     size_estimate: int
     history_id: int
+    # Hostile representation (see `GoogleWorld.poison_message`): replaces what `resource` serves.
+    hostile: dict[str, Any] = field(default_factory=dict)
 
     def resource(self, fmt: str, metadata_headers: Sequence[str]) -> dict[str, Any]:
         resource: dict[str, Any] = {
@@ -59,6 +61,7 @@ class StoredMessage:
         if fmt == "full":
             payload["body"] = {"size": 0}
         resource["payload"] = payload
+        resource.update(self.hostile)
         return resource
 
     def reference(self) -> dict[str, Any]:

@@ -158,6 +158,17 @@ class GoogleWorld:
                 self._threads[(mailbox.address, thread)] = stored.thread_id
             return stored
 
+    def poison_message(self, user: str, message_id: str, replace: dict[str, Any]) -> None:
+        """From now on messages.get serves these properties instead (any JSON: a hostile provider)."""
+        with self.lock:
+            self.mailboxes[user.lower()]._get(message_id).hostile = dict(replace)
+
+    def poison_event(self, user: str, event_id: str, replace: dict[str, Any]) -> None:
+        """`user`'s copy of the event is served with these properties instead (any JSON), as a change."""
+        with self.lock:
+            calendar = self.calendars[user.lower()]
+            calendar.put(copy.deepcopy(calendar.events[event_id].resource) | replace)
+
     def modify_labels(
         self, user: str, message_id: str, *, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:

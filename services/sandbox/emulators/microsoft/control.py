@@ -9,13 +9,15 @@
 | PATCH | /mailboxes/{upn}/items/{id} | Graph properties | update |
 | POST | /mailboxes/{upn}/items/{id}/cancel | | cancel a meeting |
 | POST | /mailboxes/{upn}/items/{id}/move | {folder} | move a message |
+| POST | /mailboxes/{upn}/items/{id}/poison | {replace, drop} | serve the item hostile (any JSON) |
 | DELETE | /mailboxes/{upn}/items/{id} | | hard delete |
 | POST | /faults/throttle | {mailbox, count, retry_after, status} | 429 / 503 on the next requests |
 | POST | /faults/expire-tokens | {mailbox} | 410 SyncStateNotFound for existing tokens |
 | POST | /faults/always-expire | {mailbox, enabled} | 410 on every delta request |
 | POST | /faults/revoke | {client_id, revoked} | 401 invalid_client |
+| POST | /faults/revoke-tokens | | every issued access token answers 401 at Graph |
 | POST | /faults/deny | {mailbox, denied} | 403 ErrorAccessDenied |
-| POST | /faults/empty-pages | {mailbox, count} | empty pages with a nextLink |
+| POST | /faults/empty-pages | {mailbox, count, reset} | empty pages with a nextLink (reset: stop) |
 | POST | /faults/replay | {mailbox, count} | re-send already delivered items |
 | POST | /faults/latency | {seconds} | delay every Graph answer |
 | POST | /notifications | {enabled} | change notifications on/off |
@@ -93,6 +95,9 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
         else:
             emulator.update(p["upn"], p["id"], b)
 
+    async def poison(_: Request, b: dict[str, Any], p: dict[str, str]) -> Any:
+        emulator.poison(p["upn"], p["id"], replace=b.get("replace") or {}, drop=b.get("drop") or ())
+
     async def cancel(_: Request, __: dict[str, Any], p: dict[str, str]) -> Any:
         emulator.cancel_event(p["upn"], p["id"])
 
@@ -115,10 +120,12 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
             emulator.always_expire(b["mailbox"], bool(b.get("enabled", True)))
         elif name == "revoke":
             emulator.revoke(b["client_id"], bool(b.get("revoked", True)))
+        elif name == "revoke-tokens":
+            return {"revoked": emulator.revoke_access_tokens()}
         elif name == "deny":
             emulator.deny(b["mailbox"], bool(b.get("denied", True)))
         elif name == "empty-pages":
-            emulator.empty_pages(b["mailbox"], int(b.get("count", 1)))
+            emulator.empty_pages(b["mailbox"], int(b.get("count", 1)), reset=bool(b.get("reset", False)))
         elif name == "replay":
             emulator.replay(b["mailbox"], int(b.get("count", 5)))
         elif name == "latency":
@@ -147,6 +154,7 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
         Route("/mailboxes/{upn}/events", handler(add_event), methods=["POST"]),
         Route("/mailboxes/{upn}/items/{id}", handler(update), methods=["PATCH", "DELETE"]),
         Route("/mailboxes/{upn}/items/{id}/cancel", handler(cancel), methods=["POST"]),
+        Route("/mailboxes/{upn}/items/{id}/poison", handler(poison), methods=["POST"]),
         Route("/mailboxes/{upn}/items/{id}/move", handler(move), methods=["POST"]),
         Route("/faults/{name}", handler(fault), methods=["POST"]),
         Route("/notifications", handler(notifications), methods=["POST"]),

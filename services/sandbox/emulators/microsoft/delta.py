@@ -137,6 +137,9 @@ def render(item: Item, entry: Entry, chain: Chain, *, immutable_ids: bool) -> Js
         keys = [k for k in keys if k in wanted]
     out: JsonObject = {k: item.data[k] for k in keys}
     out["id"] = item.rest_id(immutable_ids)
+    out.update(item.hostile)
+    for key in item.hostile_drop:
+        out.pop(key, None)
     return out
 
 

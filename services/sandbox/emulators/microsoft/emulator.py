@@ -218,6 +218,23 @@ class MicrosoftEmulator:
 
     # --- faults ---------------------------------------------------------------------------------
 
+    def poison(
+        self, upn: str, item_id: str, *, replace: JsonObject | None = None, drop: Iterable[str] = ()
+    ) -> None:
+        """From now on the item is served hostile: `replace` overrides properties (any JSON, `id`
+        included), `drop` removes them. Its history is untouched, so it is served where it was."""
+        item = self.mailbox(upn).items[item_id]
+        item.hostile = dict(replace or {})
+        item.hostile_drop = frozenset(drop)
+
+    def add_hostile_message(
+        self, upn: str, *, replace: JsonObject | None = None, drop: Iterable[str] = (), **message: Any
+    ) -> str:
+        """A new message (as `add_message`) that is served hostile (as `poison`)."""
+        item_id = self.add_message(upn, **message)
+        self.poison(upn, item_id, replace=replace, drop=drop)
+        return item_id
+
     def throttle(
         self, upn: str, *, count: int = 1, retry_after: float | None = 1.5, status: int = 429
     ) -> None:
@@ -237,11 +254,20 @@ class MicrosoftEmulator:
         """The app's credentials stop working: the token endpoint answers 401 invalid_client."""
         self.state.find_app(client_id).revoked = revoked
 
+    def revoke_access_tokens(self) -> int:
+        """Every access token issued so far stops working at Graph (401), as after a sign-in
+        revocation; the token endpoint keeps issuing new ones. Returns how many were revoked."""
+        count = len(self.state.grants)
+        self.state.grants.clear()
+        return count
+
     def deny(self, upn: str, denied: bool = True) -> None:
         self.state.faults_for(upn).denied = denied
 
-    def empty_pages(self, upn: str, count: int = 1) -> None:
-        self.state.faults_for(upn).empty_pages += count
+    def empty_pages(self, upn: str, count: int = 1, *, reset: bool = False) -> None:
+        """The next `count` delta pages are empty with a nextLink (`reset`: none any more)."""
+        faults = self.state.faults_for(upn)
+        faults.empty_pages = 0 if reset else faults.empty_pages + count
 
     def replay(self, upn: str, count: int = 5) -> None:
         """The next page re-sends up to `count` items the client has already received."""

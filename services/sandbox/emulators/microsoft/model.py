@@ -51,6 +51,10 @@ class Item:
     data: JsonObject
     history: list[HistoryEntry] = field(default_factory=list)
     moves: int = 0  # a regular (mutable) id changes with every move, as in Graph
+    # Hostile representation (a corrupt store, a provider we were not written against): these
+    # properties replace (or, in `hostile_drop`, remove) the rendered ones, `id` included.
+    hostile: JsonObject = field(default_factory=dict)
+    hostile_drop: frozenset[str] = frozenset()
 
     @property
     def folder(self) -> str | None:
