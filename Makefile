@@ -21,7 +21,7 @@ AXE_VERSION := 4.10.2
 AXE := .axe/node_modules/axe-core/axe.min.js
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring bench-scoring-10k chaos screenshots
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring bench-scoring-10k bench-scale chaos screenshots
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -130,6 +130,11 @@ bench-scoring: install
 # RSS (.bench/scoring-10k.json; tens of minutes).
 bench-scoring-10k: install
 	$(BIN)/python -m tests.bench.scoring_bench --reps 8000 --rounds 1 --rescore $(BENCH_ARGS)
+
+# 2 scoring processes (one consumer group, one tenant) against 1, interleaved rounds, scaling and CPU
+# per event (.bench/scoring-scale.json; a few minutes).
+bench-scale: install
+	$(BIN)/python -m tests.bench.scoring_bench --scale $(BENCH_ARGS)
 
 # Fault injection across the running platform (tests/chaos): every service as a real process, SIGKILLs,
 # a paused broker, PostgreSQL restarts, provider faults, poison and malformed input; prints the table of

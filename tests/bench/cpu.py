@@ -60,6 +60,7 @@ class Watched:
     pid: int
     descendants: bool = True
     reaped: bool = True
+    also: tuple[int, ...] = ()  # more processes counted under the same name (N service processes)
 
 
 class CpuMeter:
@@ -71,7 +72,9 @@ class CpuMeter:
 
     def _now(self) -> dict[str, float]:
         return {
-            name: cpu_seconds(p.pid, descendants=p.descendants, reaped=p.reaped)
+            name: sum(
+                cpu_seconds(pid, descendants=p.descendants, reaped=p.reaped) for pid in (p.pid, *p.also)
+            )
             for name, p in self._processes.items()
         }
 

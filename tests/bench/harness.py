@@ -6,7 +6,7 @@ table (saying which targets were missed) and writes `.bench/<name>.json`:
 
     {"figures": {"<figure>": {"value": v, "unit": "...", "ceiling": c, "ratio": r}},
      "peak_rss_mb": m,
-     "cpu_us_per_event": {"<work>": {"pipeline": {"<process>": us}, "client": {"<process>": us}}}}
+     "cpu_us_per_event": {"<work>": {"pipeline": {"<process>": us}, "fair client": {"<process>": us}}}}
 
 `ceiling` is what the figure is compared with: for the main figures, the fair client (the minimal
 realistic program doing the same work, run in the same benchmark in alternating rounds with the
@@ -256,11 +256,12 @@ def add_comparison(
     *,
     min_ratio: float | None = None,
     max_cpu_us: dict[str, float] | None = None,
+    baseline: str = "fair client",
 ) -> None:
     """The pipeline's median rate against the client's (ratio, target), the client's own figure, and
     per process the pipeline's median CPU per event against the client's for the same process."""
     report.add(Figure(name, pipeline.rate, unit, ceiling=client.rate, min_ratio=min_ratio))
-    report.add(Figure(f"{name}: fair client", client.rate, unit))
+    report.add(Figure(f"{name}: {baseline}", client.rate, unit))
     ours, theirs = pipeline.cpu_us(), client.cpu_us()
     for process, us in ours.items():
         report.add(
@@ -272,8 +273,9 @@ def add_comparison(
                 max_value=(max_cpu_us or {}).get(process),
             )
         )
-    report.cpu_us_per_event[name] = {"pipeline": ours, "client": theirs}
+    report.cpu_us_per_event[name] = {"pipeline": ours, baseline: theirs}
     report.note(
         f"{name}: {len(pipeline.rounds)} rounds each, interleaved; pipeline {pipeline.spread()}, "
-        f"client {client.spread()} {unit} (medians in the table; CPU rows: pipeline vs client, same process)"
+        f"{baseline} {client.spread()} {unit} (medians in the table; CPU rows: pipeline vs {baseline}, "
+        "same process)"
     )

@@ -82,7 +82,7 @@ def test_comparison_reports_the_ratio_to_the_fair_client_and_cpu_per_process(
     }
     service = written["figures"]["ingest: CPU service"]
     assert service["value"] == pytest.approx(100.0) and service["ceiling"] == pytest.approx(20.0)
-    assert written["cpu_us_per_event"]["ingest"]["client"] == {
+    assert written["cpu_us_per_event"]["ingest"]["fair client"] == {
         "postgres": pytest.approx(10.0),
         "service": pytest.approx(20.0),
     }
