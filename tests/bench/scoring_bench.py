@@ -369,7 +369,10 @@ async def run(args: argparse.Namespace, infra_dir: Path) -> bool:
     report.extra["events"] = published.events
     report.extra["reps_in_spec"] = args.reps
     report.note(f"{published.events:,} events ({published.activities:,} activities, the rest CRM events)")
-    report.note("each round: fresh database and consumer group; window from first offset commit to the last")
+    report.note(
+        "each round: fresh database and consumer group; window from the first commit past a tenth of "
+        "the records to the last"
+    )
     report.note("fair client: fetch, decode protobuf, COPY into scoring's activities table, commit offsets")
     report.note("CPU rows: /proc utime+stime; postgres = postmaster and all backends; broker = the JVM")
     report.note("the machine was shared with other work while measuring: trust CPU per event over rates")
