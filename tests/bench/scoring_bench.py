@@ -357,7 +357,9 @@ async def run(args: argparse.Namespace, infra_dir: Path) -> bool:
     lags = bench.relay_lags or [float("nan")]
     report.add(Figure("matched feed on Kafka, after ingest (worst round)", max(lags), "s"))
     report.add(Figure("stage: publish to the broker", publish_sec, "s"))
-    report.add(Figure("stage: ingest (median round)", published.events / ours.rate, "s"))
+    report.add(
+        Figure("stage: ingest, every record at the median round's rate", published.events / ours.rate, "s")
+    )
     if bench.rescore is not None:
         rescore_sec, rescored = bench.rescore
         report.add(
