@@ -21,7 +21,7 @@ AXE_VERSION := 4.10.2
 AXE := .axe/node_modules/axe-core/axe.min.js
 
 .PHONY: help install protos run infra test test-unit test-integration lint fmt typecheck check clean \
-	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring chaos screenshots
+	images k8s-check k8s-operators bench-gateway bench-capture bench-scoring bench-scoring-10k bench-scale chaos screenshots
 
 help:
 	@echo "make run        start the whole platform on embedded infrastructure (Ctrl-C stops it)"
@@ -121,9 +121,20 @@ fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Ingest of >= 1M events against same-run ceilings, a 10,000-rep rescore and peak RSS (.bench/scoring.json).
+# Ingest of a 1,000-rep tenant's events, interleaved rounds with a plain decode-and-COPY consumer, CPU
+# per event per process, peak RSS (.bench/scoring.json; a few minutes).
 bench-scoring: install
 	$(BIN)/python -m tests.bench.scoring_bench $(BENCH_ARGS)
+
+# The 10,000-rep tenant, 28 days: publish, ingest, feed relayed, full rescore, per-stage times and peak
+# RSS (.bench/scoring-10k.json; tens of minutes).
+bench-scoring-10k: install
+	$(BIN)/python -m tests.bench.scoring_bench --reps 8000 --rounds 1 --rescore $(BENCH_ARGS)
+
+# 2 scoring processes (one consumer group, one tenant) against 1, interleaved rounds, scaling and CPU
+# per event (.bench/scoring-scale.json; a few minutes).
+bench-scale: install
+	$(BIN)/python -m tests.bench.scoring_bench --scale $(BENCH_ARGS)
 
 # Fault injection across the running platform (tests/chaos): every service as a real process, SIGKILLs,
 # a paused broker, PostgreSQL restarts, provider faults, poison and malformed input; prints the table of

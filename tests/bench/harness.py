@@ -1,18 +1,28 @@
-"""Shared benchmark reporting: figures next to ceilings measured in the same run, and peak RSS.
+"""Shared benchmark reporting: figures next to the fair client measured in the same run, CPU per
+event per process, and peak RSS.
 
 Every `make bench-*` builds a `BenchReport`, adds its figures, and calls `finish()`, which prints a
 table (saying which targets were missed) and writes `.bench/<name>.json`:
 
-    {"figures": {"<figure>": {"value": v, "unit": "...", "ceiling": c, "ratio": r}}, "peak_rss_mb": m}
+    {"figures": {"<figure>": {"value": v, "unit": "...", "ceiling": c, "ratio": r}},
+     "peak_rss_mb": m,
+     "cpu_us_per_event": {"<work>": {"pipeline": {"<process>": us}, "fair client": {"<process>": us}}}}
+
+`ceiling` is what the figure is compared with: for the main figures, the fair client (the minimal
+realistic program doing the same work, run in the same benchmark in alternating rounds with the
+pipeline, `interleave`), medians of the rounds; `ratio` is value / ceiling. Raw ceilings (a bare
+consumer, a bare COPY, the emulator's serving rate) are kept as figures of their own, for context.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import statistics
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -68,6 +78,8 @@ class BenchReport:
         self.peak_rss_mb: float | None = None
         self._max_rss_mb = max_rss_mb
         self.notes: list[str] = []
+        self.cpu_us_per_event: dict[str, dict[str, dict[str, float]]] = {}
+        self.extra: dict[str, object] = {}
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
@@ -82,7 +94,7 @@ class BenchReport:
 
     def finish(self) -> bool:
         """Print the table, write the JSON; returns whether every target was met."""
-        rows = [("figure", "value", "ceiling", "ratio", "target", "")]
+        rows = [("figure", "value", "client/ceiling", "ratio", "target", "")]
         all_met = True
         for f in self.figures:
             met = f.met
@@ -129,6 +141,8 @@ class BenchReport:
                 for f in self.figures
             },
             "peak_rss_mb": self.peak_rss_mb,
+            "cpu_us_per_event": self.cpu_us_per_event,
+            **self.extra,
         }
         path = BENCH_DIR / f"{self.name}.json"
         path.write_text(json.dumps(payload, indent=2) + "\n")
@@ -175,3 +189,93 @@ class RssSampler:
     ) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One measured run of a workload: events done, in how long, and each process's CPU seconds."""
+
+    events: int
+    wall_sec: float
+    cpu_sec: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.wall_sec if self.wall_sec > 0 else 0.0
+
+    def cpu_us(self) -> dict[str, float]:
+        return {name: 1e6 * sec / self.events for name, sec in self.cpu_sec.items()} if self.events else {}
+
+
+@dataclass
+class Rounds:
+    """The rounds of one side of an A/B comparison, summarised by medians (robust to one noisy round)."""
+
+    rounds: list[Round] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(r.rate for r in self.rounds)
+
+    def cpu_us(self) -> dict[str, float]:
+        names = {name for r in self.rounds for name in r.cpu_sec}
+        return {
+            name: statistics.median(r.cpu_us()[name] for r in self.rounds if name in r.cpu_sec)
+            for name in sorted(names)
+        }
+
+    def spread(self) -> str:
+        rates = sorted(r.rate for r in self.rounds)
+        return f"{rates[0]:,.0f}-{rates[-1]:,.0f}" if rates else ""
+
+
+async def interleave(
+    rounds: int, pipeline: Callable[[int], Awaitable[Round]], client: Callable[[int], Awaitable[Round]]
+) -> tuple[Rounds, Rounds]:
+    """A/B/A/B: the pipeline and the fair client alternately, `rounds` times each, so both see the
+    same machine (a neighbour's burst, a warm page cache) as evenly as a shared machine allows. The
+    order flips every round (AB, BA, AB, ...) so neither side always runs right after the other."""
+    a, b = Rounds(), Rounds()
+    for n in range(rounds):
+        order = [("pipeline", pipeline, a), ("client", client, b)]
+        for side, run, into in order if n % 2 == 0 else order[::-1]:
+            result = await run(n)
+            into.rounds.append(result)
+            cpu = ", ".join(f"{k} {v:.0f}" for k, v in result.cpu_us().items())
+            print(f"round {n + 1} {side}: {result.events:,} in {result.wall_sec:.1f} s "
+                  f"({result.rate:,.0f}/s); CPU us/event: {cpu}", flush=True)  # fmt: skip
+    return a, b
+
+
+def add_comparison(
+    report: BenchReport,
+    name: str,
+    unit: str,
+    pipeline: Rounds,
+    client: Rounds,
+    *,
+    min_ratio: float | None = None,
+    max_cpu_us: dict[str, float] | None = None,
+    baseline: str = "fair client",
+) -> None:
+    """The pipeline's median rate against the client's (ratio, target), the client's own figure, and
+    per process the pipeline's median CPU per event against the client's for the same process."""
+    report.add(Figure(name, pipeline.rate, unit, ceiling=client.rate, min_ratio=min_ratio))
+    report.add(Figure(f"{name}: {baseline}", client.rate, unit))
+    ours, theirs = pipeline.cpu_us(), client.cpu_us()
+    for process, us in ours.items():
+        report.add(
+            Figure(
+                f"{name}: CPU {process}",
+                us,
+                "us/event",
+                ceiling=theirs.get(process),
+                max_value=(max_cpu_us or {}).get(process),
+            )
+        )
+    report.cpu_us_per_event[name] = {"pipeline": ours, baseline: theirs}
+    report.note(
+        f"{name}: {len(pipeline.rounds)} rounds each, interleaved; pipeline {pipeline.spread()}, "
+        f"{baseline} {client.spread()} {unit} (medians in the table; CPU rows: pipeline vs {baseline}, "
+        "same process)"
+    )

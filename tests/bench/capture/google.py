@@ -15,7 +15,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
@@ -26,6 +26,9 @@ from groundtruth.capture.v1 import capture_pb2, capture_pb2_grpc
 from services.capture.providers.google.client import DEFAULT_SCOPES
 from services.capture.providers.google.gmail import METADATA_HEADERS
 from tests.bench.capture.rawhttp import RawHttp
+
+if TYPE_CHECKING:
+    from tests.bench.capture.minimal import Sink
 
 TENANT = "bench-google"
 DOMAIN = "acme.example"
@@ -104,14 +107,16 @@ class GoogleBench:
             )
         )
 
-    async def raw_read(self, emulators: dict[str, Any], mailboxes: list[str], *, concurrency: int) -> int:
+    async def raw_read(
+        self, emulators: dict[str, Any], mailboxes: list[str], *, concurrency: int, sink: Sink | None = None
+    ) -> int:
         google = self._described(emulators)
         key = json.loads(_read(google["key_file"]))
         signer = crypt.RSASigner.from_service_account_info(key)  # type: ignore[no-untyped-call]
         pages = asyncio.Semaphore(concurrency)
         client = RawHttp(max_connections=256)
         try:
-            reader = _RawReader(client, google, key["client_email"], signer, pages)
+            reader = _RawReader(client, google, key["client_email"], signer, pages, sink)
             counts = await asyncio.gather(*(reader.mailbox(m) for m in mailboxes))
         finally:
             await client.close()
@@ -143,8 +148,10 @@ class _RawReader:
         issuer: str,
         signer: crypt.RSASigner,
         pages: asyncio.Semaphore,
+        sink: Sink | None = None,
     ) -> None:
         self._client = client
+        self._sink = sink
         self._gmail = f"{google['gmail_endpoint']}/gmail/v1/users/me"
         self._calendar = f"{google['calendar_endpoint']}calendars/primary/events"
         self._token_uri = google["token_uri"]
@@ -178,18 +185,20 @@ class _RawReader:
     async def mailbox(self, user: str) -> int:
         headers = {"Authorization": f"Bearer {await self._token(user)}"}
         slots = asyncio.Semaphore(PER_MAILBOX)
-        mail, meetings = await asyncio.gather(self._mail(headers, slots), self._meetings(headers, slots))
+        mail, meetings = await asyncio.gather(
+            self._mail(user, headers, slots), self._meetings(user, headers, slots)
+        )
         return mail + meetings
 
-    async def _mail(self, headers: dict[str, str], slots: asyncio.Semaphore) -> int:
+    async def _mail(self, user: str, headers: dict[str, str], slots: asyncio.Semaphore) -> int:
         async with self._pages, slots:
             await self._get(f"{self._gmail}/profile", headers)
         count, page = 0, None
         metadata = [("format", "metadata"), *(("metadataHeaders", h) for h in METADATA_HEADERS)]
 
-        async def one(message_id: str) -> None:
+        async def one(message_id: str) -> dict[str, Any]:
             async with slots:
-                await self._get(f"{self._gmail}/messages/{message_id}", headers, metadata)
+                return await self._get(f"{self._gmail}/messages/{message_id}", headers, metadata)
 
         while True:
             async with self._pages:
@@ -199,13 +208,15 @@ class _RawReader:
                 async with slots:
                     listed = await self._get(f"{self._gmail}/messages", headers, params)
                 ids = [str(m["id"]) for m in listed.get("messages", ())]
-                await asyncio.gather(*(one(i) for i in ids))
+                messages = await asyncio.gather(*(one(i) for i in ids))
+                if self._sink is not None:
+                    await self._sink(user, "message", messages)
             count += len(ids)
             page = listed.get("nextPageToken")
             if not page:
                 return count
 
-    async def _meetings(self, headers: dict[str, str], slots: asyncio.Semaphore) -> int:
+    async def _meetings(self, user: str, headers: dict[str, str], slots: asyncio.Semaphore) -> int:
         count, page = 0, None
         while True:
             params: dict[str, Any] = {"singleEvents": "true", "maxResults": CALENDAR_PAGE_SIZE}
@@ -213,6 +224,8 @@ class _RawReader:
                 params["pageToken"] = page
             async with self._pages, slots:
                 listed = await self._get(self._calendar, headers, params)
+                if self._sink is not None:
+                    await self._sink(user, "event", listed.get("items", ()))
             count += sum(1 for e in listed.get("items", ()) if e.get("status") != "cancelled")
             page = listed.get("nextPageToken")
             if not page:

@@ -1,4 +1,4 @@
-"""Capture from the Microsoft 365 emulator through the real msal and httpx, into the real broker, with
+"""Capture from the Microsoft 365 emulator through the real msal and aiohttp, into the real broker, with
 state in the real PostgreSQL: backfill, changes, privacy, resync, throttling, revocation. One capture
 instance serves the module; each test uses its own mailboxes."""
 

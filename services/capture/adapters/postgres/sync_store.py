@@ -53,18 +53,49 @@ CURSORS = "SELECT * FROM cursors WHERE mailbox_id = $1"
 KNOWN_ITEMS = "SELECT * FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
 KNOWN_IN_SERIES = "SELECT * FROM items WHERE mailbox_id = $1 AND series_id = $2"
 UNSEEN_ITEMS = "SELECT item_id FROM items WHERE mailbox_id = $1 AND stream = $2 AND generation < $3"
-UPSERT_ITEMS = """
-INSERT INTO items (mailbox_id, item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
-                   generation, snapshot, series_id)
-SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                         $7::timestamptz[], $8::text[], $9::int[], $10::bytea[], $11::text[])
-ON CONFLICT (mailbox_id, item_id) DO UPDATE SET
-    stream = EXCLUDED.stream, kind = EXCLUDED.kind, direction = EXCLUDED.direction,
-    occurred_at = EXCLUDED.occurred_at, modified_at = EXCLUDED.modified_at,
-    content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot,
-    series_id = EXCLUDED.series_id
+# A page's whole commit in one statement, so one round trip and the statement's own transaction
+# instead of BEGIN, up to four statements and COMMIT on a pooled connection (a tenth of capture's CPU
+# went to the per-page commit). Data-modifying WITH clauses all run to completion against the same
+# snapshot, so an id both remembered and forgotten in one page (updated, then removed) is left out
+# of the upsert: the outcome is the one of upserting first and deleting after, as before.
+COMMIT_PAGE = """
+WITH remembered AS (
+    INSERT INTO items (mailbox_id, item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
+                       generation, snapshot, series_id)
+    SELECT $1, u.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                               $7::timestamptz[], $8::text[], $9::int[], $10::bytea[], $11::text[])
+                        AS u(item_id, stream, kind, direction, occurred_at, modified_at, content_hash,
+                             generation, snapshot, series_id)
+    WHERE u.item_id <> ALL($12::text[])
+    ON CONFLICT (mailbox_id, item_id) DO UPDATE SET
+        stream = EXCLUDED.stream, kind = EXCLUDED.kind, direction = EXCLUDED.direction,
+        occurred_at = EXCLUDED.occurred_at, modified_at = EXCLUDED.modified_at,
+        content_hash = EXCLUDED.content_hash, generation = EXCLUDED.generation, snapshot = EXCLUDED.snapshot,
+        series_id = EXCLUDED.series_id
+    RETURNING 1
+), forgotten AS (
+    DELETE FROM items WHERE mailbox_id = $1 AND item_id = ANY($12::text[]) RETURNING 1
+), counted AS (
+    -- Captured and quarantined items in one upsert: two upserts of one row in one statement would clash.
+    INSERT INTO sync_status (mailbox_id, items_captured, items_rejected, last_reject_reason, last_reject_at)
+    SELECT $1, $20::int, $21::int, $22::text, $23::timestamptz WHERE $20::int > 0 OR $21::int > 0
+    ON CONFLICT (mailbox_id) DO UPDATE SET
+        items_captured = sync_status.items_captured + EXCLUDED.items_captured,
+        items_rejected = sync_status.items_rejected + EXCLUDED.items_rejected,
+        last_reject_reason = CASE WHEN EXCLUDED.items_rejected > 0 THEN EXCLUDED.last_reject_reason
+                                  ELSE sync_status.last_reject_reason END,
+        last_reject_at = CASE WHEN EXCLUDED.items_rejected > 0 THEN EXCLUDED.last_reject_at
+                              ELSE sync_status.last_reject_at END
+    RETURNING 1
+)
+INSERT INTO cursors (mailbox_id, stream, cursor, scope, complete, full_round, generation,
+                     consecutive_expiries, updated_at)
+VALUES ($1, $13, $14, $15, $16, $17, $18, $19, now())
+ON CONFLICT (mailbox_id, stream) DO UPDATE SET
+    cursor = EXCLUDED.cursor, scope = EXCLUDED.scope, complete = EXCLUDED.complete,
+    full_round = EXCLUDED.full_round, generation = EXCLUDED.generation,
+    consecutive_expiries = EXCLUDED.consecutive_expiries, updated_at = now()
 """
-FORGET_ITEMS = "DELETE FROM items WHERE mailbox_id = $1 AND item_id = ANY($2::text[])"
 UPSERT_CURSOR = """
 INSERT INTO cursors (mailbox_id, stream, cursor, scope, complete, full_round, generation,
                      consecutive_expiries, updated_at)
@@ -73,16 +104,6 @@ ON CONFLICT (mailbox_id, stream) DO UPDATE SET
     cursor = EXCLUDED.cursor, scope = EXCLUDED.scope, complete = EXCLUDED.complete,
     full_round = EXCLUDED.full_round, generation = EXCLUDED.generation,
     consecutive_expiries = EXCLUDED.consecutive_expiries, updated_at = now()
-"""
-COUNT_CAPTURED = """
-INSERT INTO sync_status (mailbox_id, items_captured) VALUES ($1, $2)
-ON CONFLICT (mailbox_id) DO UPDATE SET items_captured = sync_status.items_captured + EXCLUDED.items_captured
-"""
-COUNT_REJECTED = """
-INSERT INTO sync_status (mailbox_id, items_rejected, last_reject_reason, last_reject_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (mailbox_id) DO UPDATE SET items_rejected = sync_status.items_rejected + EXCLUDED.items_rejected,
-    last_reject_reason = EXCLUDED.last_reject_reason, last_reject_at = EXCLUDED.last_reject_at
 """
 RESET_CURSORS = """
 UPDATE cursors SET cursor = NULL, complete = false, full_round = true, generation = generation + 1,
@@ -122,7 +143,7 @@ _DIRECTIONS = {d: d.value for d in Direction}
 
 
 def _item_columns(remember: Sequence[KnownItem], generation: int) -> list[list[Any]]:
-    """The columns of UPSERT_ITEMS, built in one pass (this runs for every captured item)."""
+    """The item columns of COMMIT_PAGE, built in one pass (this runs for every captured item)."""
     ids, streams, kinds, directions, occurred, modified, hashes, snapshots, series = ([] for _ in range(9))
     for k in remember:
         ids.append(k.item_id)
@@ -258,17 +279,18 @@ class PostgresSyncStore:
         rejected: Sequence[Rejected] = (),
         at: datetime | None = None,
     ) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
-            if remember:
-                await conn.execute(UPSERT_ITEMS, mailbox_id, *_item_columns(remember, cursor.generation))
-            if forget:
-                await conn.execute(FORGET_ITEMS, mailbox_id, list(forget))
-            await conn.execute(UPSERT_CURSOR, *_cursor_args(mailbox_id, stream, cursor))
-            if published:
-                await conn.execute(COUNT_CAPTURED, mailbox_id, published)
-            if rejected:
-                last = rejected[-1].reason.value
-                await conn.execute(COUNT_REJECTED, mailbox_id, len(rejected), last, at)
+        last_reason = rejected[-1].reason.value if rejected else ""
+        await self._pool.execute(
+            COMMIT_PAGE,
+            mailbox_id,
+            *_item_columns(remember, cursor.generation),
+            list(forget),
+            *_cursor_args(mailbox_id, stream, cursor)[1:],
+            published,
+            len(rejected),
+            last_reason,
+            at if rejected else None,
+        )
 
     @translate_store_errors
     async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None:
