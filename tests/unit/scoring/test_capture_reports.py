@@ -16,6 +16,7 @@ from services.scoring.domain.capture_reports import (
     KNOWN_STATES,
     WORKING_STATES,
     CaptureReport,
+    HealthRecord,
     MailboxForgotten,
     MailboxHealthUpdate,
     latest_per_mailbox,
@@ -158,5 +159,5 @@ def test_a_batch_keeps_the_last_record_per_mailbox(forget_last: bool) -> None:
     update = MailboxHealthUpdate("acme", "k1", "dana", report("stale"))
     gone = MailboxForgotten("acme", "k1")
     other = MailboxHealthUpdate("acme", "k2", "eve", report("ok"))
-    batch = [update, other, gone] if forget_last else [gone, other, update]
+    batch: list[HealthRecord] = [update, other, gone] if forget_last else [gone, other, update]
     assert latest_per_mailbox(batch) == [other, gone if forget_last else update]
