@@ -19,15 +19,20 @@ CURRENT = """
 SELECT tenant_id, mailbox_key, rep_id, state, reason, since, reported_at, silence_noted
 FROM mailbox_health WHERE (tenant_id, mailbox_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
+# A report on a rep erased after it was produced is dropped, as an activity would be.
 UPSERT = """
 INSERT INTO mailbox_health (tenant_id, mailbox_key, rep_id, provider, state, reason, since,
                             last_success_at, items_rejected, reported_at, silence_noted)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false
+WHERE NOT EXISTS (
+    SELECT 1 FROM erasures e WHERE e.tenant_id = $1 AND e.rep_id = $3 AND e.erased_at >= $10
+)
 ON CONFLICT (tenant_id, mailbox_key) DO UPDATE
 SET rep_id = EXCLUDED.rep_id, provider = EXCLUDED.provider, state = EXCLUDED.state,
     reason = EXCLUDED.reason, since = EXCLUDED.since, last_success_at = EXCLUDED.last_success_at,
     items_rejected = EXCLUDED.items_rejected, reported_at = EXCLUDED.reported_at, silence_noted = false
 WHERE mailbox_health.reported_at <= EXCLUDED.reported_at
+RETURNING true
 """
 FORGET = "DELETE FROM mailbox_health WHERE tenant_id = $1 AND mailbox_key = $2 RETURNING rep_id"
 MARK_DIRTY = """
@@ -62,13 +67,13 @@ class PostgresCaptureHealthStore:
                         dirty.add((record.tenant_id, rep))
                     continue
                 report = record.report
-                if before is not None and before["reported_at"] > report.reported_at:
-                    continue  # a replay of an older record
-                await conn.execute(
+                kept = await conn.fetchval(
                     UPSERT, record.tenant_id, record.mailbox_key, record.rep_id, report.provider,
                     report.state, report.reason, report.since, report.last_success_at,
                     report.items_rejected, report.reported_at,
                 )  # fmt: skip
+                if not kept:
+                    continue  # a replay of an older record, or a report on an erased rep
                 if before is None or _changed(before, record):
                     dirty.add((record.tenant_id, record.rep_id))
                     if before is not None and before["rep_id"] != record.rep_id:

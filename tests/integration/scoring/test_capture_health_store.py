@@ -16,6 +16,7 @@ from plumbing.db.pool import Pool
 from plumbing.kafka.producer import create_producer
 from plumbing.kafka.records import header, protobuf_headers
 from services.scoring.adapters.pg_capture_health import PostgresCaptureHealthStore
+from services.scoring.adapters.pg_erasure import erase_rep
 from services.scoring.app import running_scoring
 from services.scoring.domain.capture_reports import CaptureReport, MailboxForgotten, MailboxHealthUpdate
 from tests.conftest import eventually
@@ -141,3 +142,14 @@ async def test_the_consumer_dead_letters_poison_and_commits_after_the_database(i
     assert len(reasons) == 2, reasons
     assert reasons[0].startswith("not a protobuf MailboxHealth"), reasons
     assert reasons[1] == "rep_id is empty", reasons
+
+
+async def test_erasure_forgets_capture_word_and_refuses_older_reports(
+    store: PostgresCaptureHealthStore, scoring_pool: Pool
+) -> None:
+    await store.apply([update("revoked", at=T0)])
+    await erase_rep(scoring_pool, "acme", "dana")
+    assert await stored(scoring_pool) is None
+    await store.apply([update("revoked", at=T0 + timedelta(minutes=1))])  # produced before the erasure
+    assert await stored(scoring_pool) is None
+    assert await dirty(scoring_pool) == set()
