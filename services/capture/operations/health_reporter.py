@@ -52,6 +52,8 @@ class HealthReporter:
         self._heartbeat_sec = heartbeat_sec
         self._check_sec = check_sec
         self._known: dict[tuple[str, str], Published] | None = None
+        # Each mailbox's key, hashed once (the check runs every second over every mailbox).
+        self._keys: dict[int, tuple[MailboxRef, str]] = {}
         self._last_heartbeat: datetime | None = None
 
     async def check(self) -> int:
@@ -67,8 +69,9 @@ class HealthReporter:
         reports: list[HealthReport] = []
         changed: list[Published] = []
         present: set[tuple[str, str]] = set()
-        for mailbox, status in self._statuses():
-            key = mailbox_key(mailbox.tenant_id, provider_name(mailbox.provider), mailbox.address)
+        statuses = list(self._statuses())
+        for mailbox, status in statuses:
+            key = self._key(mailbox)
             present.add((mailbox.tenant_id, key))
             previous = known.get((mailbox.tenant_id, key))
             if previous is not None and status == MailboxStatus():
@@ -91,6 +94,9 @@ class HealthReporter:
                     )
                 )
         removed = [k for k in known if k not in present]
+        running = {mailbox.mailbox_id for mailbox, _ in statuses}
+        for gone in [m for m in self._keys if m not in running]:
+            del self._keys[gone]
         try:
             await self._publisher.publish(reports)
             for published in changed:
@@ -106,6 +112,13 @@ class HealthReporter:
         if heartbeat:
             self._last_heartbeat = now
         return len(reports) + len(removed)
+
+    def _key(self, mailbox: MailboxRef) -> str:
+        cached = self._keys.get(mailbox.mailbox_id)
+        if cached is None or cached[0] != mailbox:
+            key = mailbox_key(mailbox.tenant_id, provider_name(mailbox.provider), mailbox.address)
+            cached = self._keys[mailbox.mailbox_id] = (mailbox, key)
+        return cached[1]
 
     async def run(self, stop: asyncio.Event) -> None:
         """Check every `check_sec` until `stop`."""
