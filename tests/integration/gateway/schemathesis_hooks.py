@@ -47,7 +47,9 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     # Framing headers are the HTTP client's business: a made-up Content-Length (an empty one) is
     # refused by the server's HTTP parser (uvicorn: a text/plain 400) before any route of the API runs.
     for headers in (case.headers, kwargs.get("headers")):
-        for name in [n for n in (headers or {}) if n.lower() in ("content-length", "transfer-encoding")]:
+        if not headers:
+            continue
+        for name in [n for n in headers if n.lower() in ("content-length", "transfer-encoding")]:
             del headers[name]
     if not _positive(case):
         return
