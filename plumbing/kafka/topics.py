@@ -18,7 +18,8 @@ _TOPIC_ALREADY_EXISTS = 36
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic as the platform needs it. Keys are `tenant_id:rep_id` on every topic."""
+    """A topic as the platform needs it. Keys are `tenant_id:rep_id` on every topic but capture's
+    health, keyed `tenant_id:mailbox_key` (one record per mailbox, latest wins)."""
 
     base_name: str
     partitions: int
@@ -30,8 +31,17 @@ CRM_EVENTS = TopicSpec("gt.crm.events.v1", 12, {"retention.ms": str(14 * _DAY_MS
 ACTIVITY_MATCHED = TopicSpec("gt.activity.matched.v1", 12, {"retention.ms": str(14 * _DAY_MS)})
 SCORES = TopicSpec("gt.scores.v1", 6, {"cleanup.policy": "compact"})
 DEADLETTER = TopicSpec("gt.deadletter.v1", 3, {"retention.ms": str(30 * _DAY_MS)})
+# Each mailbox's health as capture knows it: the latest per mailbox is what counts, so compacted.
+CAPTURE_HEALTH = TopicSpec("gt.capture.health.v1", 3, {"cleanup.policy": "compact"})
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (ACTIVITY_CAPTURED, CRM_EVENTS, ACTIVITY_MATCHED, SCORES, DEADLETTER)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    ACTIVITY_CAPTURED,
+    CRM_EVENTS,
+    ACTIVITY_MATCHED,
+    SCORES,
+    DEADLETTER,
+    CAPTURE_HEALTH,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ class Topics:
     @property
     def deadletter(self) -> str:
         return self.name(DEADLETTER)
+
+    @property
+    def capture_health(self) -> str:
+        return self.name(CAPTURE_HEALTH)
 
 
 async def ensure_topics(

@@ -19,13 +19,15 @@ from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.producer import broker_reachable
+from services.capture.adapters.kafka_health_publisher import KafkaHealthPublisher
 from services.capture.adapters.kafka_publisher import KafkaActivityPublisher
 from services.capture.adapters.metrics import register_lag_source
 from services.capture.adapters.secret_box import SecretBox
 from services.capture.config import Settings
+from services.capture.operations.health_reporter import HealthReporter
 from services.capture.operations.sync.engine import SyncEngine
 from services.capture.providers.registry import build_connectors
-from services.capture.wiring import build_admin_servicer, build_engine
+from services.capture.wiring import build_admin_servicer, build_engine, build_health_reporter
 
 _log = logging.getLogger(__name__)
 SCHEMA = "capture"
@@ -40,6 +42,7 @@ class RunningCapture:
     http_port: int
     engine: SyncEngine
     pool: Pool
+    health: HealthReporter
 
 
 async def run_migrations(settings: Settings) -> list[int]:
@@ -92,6 +95,17 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
         await engine.start()
         stack.push_async_callback(engine.stop)
 
+        # After the engine's first reconcile: a mailbox it does not run is then really gone.
+        health = build_health_reporter(
+            settings,
+            pool=pool,
+            engine=engine,
+            publisher=KafkaHealthPublisher(producer, topic=settings.topics.capture_health),
+        )
+        stop_health = asyncio.Event()
+        health_task = asyncio.create_task(health.run(stop_health), name="capture-health")
+        stack.push_async_callback(_stop_task, stop_health, health_task)
+
         _log.info("capture started", extra={"grpc_port": grpc_server.port, "http_port": settings.http_port})
         yield RunningCapture(
             publisher=publisher,
@@ -99,7 +113,16 @@ async def running_capture(settings: Settings) -> AsyncIterator[RunningCapture]:
             http_port=settings.http_port,
             engine=engine,
             pool=pool,
+            health=health,
         )
+
+
+async def _stop_task(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    stop.set()
+    try:
+        await asyncio.wait_for(task, timeout=10)
+    except TimeoutError:
+        _log.warning("capture health reporter did not stop in time")
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

@@ -43,6 +43,10 @@ class Settings(ServiceSettings):
     max_pages_per_pass: int = 20_000  # pages of one stream in one pass before it is cut (stale)
     pass_timeout_sec: float = 1800.0  # a pass still running after this is cut (stale): a hanging provider
     stale_after_polls: float = 3.0  # no successful pass for this many poll intervals: stale
+    # Health on gt.capture.health.v1: changes go out within `health_check_sec`, every mailbox's state
+    # every `health_heartbeat_sec` (scoring reads a mailbox without a fresh record as "not reporting").
+    health_check_sec: float = 1.0
+    health_heartbeat_sec: float = 120.0
 
     # Calendar window (moving it restarts the calendar chain, once per step).
     calendar_days_back: int = 30

@@ -7,21 +7,24 @@ Kafka, the secret box and Prometheus.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from plumbing.db.pool import Pool
 from services.capture.adapters.grpc_admin import CaptureAdminServicer
 from services.capture.adapters.metrics import MailboxCounters
 from services.capture.adapters.postgres.admin_store import PostgresAdminStore
+from services.capture.adapters.postgres.health_store import PostgresHealthStore
 from services.capture.adapters.postgres.sync_store import PostgresSyncStore
 from services.capture.adapters.secret_box import SecretBox
 from services.capture.config import Settings
 from services.capture.domain.backoff import Backoff
 from services.capture.operations.context import AdminPorts
+from services.capture.operations.health_reporter import HealthReporter
 from services.capture.operations.sync.engine import SyncEngine
 from services.capture.operations.sync.tuning import Lanes, Tuning
 from services.capture.ports import ActivityPublisher, ProviderConnector
+from services.capture.ports.health import HealthPublisher
 
 
 def tuning_from(settings: Settings) -> Tuning:
@@ -65,3 +68,18 @@ def build_engine(
 def build_admin_servicer(*, pool: Pool, secrets: SecretBox, engine: SyncEngine) -> CaptureAdminServicer:
     """CaptureAdmin on capture's pool, sealing with `secrets` and steering `engine`."""
     return CaptureAdminServicer(AdminPorts(store=PostgresAdminStore(pool), secrets=secrets, sync=engine))
+
+
+def build_health_reporter(
+    settings: Settings, *, pool: Pool, engine: SyncEngine, publisher: HealthPublisher
+) -> HealthReporter:
+    """Capture's health topic, fed from the engine's live statuses; not started."""
+    return HealthReporter(
+        statuses=engine.statuses,
+        publisher=publisher,
+        store=PostgresHealthStore(pool),
+        clock=lambda: datetime.now(UTC),
+        stale_after_polls=settings.stale_after_polls,
+        heartbeat_sec=settings.health_heartbeat_sec,
+        check_sec=settings.health_check_sec,
+    )

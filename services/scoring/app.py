@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
 
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.bootstrap import service_bootstrap
@@ -22,15 +25,18 @@ from plumbing.http_server import HttpServer, health_app
 from plumbing.kafka.consumer import BatchConsumer, ConsumerConfig, create_consumer
 from plumbing.kafka.dead_letters import DeadLetterPublisher
 from plumbing.kafka.producer import broker_reachable
+from services.scoring.adapters.pg_capture_health import PostgresCaptureHealthStore
 from services.scoring.adapters.pg_statistics import refresh_stale_statistics
 from services.scoring.adapters.smtp_sender import SmtpMailSender
 from services.scoring.adapters.webhook_sender import HttpWebhookSender
 from services.scoring.config import Settings
+from services.scoring.domain.capture_reports import HealthRecord
 from services.scoring.operations.ingest import Decoded
 from services.scoring.operations.relay import Relays
 from services.scoring.operations.rescore import RescoreService
 from services.scoring.operations.settings import SettingsCache
 from services.scoring.wiring import (
+    build_capture_health_processor,
     build_notification_relay,
     build_processor,
     build_relays,
@@ -88,6 +94,7 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             tenant_settings=tenant_settings,
             dedupe_retention=timedelta(days=settings.dedupe_retention_days),
             mail=bool(settings.smtp_host),
+            capture_report_max_age=timedelta(seconds=settings.capture_report_max_age_sec),
         )
         webhooks = HttpWebhookSender()
         stack.push_async_callback(webhooks.aclose)
@@ -153,11 +160,13 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         )
         consumer_task = asyncio.create_task(consumer.run(), name="scoring-consumer")
         stack.push_async_callback(_stop_consumer, consumer, consumer_task)
+        health_consumer, health_task = await _start_capture_health(settings, stack, pool, producer, stopping)
 
         readiness = Readiness()
         readiness.add("postgres", lambda: database_reachable(pool))
         readiness.add("kafka", lambda: broker_reachable(producer))
         readiness.add("consumer", lambda: _consumer_alive(consumer, consumer_task))
+        readiness.add("capture-health", lambda: _consumer_alive(health_consumer, health_task))
 
         query, admin = build_servicers(pool, tenant_settings=tenant_settings, relays=relays, rescore=rescore)
         grpc_server = await start_grpc_server(
@@ -185,6 +194,52 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             rescore=rescore,
             relays=relays,
         )
+
+
+async def _start_capture_health(
+    settings: Settings,
+    stack: contextlib.AsyncExitStack,
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    stopping: asyncio.Event,
+) -> tuple[BatchConsumer[HealthRecord], asyncio.Task[None]]:
+    """Capture's health topic: its own group (committed after its own transaction), and the periodic
+    check that marks for rescoring the reps of mailboxes capture stopped reporting on."""
+    group = f"{settings.consumer_group}-capture-health"
+    config = ConsumerConfig(
+        group_id=group,
+        topics=(settings.topics.capture_health,),
+        max_batch_size=1000,
+        max_batch_time_ms=settings.max_batch_time_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        max_partition_fetch_bytes=256 * 1024,
+        fetch_max_bytes=1024 * 1024,
+    )
+    kafka_consumer = create_consumer(settings.kafka_bootstrap_servers, config, client_id="scoring-health")
+    await kafka_consumer.start()
+    stack.push_async_callback(kafka_consumer.stop)
+    consumer: BatchConsumer[HealthRecord] = BatchConsumer(
+        consumer=kafka_consumer,
+        config=config,
+        processor=build_capture_health_processor(pool),
+        dead_letters=DeadLetterPublisher(producer, topic=settings.topics.deadletter, consumer_group=group),
+        is_transient=is_transient_db_error,
+    )
+    task = asyncio.create_task(consumer.run(), name="scoring-capture-health")
+    stack.push_async_callback(_stop_consumer, consumer, task)
+    store = PostgresCaptureHealthStore(pool)
+    max_age = timedelta(seconds=settings.capture_report_max_age_sec)
+    silence = asyncio.create_task(
+        _every(
+            max(1.0, settings.capture_report_max_age_sec / 4),
+            lambda: store.note_silent(reported_before=now() - max_age),
+            _nothing,
+            stopping,
+        ),
+        name="scoring-capture-silence",
+    )
+    stack.push_async_callback(_stop_background, stopping, [silence])
+    return consumer, task
 
 
 async def _every(
@@ -219,13 +274,13 @@ async def _stop_background(stopping: asyncio.Event, tasks: list[asyncio.Task[Non
         task.cancel()
 
 
-async def _consumer_alive(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> bool:
+async def _consumer_alive(consumer: BatchConsumer[Any], task: asyncio.Task[None]) -> bool:
     if task.done():
         return False
     return consumer.healthy and time.monotonic() - consumer.last_poll_monotonic < CONSUMER_STALL_SEC
 
 
-async def _stop_consumer(consumer: BatchConsumer[Decoded], task: asyncio.Task[None]) -> None:
+async def _stop_consumer(consumer: BatchConsumer[Any], task: asyncio.Task[None]) -> None:
     consumer.stop()
     try:
         await asyncio.wait_for(task, timeout=30)

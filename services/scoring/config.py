@@ -30,6 +30,9 @@ class Settings(ServiceSettings):
     statistics_interval_sec: float = 60.0
     # CRM event dedupe keys are kept this long (longer than the input topics' 14-day retention).
     dedupe_retention_days: int = 35
+    # Capture's health (gt.capture.health.v1): a mailbox whose last report is older than this reads
+    # "not reporting" (unknown), never healthy. Several of capture's heartbeats (120 s by default).
+    capture_report_max_age_sec: float = 900.0
     # Digests and alerts (docs/operations.md): how often due deliveries are attempted, and the SMTP
     # server the data stewards' e-mail goes through (empty host: no e-mail, webhooks only).
     notify_interval_sec: float = 10.0

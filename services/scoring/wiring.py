@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaProducer
 
 from plumbing.db.pool import Pool
+from services.scoring.adapters.capture_health_consumer import CaptureHealthProcessor
 from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
 from services.scoring.adapters.kafka_relay import KafkaRelayPublisher
 from services.scoring.adapters.metrics import PrometheusScoringMetrics
+from services.scoring.adapters.pg_capture_health import PostgresCaptureHealthStore
 from services.scoring.adapters.pg_erasure import PgErasure
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.adapters.pg_notifications import PgNotifications
@@ -72,6 +74,7 @@ def build_rescore(
     tenant_settings: SettingsCache | None = None,
     dedupe_retention: timedelta = timedelta(days=35),
     mail: bool = False,
+    capture_report_max_age: timedelta = timedelta(minutes=15),
 ) -> RescoreService:
     """Rescoring on the PostgreSQL store; a full pass also creates the day's digests and alerts
     (`mail`: whether e-mail is configured, so the data stewards are a target)."""
@@ -84,6 +87,7 @@ def build_rescore(
         dedupe_retention=dedupe_retention,
         metrics=PrometheusScoringMetrics(),
         feedback=FeedbackNotes(PgNotifications(pool), mail=mail),
+        capture_report_max_age=capture_report_max_age,
     )
 
 
@@ -125,3 +129,8 @@ def build_servicers(
     reports = CrmReports(PgCrmReads(pool), facts, settings, today=lambda: now().date(), now=now)
     admin = ScoringAdmin(PgErasure(pool), relays, rescore)
     return ScoringQueryServicer(queries, reports, PgNotifications(pool)), ScoringAdminServicer(admin)
+
+
+def build_capture_health_processor(pool: Pool) -> CaptureHealthProcessor:
+    """The health topic's processor: capture's latest word per mailbox, in the PostgreSQL store."""
+    return CaptureHealthProcessor(PostgresCaptureHealthStore(pool))

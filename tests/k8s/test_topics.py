@@ -84,3 +84,9 @@ def test_the_cluster_runs_the_kafka_the_tests_run(overlay: Rendering) -> None:
     assert str(kafka["spec"]["kafka"]["version"]) == embedded_version
     assert kafka["spec"]["kafka"]["config"]["auto.create.topics.enable"] is False
     assert SINGLE_NODE["auto.create.topics.enable"] == "false"
+
+
+def test_capture_health_topic_is_compacted(overlay: Rendering) -> None:
+    health = _topics(overlay)["gt.capture.health.v1"]["spec"]
+    assert health["config"]["cleanup.policy"] == "compact"
+    assert "retention.ms" not in health["config"], "a quiet mailbox's last word must never expire"

@@ -8,6 +8,7 @@ Python never sees individual days, so a 10,000-rep tenant costs a few queries.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ import asyncpg
 
 from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_rows import REQUIRED_FIELD_FILLED
+from services.scoring.domain.capture_reports import CaptureReport
 from services.scoring.domain.instants import day_start, monday_of
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
@@ -176,6 +178,34 @@ async def fetch_all(db: Connection | Pool, statements: Sequence[Statement]) -> l
     return [await db.fetch(sql, *args) for sql, args in statements]
 
 
+# Capture's own word on each mailbox (migration 0005), read with the other inputs.
+CAPTURE_REPORTS = """
+SELECT rep_id, state, reason, since, reported_at, last_success_at, items_rejected, provider
+FROM mailbox_health WHERE tenant_id = $1 AND ($2::text[] IS NULL OR rep_id = ANY($2))
+"""
+
+
+def capture_reports(rows: Sequence[asyncpg.Record]) -> dict[str, tuple[CaptureReport, ...]]:
+    """Capture's latest report per mailbox, by rep."""
+    by_rep: dict[str, list[CaptureReport]] = {}
+    for r in rows:
+        by_rep.setdefault(r["rep_id"], []).append(
+            CaptureReport(
+                r["state"], r["reason"], r["since"], r["reported_at"], r["last_success_at"],
+                r["items_rejected"], r["provider"],
+            )
+        )  # fmt: skip
+    return {rep: tuple(found) for rep, found in by_rep.items()}
+
+
+def with_reports(inputs: RepInputs, reports: tuple[CaptureReport, ...]) -> RepInputs:
+    """The rep's inputs with capture's reports; they are judged once the rescore says when it is
+    (`CaptureObservation.checked_at`)."""
+    if not reports:
+        return inputs
+    return dataclasses.replace(inputs, capture=dataclasses.replace(inputs.capture, reports=reports))
+
+
 async def load_rep_inputs(
     db: Connection | Pool, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None
 ) -> list[RepInputs]:
@@ -220,10 +250,12 @@ async def load_rep_inputs(
             "WHERE tenant_id = $1 AND week_start >= $2 AND ($3::text[] IS NULL OR rep_id = ANY($3))",
             (tenant, buckets[2].first, wanted),
         ),
+        (CAPTURE_REPORTS, (tenant, wanted)),
     ]  # fmt: skip
-    day_rows, pipeline_rows, median_rows, duplicate_rows, unknown_rows, rep_rows, week_rows = await fetch_all(
-        db, statements
-    )
+    (
+        day_rows, pipeline_rows, median_rows, duplicate_rows, unknown_rows, rep_rows, week_rows, report_rows,
+    ) = await fetch_all(db, statements)  # fmt: skip
+    reports = capture_reports(report_rows)
     by_rep = {r["rep_id"]: r for r in day_rows}
     pipelines = {r["rep_id"]: r for r in pipeline_rows}
     medians = {r["rep_id"]: float(r["hours"]) for r in median_rows}
@@ -233,23 +265,29 @@ async def load_rep_inputs(
     past_quality: dict[str, dict[date, float | None]] = {}
     for r in week_rows:
         past_quality.setdefault(r["rep_id"], {})[r["week_start"]] = r["data_quality"]
-    everyone = set(first_seen) | {
-        m for t in settings.teams for m in (*t.member_rep_ids, t.manager_rep_id) if m
-    }
+    # A mailbox capture reports on is someone's: named even when nothing of theirs flowed.
+    everyone = (
+        set(first_seen)
+        | set(reports)
+        | {m for t in settings.teams for m in (*t.member_rep_ids, t.manager_rep_id) if m}
+    )
     scored = sorted(everyone if wanted is None else set(wanted) & (everyone | set(by_rep)))
     return [
-        _inputs(
-            settings,
-            rep,
-            as_of,
-            buckets,
-            by_rep.get(rep),
-            pipelines.get(rep),
-            medians.get(rep),
-            duplicates.get(rep, (0, 0)),
-            unknown.get(rep, 0),
-            first_seen.get(rep),
-            past_quality.get(rep, {}),
+        with_reports(
+            _inputs(
+                settings,
+                rep,
+                as_of,
+                buckets,
+                by_rep.get(rep),
+                pipelines.get(rep),
+                medians.get(rep),
+                duplicates.get(rep, (0, 0)),
+                unknown.get(rep, 0),
+                first_seen.get(rep),
+                past_quality.get(rep, {}),
+            ),
+            reports.get(rep, ()),
         )
         for rep in scored
     ]

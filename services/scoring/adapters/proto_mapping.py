@@ -55,7 +55,7 @@ def rep_score_proto(
     computed = timestamp(computed_at)
     capture = result.capture
     digest = content_hash if content_hash is not None else result.content_hash()
-    return scoring_pb2.RepScore(
+    message = scoring_pb2.RepScore(
         event_id=f"{result.tenant_id}:{result.rep_id}:{digest.hex()}",
         tenant_id=result.tenant_id,
         rep_id=result.rep_id,
@@ -92,8 +92,25 @@ def rep_score_proto(
             usual_items_per_business_day=round(capture.usual_items_per_business_day, 2),
             silent_business_days=capture.silent_business_days,
             explanation=capture.explanation,
+            source=capture.source.value,
         ),
     )
+    set_reported(message.capture, result)
+    return message
+
+
+def set_reported(message: scoring_pb2.CaptureHealth, result: RepScoreResult) -> None:
+    """Capture's own word behind the rep's capture health (CaptureHealth fields 100-106)."""
+    report = result.capture.report
+    if report is None:
+        return
+    message.reported_state = report.state
+    message.reported_reason = report.reason
+    message.reported_since.CopyFrom(timestamp(report.since))
+    message.reported_at.CopyFrom(timestamp(report.reported_at))
+    message.items_rejected = report.items_rejected
+    if report.last_success_at is not None:
+        message.last_success_at.CopyFrom(timestamp(report.last_success_at))
 
 
 def set_match(message: scoring_pb2.MatchedActivity, match: Match) -> None:

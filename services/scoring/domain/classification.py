@@ -1,7 +1,8 @@
 """Which kind of CRM user a rep is right now, with the reasons that decided it.
 
 Rules are checked in order; the first that applies wins:
-1. insufficient_data: too new, too little activity to judge, or a mailbox that is not delivering
+1. insufficient_data: capture reports the mailbox broken or stopped reporting ("not judged: ...",
+   checked first), too new, too little activity to judge, or a mailbox that is not delivering
    (then captured reality cannot be compared with the CRM, so nobody is called a ghost for it);
 2. ghost: no CRM login or change in 14 days while real customer activity is captured;
 3. skeptic: logs in but rarely changes anything, or their adoption is falling week after week;
@@ -41,6 +42,9 @@ def classify(
     th = settings.threshold
     w = inputs.window
     weeks = w.days / 7.0
+    if capture.reported_by_capture:
+        # Capture's own word comes first: a broken mailbox is named, whatever its volume or history.
+        return Verdict(Classification.INSUFFICIENT_DATA, (f"not judged: {capture.explanation}",))
     if inputs.first_seen is None or (inputs.as_of - inputs.first_seen).days + 1 < th("min_history_days"):
         seen = "never" if inputs.first_seen is None else f"first seen on {inputs.first_seen.isoformat()}"
         return Verdict(

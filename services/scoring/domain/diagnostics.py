@@ -104,7 +104,9 @@ def rep_diagnostics(
     found = []
     for inputs, result in results:
         capture = result.capture
-        if capture.status is CaptureStatus.SILENT:
+        if capture.reported_by_capture:
+            found.append(reported_capture_diagnostic(inputs, result))
+        elif capture.status is CaptureStatus.SILENT:
             found.append(
                 Diagnostic(
                     inputs.tenant_id,
@@ -151,6 +153,55 @@ def rep_diagnostics(
                 )
             )
     return found
+
+
+_CAPTURE_ADVICE = {
+    CaptureStatus.REVOKED: "Reconnect this mailbox: the provider no longer accepts its access (consent "
+    "withdrawn, password reset or account disabled).",
+    CaptureStatus.APP_REVOKED: "Renew the capture app's credential at the provider (Entra app or Google "
+    "service account) and register it again: every mailbox of the connection is affected.",
+    CaptureStatus.REJECTED: "Check the mailbox in the capture admin: the provider refuses it (renamed, "
+    "deleted or not licensed).",
+    CaptureStatus.FAILING: "Check the mailbox in the capture admin; capture retries it on its own.",
+    CaptureStatus.STALE: "Capture is running but importing nothing for this mailbox; check it in the "
+    "capture admin if it does not heal within the hour.",
+    CaptureStatus.NOT_REPORTING: "Check that the capture service is running: it has stopped reporting on "
+    "this mailbox, so its health is unknown.",
+}
+
+
+def reported_capture_diagnostic(inputs: RepInputs, result: RepScoreResult) -> Diagnostic:
+    """A mailbox capture itself reports broken (or stopped reporting on), named with capture's reason
+    whatever its volume: its rep is not judged meanwhile."""
+    capture = result.capture
+    report = capture.report
+    evidence = [Evidence("capture reports", capture.status.value)]
+    if report is not None:
+        evidence += [
+            Evidence("since", report.since.isoformat()),
+            Evidence("capture's last report", report.reported_at.isoformat()),
+            Evidence(
+                "last successful pass",
+                report.last_success_at.isoformat() if report.last_success_at else "never",
+            ),
+        ]
+        if report.reason:
+            evidence.append(Evidence("reason", report.reason))
+        if report.provider:
+            evidence.append(Evidence("provider", report.provider))
+    evidence.append(Evidence("mailbox", inputs.rep_id, inputs.rep_id, "rep"))
+    credential = capture.status in (CaptureStatus.REVOKED, CaptureStatus.APP_REVOKED, CaptureStatus.REJECTED)
+    return Diagnostic(
+        inputs.tenant_id,
+        inputs.team_id,
+        inputs.rep_id,
+        f"capture_{capture.status.value}",
+        "critical" if credential or capture.status is CaptureStatus.FAILING else "warning",
+        f"{result.display_name or inputs.rep_id}'s mailbox: {capture.explanation}",
+        _CAPTURE_ADVICE.get(capture.status, "Check this mailbox in the capture admin.")
+        + " Until then this rep is not judged.",
+        tuple(evidence),
+    )
 
 
 def team_diagnostics(

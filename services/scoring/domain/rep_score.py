@@ -59,6 +59,10 @@ class RepScoreResult:
             capture.last_activity_date, round(capture.usual_items_per_business_day, 2),
             capture.silent_business_days, self.display_name, self.role, self.data_quality_unavailable,
         ]  # fmt: skip
+        if capture.report is not None:
+            # Capture's word shows with the score; a heartbeat alone (reported_at) changes nothing.
+            report = capture.report
+            parts += [capture.source, report.state, report.reason, report.since, report.items_rejected]
         parts += [(p.week_start, p.adoption, p.data_quality, p.classification) for p in self.trend]
         parts += [
             (i.name, i.value, i.target, i.weight, i.contribution, i.numerator, i.denominator, i.applicable)

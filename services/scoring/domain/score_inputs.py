@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+
+from services.scoring.domain.capture_reports import CaptureReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,11 @@ class CaptureObservation:
 
     last_item_day: date | None  # the last day with any captured item (within the look-back)
     items_in_window: int
+    # Capture's own reports on the rep's mailboxes (gt.capture.health.v1), judged first, at
+    # `checked_at` against `max_report_age` (None: not read, only the flow is judged).
+    reports: tuple[CaptureReport, ...] = ()
+    checked_at: datetime | None = None
+    max_report_age: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,9 @@ class RescoreService:
         dedupe_retention: timedelta = timedelta(days=35),
         metrics: ScoringMetrics | None = None,
         feedback: FeedbackNotes | None = None,
+        capture_report_max_age: timedelta = timedelta(minutes=15),
     ) -> None:
+        self._capture_report_max_age = capture_report_max_age
         self._metrics = metrics or NoMetrics()
         self._feedback = feedback
         self._store = store
@@ -89,7 +91,17 @@ class RescoreService:
             created = await store.records_created(
                 tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
             )
-            inputs = [replace(i, records_created=created.get(i.rep_id, 0)) for i in inputs]
+            inputs = [
+                replace(
+                    i,
+                    records_created=created.get(i.rep_id, 0),
+                    # Capture's reports are judged now: one older than the bound is "not reporting".
+                    capture=replace(
+                        i.capture, checked_at=computed_at, max_report_age=self._capture_report_max_age
+                    ),
+                )
+                for i in inputs
+            ]
             results: list[RepScoreResult] = []
             changed_count = 0
             # The transaction takes its connection first: the facts' reads started below queue for

@@ -114,6 +114,14 @@ async def test_the_dashboard_shows_what_the_api_answers(
             await expect(badge).to_have_class(re.compile(rf"\bclass-{score['classification']}\b"))
             capture = page.locator(f'#capture tr[data-rep="{score["rep_id"]}"]')
             await expect(capture.get_by_test_id("capture-status")).to_have_text(score["capture"]["status"])
+            # Capture's own word beside it (issue 16): its state, or "—" when it never reported.
+            says, reported = capture.get_by_test_id("capture-reported"), score["capture"]["reported_state"]
+            if score["capture"]["status"] == "not_reporting":
+                await expect(says).to_contain_text("not reporting since")
+            elif reported:
+                await expect(says).to_contain_text(reported.replace("_", " "))
+            else:
+                await expect(says).to_have_text("—")
 
         await expect(page.locator("#diagnostics article")).to_have_count(len(diagnostics))
         for diagnostic in diagnostics:

@@ -65,6 +65,12 @@ Health = Mapping[str, Mapping[str, MetricState]]  # team id -> metric name -> st
 ALERT_KINDS = {  # diagnostic kind -> alert kind
     "capture_silent": "alert_mailbox_broken",
     "capture_missing": "alert_mailbox_broken",
+    "capture_revoked": "alert_mailbox_broken",
+    "capture_app_revoked": "alert_mailbox_broken",
+    "capture_rejected": "alert_mailbox_broken",
+    "capture_failing": "alert_mailbox_broken",
+    "capture_stale": "alert_mailbox_broken",
+    "capture_not_reporting": "alert_mailbox_broken",
     "unknown_contacts": "alert_missing_contacts",
 }
 METRIC_LABELS = {

@@ -339,7 +339,7 @@ function captureTable(rows) {
     "table",
     { class: "capture" },
     h("caption", { class: "visually-hidden" }, "Capture health per mailbox"),
-    h("thead", {}, h("tr", {}, ...["Rep's mailbox", "Status", "Last activity", "Silent business days", "Why"].map((t) => h("th", { scope: "col" }, t)))),
+    h("thead", {}, h("tr", {}, ...["Rep's mailbox", "Status", "Capture says", "Last activity", "Silent business days", "Why"].map((t) => h("th", { scope: "col" }, t)))),
     h(
       "tbody",
       {},
@@ -349,6 +349,7 @@ function captureTable(rows) {
           { "data-rep": s.rep_id },
           h("th", { scope: "row" }, person(null, s.rep_id, s.display_name)),
           h("td", {}, h("span", { class: `badge capture-${s.capture.status}`, "data-testid": "capture-status" }, s.capture.status)),
+          h("td", { "data-testid": "capture-reported" }, captureSays(s.capture)),
           h("td", {}, fmt.date(s.capture.last_activity_date)),
           h("td", {}, `${s.capture.silent_business_days}`),
           h("td", {}, s.capture.explanation),
@@ -356,6 +357,15 @@ function captureTable(rows) {
       ),
     ),
   );
+}
+
+// Capture's own word on the mailbox (its health topic), which scoring trusts before the flow:
+// "revoked since 6 Nov 2026", "ok", or "—" when capture never reported on it.
+function captureSays(capture) {
+  if (!capture.reported_state) return "—";
+  if (capture.status === "not_reporting") return `not reporting since ${fmt.date(capture.reported_at)}`;
+  if (capture.reported_state === "ok") return "ok";
+  return `${capture.reported_state.replace("_", " ")} since ${fmt.date(capture.reported_since)}`;
 }
 
 function reviewView(opportunities, people) {
