@@ -20,6 +20,7 @@ class CaptureStatus(StrEnum):
     HEALTHY = "healthy"
     SILENT = "silent"  # was delivering, then nothing for several business days
     MISSING = "missing"  # nothing captured at all in the look-back
+    AWAY = "away"  # the rep is out of office by their calendar (see `domain/away.py`)
 
 
 @dataclass(frozen=True, slots=True)
