@@ -126,7 +126,12 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         for (monday, totals), away in zip(inputs.weeks, away_weeks, strict=True)
     ]
     known = [w for w in weekly if w is not None]
-    verdict = _manager_verdict(inputs) if is_manager else classify(inputs, capture, known, settings)
+    if is_manager:
+        verdict = _manager_verdict(inputs)
+    elif inputs.window.days == 0:
+        verdict = _no_day_to_judge(person.start_date, inputs)
+    else:
+        verdict = classify(inputs, capture, known, settings)
     classes = [None if is_manager else c for c in past_classes(inputs, weekly, settings)]
     trend = []
     for index, (monday, _) in enumerate(inputs.weeks):
@@ -152,6 +157,15 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         role=person.role,
         data_quality_unavailable=unavailable,
     )
+
+
+def _no_day_to_judge(start_date: date | None, inputs: RepInputs) -> Verdict:
+    """Every day of the window is before the start date or away: nothing to judge, and why."""
+    if start_date is not None and start_date > inputs.as_of:
+        why = f"starts on {start_date.isoformat()}: nobody is judged before their start date"
+    else:
+        why = "out of office (by their calendar) on every day of the window they would be judged on"
+    return Verdict(Classification.INSUFFICIENT_DATA, (why,))
 
 
 def _away_week(monday: date, totals: ActivityTotals, inputs: RepInputs) -> bool:

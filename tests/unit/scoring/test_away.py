@@ -21,6 +21,7 @@ from services.scoring.domain.diagnostics import rep_diagnostics
 from services.scoring.domain.instants import datetime_to_us
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.domain.score_inputs import RepInputs
+from services.scoring.domain.tenant_settings import Person
 from services.scoring.operations.ingest import Decoded, IngestService
 from tests.unit.scoring.memory_store import MemoryStore
 from tests.unit.scoring.test_scores import AS_OF, SETTINGS, dana
@@ -163,3 +164,18 @@ def test_away_periods_keep_their_latest_version(batches: list[list[Decoded]], re
     assert ("acme", "dana") in store.state.dirty_reps
     meetings = [e for b in batches for e in b if isinstance(e, CapturedActivity)]
     assert all(m.kind == activity_pb2.ACTIVITY_KIND_MEETING for m in meetings)
+
+
+@pytest.mark.parametrize(
+    ("start", "reason"),
+    [
+        pytest.param(AS_OF + timedelta(days=3), "starts on 2026-11-30", id="not started yet"),
+        pytest.param(None, "out of office (by their calendar) on every day", id="away the whole window"),
+    ],
+)
+def test_a_window_without_a_day_to_judge_is_insufficient_data(start: date | None, reason: str) -> None:
+    settings = replace(SETTINGS, people={"dana": Person("dana", start_date=start)})
+    inputs = dana(window=replace(dana().window, days=0, login_days=0, write_days=0, crm_use_days=0))
+    verdict = score_rep(inputs, settings).verdict
+    assert verdict.classification is Classification.INSUFFICIENT_DATA
+    assert verdict.reasons[0].startswith(reason)
