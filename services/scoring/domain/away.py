@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from services.scoring.domain.capture_health import CaptureHealth, CaptureStatus
-from services.scoring.domain.instants import US_PER_DAY, business_days_between, timestamp_us
+from services.scoring.domain.instants import US_PER_DAY, business_days_between, is_business_day, timestamp_us
 from services.scoring.domain.records import Version
 
 AWAY = activity_pb2.ACTIVITY_KIND_AWAY
@@ -93,7 +93,7 @@ def with_away(
     explained = False
     if health.status is CaptureStatus.SILENT and health.last_activity_date is not None:
         first = health.last_activity_date + timedelta(days=1)
-        away_business = sum(1 for d in away if first <= d <= yesterday and d.weekday() < 5)
+        away_business = sum(1 for d in away if first <= d <= yesterday and is_business_day(d))
         present_silence = business_days_between(first, yesterday) - away_business
         explained = present_silence < silence_days
     if not (away_now or explained):
