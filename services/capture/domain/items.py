@@ -104,6 +104,9 @@ class MeetingItem:
     is_all_day: bool = False
     is_cancelled: bool = False
     sensitivity: Sensitivity = Sensitivity.NORMAL
+    # An out-of-office entry (Graph `showAs: oof`, Google `eventType: outOfOffice`): published as the
+    # away period alone, so scoring does not judge the rep on those days.
+    is_away: bool = False
 
     kind = ItemKind.MEETING
 
@@ -201,6 +204,7 @@ def item_to_json(item: CapturedItem) -> dict[str, object]:
         "allday": item.is_all_day,
         "cancelled": item.is_cancelled,
         "sens": item.sensitivity.value,
+        "away": item.is_away,
     }
 
 
@@ -239,4 +243,5 @@ def item_from_json(raw: Mapping[str, object]) -> CapturedItem:
         is_all_day=bool(raw.get("allday", False)),
         is_cancelled=bool(raw.get("cancelled", False)),
         sensitivity=Sensitivity(raw.get("sens", "normal")),
+        is_away=bool(raw.get("away", False)),
     )

@@ -103,6 +103,18 @@ def _set(ts: Timestamp, value: datetime) -> None:
     ts.nanos = delta.microseconds * 1000
 
 
+_AWAY = activity_pb2.ACTIVITY_KIND_AWAY
+
+
+def _away_period(item: MeetingItem, into: activity_pb2.Activity) -> None:
+    """An out-of-office entry: when the rep is away, and nothing else (no participant, no subject,
+    no calendar ids that could link it to anything but itself)."""
+    into.kind = _AWAY
+    _set(into.end_at, item.end)
+    into.is_all_day = item.is_all_day
+    into.is_cancelled = item.is_cancelled
+
+
 @dataclass(frozen=True)
 class Normalized:
     activity: activity_pb2.Activity
@@ -128,7 +140,9 @@ def to_activity(
         mailbox=who.mailbox,
     )
     activity.provider_ids.item_id = item.item_id
-    if isinstance(item, EmailItem):
+    if isinstance(item, MeetingItem) and item.is_away:
+        _away_period(item, activity)
+    elif isinstance(item, EmailItem):
         activity.kind = (
             activity_pb2.ACTIVITY_KIND_EMAIL_SENT
             if item.direction is Direction.SENT
@@ -146,7 +160,7 @@ def to_activity(
         activity.is_cancelled = item.is_cancelled
         _meeting_participants(item, internal, activity.participants)
     _set(activity.occurred_at, item.occurred_at)
-    if level is CaptureLevel.SUBJECT and item.subject is not None:
+    if level is CaptureLevel.SUBJECT and item.subject is not None and activity.kind != _AWAY:
         activity.subject = item.subject
     # Hash what the activity says before stamping when it was seen and last touched.
     digest = hashlib.sha256(activity.SerializeToString(deterministic=True)).hexdigest()[:32]
@@ -164,6 +178,8 @@ def retraction(known: KnownItem, *, who: MailboxIdentity, observed_at: datetime)
     kind = _KIND[known.kind]
     if known.direction is Direction.SENT:
         kind = activity_pb2.ACTIVITY_KIND_EMAIL_SENT
+    if isinstance(known.snapshot, MeetingItem) and known.snapshot.is_away:
+        kind = _AWAY
     activity = activity_pb2.Activity(
         id=activity_id(
             tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=known.item_id

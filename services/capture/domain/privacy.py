@@ -8,6 +8,10 @@ Rules, in order (the first that matches drops the item):
    them, so excluding one's own domain cannot silently switch capture off;
 4. internal-only items (every participant in the tenant's own domains) are not customer activity.
 
+An out-of-office entry is none of these: it is published as the away period alone (start and end,
+no participant, no subject), so it passes whatever its sensitivity or attendees, and nothing of it
+but its times leaves capture (`normalize.to_activity`).
+
 Internal domains are the tenant's configured ones plus the mailbox's own domain, subdomains included.
 """
 
@@ -102,6 +106,8 @@ def drop_reason(
     """
     if isinstance(item, EmailItem) and item.is_draft:
         return DropReason.DRAFT
+    if isinstance(item, MeetingItem) and item.is_away:
+        return None
     if isinstance(item, MeetingItem) and item.sensitivity in _PRIVATE:
         return DropReason.PRIVATE
     owner = mailbox.lower()

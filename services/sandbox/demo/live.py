@@ -82,6 +82,8 @@ class LiveStory:
         rep = self._reps[order[position]]
         rng = random.Random(f"live:{self.story.spec.seed}:tick:{number}")
         now = now.replace(second=0, microsecond=0)
+        if self.story.holiday.rep_id == rep.rep_id and self.story.holiday.covers(now):
+            return Tick(number, rep, (), ())  # out of office: their turn passes
         deals = sorted(self._deals[rep.rep_id].items())
         items: list[MailboxItem] = []
         events: list[crm_pb2.CrmEvent] = []

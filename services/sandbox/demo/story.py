@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +38,24 @@ _TOPICS = (
     "Roadmap briefing", "Contract redlines", "Reference call", "Onboarding plan", "Quarterly review",
     "Procurement forms", "Technical deep-dive", "Proposal", "Next steps",
 )  # fmt: skip
+
+
+HOLIDAY_STARTED_DAYS_AGO = 5  # one rep is on holiday: out of office since five days ago...
+HOLIDAY_DAYS = 10  # ...for ten days
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A rep out of office by their calendar: nothing of theirs happens meanwhile, and their calendar
+    holds the out-of-office entry (Graph `showAs: oof`, Google `eventType: outOfOffice`)."""
+
+    rep_id: str
+    provider: Provider
+    starts: datetime
+    ends: datetime
+
+    def covers(self, at: datetime) -> bool:
+        return self.starts <= at < self.ends
 
 
 class ItemKind(StrEnum):
@@ -78,7 +96,10 @@ class DemoStory:
         self.crm_events: list[crm_pb2.CrmEvent] = []
         self.tenant_config: crm_pb2.TenantConfig = crm_pb2.TenantConfig()
         providers = {r.rep_id: r.provider for r in self.organisation.reps}
+        self.holiday = _holiday(self.organisation, spec.today)
         for event in self.organisation.synthetic.events():
+            if event.rep_id == self.holiday.rep_id and self.holiday.covers(event.occurred_at.ToDatetime(UTC)):
+                continue  # away: no mail, no meeting, no CRM use
             if isinstance(event, activity_pb2.Activity):
                 self.mailbox_items.append(_item(event, providers[event.rep_id], len(self.mailbox_items)))
             elif event.WhichOneof("payload") == "tenant_config_updated":
@@ -141,6 +162,14 @@ class DemoStory:
     @property
     def tenant_id(self) -> str:
         return TENANT_ID
+
+
+def _holiday(organisation: DemoOrganisation, today: date) -> Holiday:
+    """The first team's second adopter (the first is the showcase) is on holiday."""
+    team = organisation.teams[0]
+    rep = [r for r in team.members if r.archetype is Archetype.ADOPTER][1]
+    starts = datetime.combine(today - timedelta(days=HOLIDAY_STARTED_DAYS_AGO), time(0), tzinfo=UTC)
+    return Holiday(rep.rep_id, rep.provider, starts, starts + timedelta(days=HOLIDAY_DAYS))
 
 
 def as_plugin_event(event: crm_pb2.CrmEvent) -> crm_pb2.CrmEvent:

@@ -101,6 +101,37 @@ def activity(
     return built
 
 
+def away(
+    *,
+    tenant_id: str,
+    rep_id: str,
+    item_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    mailbox_domain: str = "acme.example",
+    modified_at: datetime | None = None,
+) -> activity_pb2.Activity:
+    """An out-of-office entry as capture publishes it: the period only, no participant, no subject."""
+    mailbox = f"{rep_id}@{mailbox_domain}"
+    modified = modified_at or starts_at
+    built = activity_pb2.Activity(
+        id=digest(tenant_id, "MICROSOFT", mailbox, item_id),
+        tenant_id=tenant_id,
+        rep_id=rep_id,
+        kind=activity_pb2.ACTIVITY_KIND_AWAY,
+        provider=activity_pb2.PROVIDER_MICROSOFT,
+        mailbox=mailbox,
+        provider_ids=activity_pb2.ProviderIds(item_id=item_id),
+        occurred_at=timestamp(starts_at),
+        end_at=timestamp(ends_at),
+        observed_at=timestamp(modified),
+        source_modified_at=timestamp(modified),
+        is_all_day=True,
+    )
+    built.event_id = digest(built.id, modified.isoformat(), False, False)
+    return built
+
+
 def _event(
     tenant_id: str, rep_id: str, occurred_at: datetime, key: Iterable[object], observed_at: datetime | None
 ) -> crm_pb2.CrmEvent:

@@ -62,7 +62,7 @@ async def erase_rep(pool: Pool, tenant_id: str, rep_id: str) -> ErasureCounts:
         scores += _count(
             await conn.execute("DELETE FROM rep_score_weeks WHERE tenant_id = $1 AND rep_id = $2", *args)
         )
-        for table in ("dirty_reps", "reps", "diagnostics", "mailbox_health"):
+        for table in ("dirty_reps", "reps", "diagnostics", "mailbox_health", "rep_away_periods"):
             await conn.execute(f"DELETE FROM {table} WHERE tenant_id = $1 AND rep_id = $2", *args)
         await conn.execute(
             "INSERT INTO score_tombstones VALUES ($1, $2, clock_timestamp()) "

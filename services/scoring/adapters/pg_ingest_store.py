@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 
 import asyncpg
 
 from plumbing.db.pool import Connection, Pool
+from services.scoring.adapters.pg_away import write_away
 from services.scoring.adapters.pg_ingest_writes import write_plan
 from services.scoring.adapters.pg_rows import (
     ACTIVITY_STATE_COLUMNS,
@@ -23,6 +24,7 @@ from services.scoring.adapters.pg_rows import (
     stored_config_from_row,
 )
 from services.scoring.domain.activities import ActivityRow
+from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.crm_events import ForecastSubmission, ManualLog
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
@@ -267,6 +269,11 @@ class PgIngestTransaction:
 
     async def write(self, plan: WritePlan) -> None:
         await write_plan(self._conn, plan)
+
+    async def write_away(
+        self, periods: Sequence[AwayPeriod], *, no_longer_away: Sequence[AwayPeriod]
+    ) -> set[RepRef]:
+        return await write_away(self._conn, periods, no_longer_away)
 
 
 class PgIngestStore:

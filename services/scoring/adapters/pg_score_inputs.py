@@ -17,7 +17,15 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from plumbing.db.pool import Connection, Pool
+from services.scoring.adapters.pg_counted_days import (
+    AWAY_DAYS,
+    PresentDays,
+    away_by_rep,
+    counted_days,
+    start_dates,
+)
 from services.scoring.adapters.pg_rows import REQUIRED_FIELD_FILLED
+from services.scoring.domain.away import present_days
 from services.scoring.domain.capture_reports import CaptureReport
 from services.scoring.domain.instants import day_start, monday_of
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
@@ -46,10 +54,15 @@ class _Bucket:
 
 def _totals_sql(bucket: _Bucket, n: int) -> str:
     """Aggregates of one period; the period's bounds are parameters $n and $n+1."""
-    within = f"day BETWEEN ${n} AND ${n + 1}"
+    # Only days the rep is judged on count (`counted`: see `_COUNTED_DAYS`); the last captured item is
+    # capture's evidence and is taken from every day.
     p = bucket.prefix
+    last_item = (
+        f"max(day) FILTER (WHERE day BETWEEN ${n} AND ${n + 1} AND items_synced > 0) AS {p}last_item_day"
+    )
+    within = f"day BETWEEN ${n} AND ${n + 1} AND counted"
     parts = [
-        f"max(day) FILTER (WHERE {within} AND items_synced > 0) AS {p}last_item_day",
+        last_item,
         f"count(*) FILTER (WHERE {within} AND logins > 0) AS {p}login_days",
         f"count(*) FILTER (WHERE {within} AND crm_writes > 0) AS {p}write_days",
         f"count(*) FILTER (WHERE {within} AND (logins > 0 OR crm_writes > 0)) AS {p}crm_use_days",
@@ -88,13 +101,14 @@ _TOTALS_FIELDS = tuple(f.name for f in fields(ActivityTotals) if f.name != "days
 _COLUMNS_OF: dict[str, tuple[str, ...]] = {}
 
 
-def _totals(row: asyncpg.Record | None, bucket: _Bucket) -> ActivityTotals:
+def _totals(row: asyncpg.Record | None, bucket: _Bucket, present: PresentDays) -> ActivityTotals:
+    days = present(bucket.first, bucket.last)
     if row is None:
-        return ActivityTotals(days=bucket.days)
+        return ActivityTotals(days=days)
     columns = _COLUMNS_OF.get(bucket.prefix)
     if columns is None:
         columns = _COLUMNS_OF[bucket.prefix] = tuple(bucket.prefix + name for name in _TOTALS_FIELDS)
-    return ActivityTotals(bucket.days, *(int(row[c]) for c in columns))
+    return ActivityTotals(days, *(int(row[c]) for c in columns))
 
 
 PIPELINE = f"""
@@ -220,13 +234,14 @@ async def load_rep_inputs(
     window_start = buckets[0].first
     day_totals = (
         f"SELECT rep_id, max(day) FILTER (WHERE items_synced > 0) AS last_item_day,\n    {select}\n"
-        f"FROM rep_days WHERE tenant_id = $1 AND day BETWEEN $2 AND ${4 + 2 * len(buckets)}\n"
-        f"  AND (${5 + 2 * len(buckets)}::text[] IS NULL OR rep_id = ANY(${5 + 2 * len(buckets)}))\n"
+        f"FROM {counted_days(last=4 + 2 * len(buckets), reps=5 + 2 * len(buckets))}\n"
         "GROUP BY rep_id"
     )
+    starts = start_dates(settings)
     statements: list[Statement] = [
         (day_totals, (
             tenant, lookback, int(settings.threshold("bulk_burst_min_logs")), *bounds, as_of, wanted,
+            *starts,
         )),
         (PIPELINE, (
             tenant, fresh_from, as_of, list(settings.required_opportunity_fields), wanted,
@@ -251,11 +266,14 @@ async def load_rep_inputs(
             (tenant, buckets[2].first, wanted),
         ),
         (CAPTURE_REPORTS, (tenant, wanted)),
+        (AWAY_DAYS, (tenant, lookback, as_of, wanted)),
     ]  # fmt: skip
     (
         day_rows, pipeline_rows, median_rows, duplicate_rows, unknown_rows, rep_rows, week_rows, report_rows,
+        away_rows,
     ) = await fetch_all(db, statements)  # fmt: skip
     reports = capture_reports(report_rows)
+    away = away_by_rep(away_rows)
     by_rep = {r["rep_id"]: r for r in day_rows}
     pipelines = {r["rep_id"]: r for r in pipeline_rows}
     medians = {r["rep_id"]: float(r["hours"]) for r in median_rows}
@@ -286,6 +304,7 @@ async def load_rep_inputs(
                 unknown.get(rep, 0),
                 first_seen.get(rep),
                 past_quality.get(rep, {}),
+                away.get(rep, frozenset()),
             ),
             reports.get(rep, ()),
         )
@@ -305,7 +324,13 @@ def _inputs(
     unknown: int,
     first_seen: date | None,
     past_quality: dict[date, float | None],
+    away: frozenset[date],
 ) -> RepInputs:
+    start_date = settings.person(rep).start_date
+
+    def present(first: date, last: date) -> int:
+        return present_days(first, last, start_date=start_date, away=away)
+
     window, ghost, *weeks = buckets
     fields = len(settings.required_opportunity_fields)
     totals = PipelineTotals()
@@ -321,7 +346,7 @@ def _inputs(
             open_amount=float(pipeline["open_amount"]),
             open_amount_without_activity=float(pipeline["open_amount_without_activity"]),
         )
-    window_totals = _totals(days, window)
+    window_totals = _totals(days, window, present)
     return RepInputs(
         tenant_id=settings.tenant_id,
         rep_id=rep,
@@ -329,8 +354,8 @@ def _inputs(
         as_of=as_of,
         first_seen=first_seen,
         window=window_totals,
-        last_14_days=_totals(days, ghost),
-        weeks=tuple((w.first, _totals(days, w)) for w in weeks),
+        last_14_days=_totals(days, ghost, present),
+        weeks=tuple((w.first, _totals(days, w, present)) for w in weeks),
         pipeline=totals,
         capture=CaptureObservation(days["last_item_day"] if days else None, window_totals.items_synced),
         median_hours_to_log=median,
@@ -339,4 +364,5 @@ def _inputs(
         unknown_contacts=unknown,
         past_data_quality=past_quality,
         last_item_by_week=tuple(days[f"{w.prefix}last_item_day"] if days else None for w in weeks),
+        away_days=away,
     )

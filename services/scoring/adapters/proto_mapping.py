@@ -82,6 +82,7 @@ def rep_score_proto(
                 if p.classification
                 else scoring_pb2.CLASSIFICATION_UNSPECIFIED,
                 week_end=_iso(p.week_end),
+                away=p.away,
             )
             for p in result.trend
         ],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError
 
 from groundtruth.activity.v1 import activity_pb2
+from services.scoring.domain.away import AWAY, AwayPeriod, InvalidAwayPeriod, away_from_proto
 from services.scoring.domain.matching import Match
 from services.scoring.domain.records import Version
 
@@ -63,8 +64,9 @@ class CapturedActivity:
         return (self.modified_us, self.event_id)
 
 
-def decode_activity(payload: bytes) -> CapturedActivity:
-    """Parse and validate one serialized Activity; raises `InvalidActivity`."""
+def decode_activity(payload: bytes) -> CapturedActivity | AwayPeriod:
+    """Parse and validate one serialized Activity; raises `InvalidActivity`. An out-of-office entry
+    is not activity: it is an `AwayPeriod` (see `domain/away.py`)."""
     try:
         activity = activity_pb2.Activity.FromString(payload)
     except DecodeError as exc:
@@ -72,6 +74,11 @@ def decode_activity(payload: bytes) -> CapturedActivity:
     problems = activity_problems(activity)
     if problems:
         raise InvalidActivity("invalid Activity: " + "; ".join(problems))
+    if activity.kind == AWAY:
+        try:
+            return away_from_proto(activity)
+        except InvalidAwayPeriod as exc:
+            raise InvalidActivity(str(exc)) from exc
     return captured_from_proto(activity, payload)
 
 

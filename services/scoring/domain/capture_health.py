@@ -32,6 +32,7 @@ class CaptureStatus(StrEnum):
     FAILING = "failing"
     STALE = "stale"
     NOT_REPORTING = "not_reporting"  # capture's last report is too old: unknown, never healthy
+    AWAY = "away"  # the rep is out of office by their calendar (see `domain/away.py`)
 
 
 class Source(StrEnum):

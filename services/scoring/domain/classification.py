@@ -51,6 +51,8 @@ def classify(
             Classification.INSUFFICIENT_DATA,
             (f"{seen}: at least {th('min_history_days'):g} days are needed",),
         )
+    if capture.status is CaptureStatus.AWAY:
+        return Verdict(Classification.INSUFFICIENT_DATA, (f"not judged while away: {capture.explanation}",))
     if capture.status is not CaptureStatus.HEALTHY:
         return Verdict(
             Classification.INSUFFICIENT_DATA,

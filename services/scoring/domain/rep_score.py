@@ -6,10 +6,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.scoring.domain.away import with_away
 from services.scoring.domain.capture_health import CaptureHealth, capture_health
 from services.scoring.domain.class_history import past_classes, week_end
 from services.scoring.domain.classification import Classification, Verdict, classify
-from services.scoring.domain.score_inputs import RepInputs
+from services.scoring.domain.score_inputs import ActivityTotals, RepInputs
 from services.scoring.domain.scores import (
     ScoreInput,
     adoption_inputs,
@@ -28,6 +29,7 @@ class WeeklyPoint:
     data_quality: float | None  # None: no snapshot of that week, or the rep keeps no records
     classification: Classification | None = None  # None: before the rep started
     week_end: date | None = None  # its Sunday, or today for the current week
+    away: bool = False  # the rep was away every day of it that they would be judged on: not scored
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class RepScoreResult:
             # Capture's word shows with the score; a heartbeat alone (reported_at) changes nothing.
             report = capture.report
             parts += [capture.source, report.state, report.reason, report.since, report.items_rejected]
-        parts += [(p.week_start, p.adoption, p.data_quality, p.classification) for p in self.trend]
+        parts += [(p.week_start, p.adoption, p.data_quality, p.classification, p.away) for p in self.trend]
         parts += [
             (i.name, i.value, i.target, i.weight, i.contribution, i.numerator, i.denominator, i.applicable)
             for i in (*self.adoption_inputs, *self.data_quality_inputs)
@@ -107,29 +109,41 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     unavailable = _no_data_quality(inputs, is_manager)
     if unavailable:
         data_quality = None
-    capture = capture_health(
-        inputs.capture,
+    capture = with_away(
+        capture_health(
+            inputs.capture,
+            as_of=inputs.as_of,
+            window_start=start,
+            first_seen=inputs.first_seen,
+            settings=settings,
+        ),
+        away=inputs.away_days,
         as_of=inputs.as_of,
-        window_start=start,
-        first_seen=inputs.first_seen,
-        settings=settings,
+        silence_days=settings.threshold("capture_silence_business_days"),
     )
     started = person.start_date or inputs.first_seen
+    away_weeks = [_away_week(monday, totals, inputs) for monday, totals in inputs.weeks]
     weekly: list[float | None] = [
         adoption_score(totals, settings)
-        if started is not None and week_end(monday, inputs.as_of) >= started
+        if started is not None and week_end(monday, inputs.as_of) >= started and not away
         else None
-        for monday, totals in inputs.weeks
+        for (monday, totals), away in zip(inputs.weeks, away_weeks, strict=True)
     ]
     known = [w for w in weekly if w is not None]
-    verdict = _manager_verdict(inputs) if is_manager else classify(inputs, capture, known, settings)
+    if is_manager:
+        verdict = _manager_verdict(inputs)
+    elif inputs.window.days == 0:
+        verdict = _no_day_to_judge(person.start_date, inputs)
+    else:
+        verdict = classify(inputs, capture, known, settings)
     classes = [None if is_manager else c for c in past_classes(inputs, weekly, settings)]
     trend = []
     for index, (monday, _) in enumerate(inputs.weeks):
         current = index == len(inputs.weeks) - 1
         quality = data_quality if current else inputs.past_data_quality.get(monday)
         cls = (verdict.classification if weekly[index] is not None else None) if current else classes[index]
-        trend.append(WeeklyPoint(monday, weekly[index], quality, cls, week_end(monday, inputs.as_of)))
+        end_of_week = week_end(monday, inputs.as_of)
+        trend.append(WeeklyPoint(monday, weekly[index], quality, cls, end_of_week, away_weeks[index]))
     return RepScoreResult(
         tenant_id=inputs.tenant_id,
         rep_id=inputs.rep_id,
@@ -147,6 +161,21 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
         role=person.role,
         data_quality_unavailable=unavailable,
     )
+
+
+def _no_day_to_judge(start_date: date | None, inputs: RepInputs) -> Verdict:
+    """Every day of the window is before the start date or away: nothing to judge, and why."""
+    if start_date is not None and start_date > inputs.as_of:
+        why = f"starts on {start_date.isoformat()}: nobody is judged before their start date"
+    else:
+        why = "out of office (by their calendar) on every day of the window they would be judged on"
+    return Verdict(Classification.INSUFFICIENT_DATA, (why,))
+
+
+def _away_week(monday: date, totals: ActivityTotals, inputs: RepInputs) -> bool:
+    """No day of the week is left to judge, and it is the rep's absence that took them."""
+    last = week_end(monday, inputs.as_of)
+    return totals.days == 0 and any(monday <= d <= last for d in inputs.away_days)
 
 
 def _no_data_quality(inputs: RepInputs, is_manager: bool) -> str:

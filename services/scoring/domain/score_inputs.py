@@ -89,3 +89,6 @@ class RepInputs:
     # The last day with a captured item within each of `weeks` (None: nothing that week), same order.
     last_item_by_week: tuple[date | None, ...] = ()
     records_created: int | None = None  # CRM records created in the window (None: not read)
+    # Days the rep was out of office by their calendar, within the look-back (see `domain/away.py`).
+    # The totals above already leave them out (and the days before the rep's start date).
+    away_days: frozenset[date] = frozenset()

@@ -17,6 +17,7 @@ from typing import TypeAlias
 from services.scoring.domain.activities import CapturedActivity, latest_versions
 from services.scoring.domain.activity_plan import ActivityWork, assign_feed, plan_activities
 from services.scoring.domain.aggregates import Deltas, add_crm_write, add_login
+from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.crm_events import ConfigUpdate, CrmChange, ForecastSubmission, Login, ManualLog
 from services.scoring.domain.ingest_plan import (
     RepRef,
@@ -34,10 +35,11 @@ from services.scoring.domain.instants import US_PER_DAY
 from services.scoring.domain.matching import Candidates
 from services.scoring.domain.records import CrmRecord, ObjectType, email_domain
 from services.scoring.domain.tenant_settings import TenantSettings, settings_from_config
+from services.scoring.operations.away_ingest import record_away
 from services.scoring.operations.settings import SettingsCache
 from services.scoring.ports import IngestStore, IngestTransaction, WritePlan
 
-Decoded: TypeAlias = CapturedActivity | CrmChange
+Decoded: TypeAlias = CapturedActivity | AwayPeriod | CrmChange
 DEFAULT_REMATCH_HORIZON_DAYS = 90
 
 
@@ -79,7 +81,9 @@ class IngestService:
         plan = WritePlan()
         stored_configs = await tx.configs(tenants)
         erased = await tx.erasures({(e.tenant_id, e.rep_id) for e in batch if e.rep_id})
-        activities, changes, skipped = _split(batch, erased)
+        away = [e for e in batch if isinstance(e, AwayPeriod)]
+        activities, changes, skipped = _split([e for e in batch if not isinstance(e, AwayPeriod)], erased)
+        skipped += await record_away(tx, plan, away, activities, erased)
         unseen = await tx.unprocessed({(c.tenant_id, c.event_id) for c in changes})
         fresh: list[CrmChange] = []
         for change in changes:
@@ -153,7 +157,7 @@ class IngestService:
 
 
 def _split(
-    batch: Sequence[Decoded], erased: dict[RepRef, int]
+    batch: Sequence[CapturedActivity | CrmChange], erased: dict[RepRef, int]
 ) -> tuple[list[CapturedActivity], list[CrmChange], int]:
     """Separate activities from CRM events, dropping what an erasure forbids.
 

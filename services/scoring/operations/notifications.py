@@ -118,7 +118,9 @@ class FeedbackNotes:
             )
             for team in {settings.team_of(owner), ""}:
                 records.setdefault(team, []).append(named)
-        findings = [_mailbox_finding(r) for r in results if r.capture.status is not CaptureStatus.HEALTHY]
+        # A rep out of office is no incident: their mailbox is fine.
+        quiet = (CaptureStatus.HEALTHY, CaptureStatus.AWAY)
+        findings = [_mailbox_finding(r) for r in results if r.capture.status not in quiet]
         findings += [
             TeamFinding(d.team_id, d.kind, d.team_id or "tenant", d.title)
             for d in diagnostics

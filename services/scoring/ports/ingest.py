@@ -3,7 +3,7 @@ tests, by an in-memory store; both must give the same results for the same calls
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -11,6 +11,7 @@ from typing import Protocol
 from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.activity_plan import AddressEntry
 from services.scoring.domain.aggregates import Deltas
+from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -102,6 +103,13 @@ class IngestTransaction(Protocol):
         """Reserve `count` feed positions; returns the first. Positions are gapless and committed in order."""
 
     async def write(self, plan: WritePlan) -> None: ...
+
+    async def write_away(
+        self, periods: Sequence[AwayPeriod], *, no_longer_away: Sequence[AwayPeriod]
+    ) -> set[RepRef]:
+        """Keep the newer of each period and the stored one (`no_longer_away`: entries now ordinary
+        meetings, applied only to stored periods); the reps whose periods changed."""
+        ...
 
 
 class IngestStore(Protocol):

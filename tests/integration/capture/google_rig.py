@@ -142,7 +142,9 @@ def expected_meetings(
             a["email"] for a in event.get("attendees", ()) if not a.get("resource")
         ]
         people = [p.lower() for p in people if p]
-        if (
+        if event.get("eventType") == "outOfOffice":
+            wanted.add(gid(mailbox, event["id"]))  # the away period, whoever and however private
+        elif (
             event.get("visibility") not in ("private", "confidential")
             and event.get("eventType", "default") not in NON_MEETING_EVENT_TYPES
             and _external(people)

@@ -178,6 +178,31 @@ async def test_incremental_changes_flow_through_history_and_sync_tokens(rig: Goo
     assert set(new) == changed and set(new.values()) == {1}, "only what changed is published, once"
 
 
+async def test_out_of_office_is_published_as_the_away_period_only(rig: GoogleRig) -> None:
+    world = rig.emulator.world
+    start = now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    away = world.create_event(
+        organizer=DEV, summary="Out of office: surgery", start=start, end=start + timedelta(days=3),
+        event_type="outOfOffice", visibility="private",
+    )  # fmt: skip
+    focus = world.create_event(
+        organizer=DEV, summary="Focus", start=start, end=start + timedelta(hours=2), event_type="focusTime"
+    )  # fmt: skip
+    await rig.synced(DEV)
+    await on_kafka(rig, DEV)
+    published = rig.tail.latest(DEV)[gid(DEV, away)]
+    assert published.kind == activity_pb2.ACTIVITY_KIND_AWAY
+    assert published.occurred_at.ToDatetime() == start.replace(tzinfo=None)
+    assert published.end_at.ToDatetime() == (start + timedelta(days=3)).replace(tzinfo=None)
+    assert not published.HasField("subject") and not published.participants
+    assert gid(DEV, focus) not in rig.tail.latest(DEV), "focus time is no activity"
+    world.delete_event(away)
+    await rig.synced(DEV)
+    await on_kafka(rig, DEV)
+    gone = rig.tail.latest(DEV)[gid(DEV, away)]
+    assert gone.is_deletion and gone.kind == activity_pb2.ACTIVITY_KIND_AWAY
+
+
 async def test_cancelled_occurrence_is_published_as_cancelled(rig: GoogleRig) -> None:
     world = rig.emulator.world
     start = now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)

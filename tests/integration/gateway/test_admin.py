@@ -205,6 +205,13 @@ async def test_people_with_role_and_start_date_are_stored_and_published(
             headers=admin,
         )
         assert refused.status_code == 422, refused.text
+        for bad_date in ("2026-02-30", "01/10/2026", "2026-10-01T00:00:00"):
+            no_date = await client.put(
+                "/v1/admin/config",
+                json={**CONFIG, "people": [{"rep_id": "rep-1", "start_date": bad_date}]},
+                headers=admin,
+            )
+            assert no_date.status_code == 422 and "start_date" in no_date.text, (bad_date, no_date.text)
         updated = await client.put("/v1/admin/config", json={**CONFIG, "people": people}, headers=admin)
         assert updated.status_code == 200, updated.text
         stored = updated.json()

@@ -67,10 +67,11 @@ async def test_every_demo_rep_is_scored_with_the_class_its_archetype_was_designe
     scores = await scores_by_rep(rest, demo)
     reps = demo.story.reps
     assert {r.rep_id for r in reps} <= set(scores)
+    holiday = demo.story.holiday.rep_id
     misses = [
         (r.rep_id, r.archetype.value, scores[r.rep_id]["classification"], scores[r.rep_id]["reasons"])
         for r in reps
-        if scores[r.rep_id]["classification"] != DESIGNED[r.archetype]
+        if scores[r.rep_id]["classification"] != DESIGNED[r.archetype] and r.rep_id != holiday
     ]
     assert len(misses) <= len(reps) // 10, misses
     for rep in demo.story.organisation.reps_of(Archetype.SILENT_MAILBOX):
@@ -78,6 +79,19 @@ async def test_every_demo_rep_is_scored_with_the_class_its_archetype_was_designe
         assert scores[rep.rep_id]["capture"]["status"] == "silent"  # type: ignore[index]
     for team in demo.story.organisation.teams:
         assert all(scores[r.rep_id]["team_id"] == team.team_id for r in team.members)
+    # The adopter on holiday: away by their calendar, not judged, and no mailbox to reconnect.
+    assert scores[holiday]["capture"]["status"] == "away", scores[holiday]  # type: ignore[index]
+    assert scores[holiday]["classification"] == "insufficient_data"
+
+
+async def test_the_rep_on_holiday_gets_no_reconnect_advice(
+    demo: RunningDemo, rest: httpx.AsyncClient
+) -> None:
+    holiday = demo.story.holiday.rep_id
+    answer = await rest.get("/diagnostics")
+    assert answer.status_code == 200, answer.text
+    theirs = [d for d in answer.json()["diagnostics"] if d.get("rep_id") == holiday]
+    assert not [d for d in theirs if d["kind"].startswith("capture_")], theirs
 
 
 async def test_both_providers_deliver_and_team_health_covers_every_team(

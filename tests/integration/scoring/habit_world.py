@@ -29,6 +29,13 @@ class Habit:
     quiet_last_days: int = 0  # no login and no change in the last N days (a ghost's fade-out)
     fills_budget: bool = True  # fills the required field Budget on their deal
     silent_last_days: int = 0  # capture delivered nothing of theirs in the last N days (a broken mailbox)
+    # Out of office for the last N days, today included, by their calendar: nothing happens, and
+    # capture delivers the out-of-office entry.
+    away_last_days: int = 0
+    announces_away: bool = True  # False: away without an out-of-office entry (looks like a dead mailbox)
+    # Started N days ago (today included): the CRM and their start date say so, while their mailbox
+    # was migrated with the whole history of older mail.
+    started_days_ago: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,16 @@ class HabitWorld:
 
     def config(self) -> crm_pb2.TenantConfig:
         people = [
-            crm_pb2.Person(rep_id=m.rep_id, role=m.role, display_name=m.display_name or m.rep_id.title())
+            crm_pb2.Person(
+                rep_id=m.rep_id,
+                role=m.role,
+                display_name=m.display_name or m.rep_id.title(),
+                start_date=(
+                    (self.today - timedelta(days=m.habit.started_days_ago - 1)).isoformat()
+                    if m.habit.started_days_ago
+                    else ""
+                ),
+            )
             for _, members in self.teams.values()
             for m in members
         ]
@@ -102,11 +118,21 @@ class HabitWorld:
         yield self._deal(rep, account, deal, start, modified_by="", budget=habit.fills_budget)
         unlogged: list[datetime] = []
         counter = 0
+        if habit.away_last_days and habit.announces_away:
+            first_away = self.today - timedelta(days=habit.away_last_days - 1)
+            yield ev.away(tenant_id=t, rep_id=rep, item_id=f"{rep}-oof",
+                          starts_at=datetime.combine(first_away, time(0), tzinfo=UTC),
+                          ends_at=datetime.combine(self.today + timedelta(days=3), time(0), tzinfo=UTC),
+                          modified_at=start)  # fmt: skip
         for offset in range(self.days):
             day = self.go_live + timedelta(days=offset)
             if day.weekday() >= 5:
                 continue
+            if (self.today - day).days < habit.away_last_days:
+                continue
             quiet = (self.today - day).days <= habit.quiet_last_days
+            if habit.started_days_ago and (self.today - day).days >= habit.started_days_ago:
+                quiet = True  # before they started: old mail in the mailbox, nothing in the CRM
             if (self.today - day).days <= habit.silent_last_days:
                 if habit.logs_in:
                     yield ev.login(tenant_id=t, rep_id=rep, at=_at(day, 8, 30))

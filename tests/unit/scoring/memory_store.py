@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import AsyncIterator, Collection
+import dataclasses
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.activity_plan import AddressEntry
 from services.scoring.domain.aggregates import OpportunityDayKey, RepDayKey
+from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -42,6 +44,7 @@ class MemoryState:
     reps_seen: dict[RepRef, int] = field(default_factory=dict)
     dirty_reps: set[RepRef] = field(default_factory=set)
     rescore_tenants: set[str] = field(default_factory=set)
+    away: dict[tuple[str, str], AwayPeriod] = field(default_factory=dict)
 
     def comparable(self, *, with_feed: bool = True) -> dict[str, Any]:
         """Everything that must not depend on delivery order.
@@ -168,6 +171,24 @@ class MemoryTransaction:
         first = self.state.feed_last.get(tenant_id, 0) + 1
         self.state.feed_last[tenant_id] = first + count - 1
         return first
+
+    async def write_away(
+        self, periods: Sequence[AwayPeriod], *, no_longer_away: Sequence[AwayPeriod]
+    ) -> set[RepRef]:
+        changed: set[RepRef] = set()
+        for period in periods:
+            stored = self.state.away.get((period.tenant_id, period.id))
+            if stored is None or stored.version < period.version:
+                self.state.away[(period.tenant_id, period.id)] = period
+                changed.add((period.tenant_id, period.rep_id))
+        for meeting in no_longer_away:
+            stored = self.state.away.get((meeting.tenant_id, meeting.id))
+            if stored is not None and not stored.removed and stored.version < meeting.version:
+                self.state.away[(meeting.tenant_id, meeting.id)] = dataclasses.replace(
+                    stored, removed=True, modified_us=meeting.modified_us, event_id=meeting.event_id
+                )
+                changed.add((stored.tenant_id, stored.rep_id))
+        return changed
 
     async def write(self, plan: WritePlan) -> None:
         s = self.state

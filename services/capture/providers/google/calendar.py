@@ -23,8 +23,10 @@ RESPONSES = {
     "declined": Response.DECLINED,
 }
 _PRIVATE_VISIBILITIES = frozenset({"private", "confidential"})
-# Calendar entries that are not meetings with anyone.
-NON_MEETING_EVENT_TYPES = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday"})
+OUT_OF_OFFICE = "outOfOffice"
+# Calendar entries that are not meetings with anyone. Out-of-office entries are not meetings either,
+# but they are captured: as the rep's away period (times only), so the rep is not judged on those days.
+NON_MEETING_EVENT_TYPES = frozenset({OUT_OF_OFFICE, "focusTime", "workingLocation", "birthday"})
 
 
 class EventParseError(ValueError):
@@ -134,3 +136,8 @@ def _updated(value: Any) -> datetime | None:
 def is_meeting(item: MeetingItem) -> bool:
     """Out-of-office, focus time, working location and birthdays are calendar entries, not meetings."""
     return item.event_type not in NON_MEETING_EVENT_TYPES
+
+
+def is_captured(item: MeetingItem) -> bool:
+    """Meetings, and out-of-office entries (captured as away periods); never focus time and the like."""
+    return is_meeting(item) or item.event_type == OUT_OF_OFFICE

@@ -32,6 +32,7 @@ from services.capture.domain.items import (
     Sensitivity,
 )
 from services.capture.domain.items import MeetingItem as NeutralMeeting
+from services.capture.providers.google.calendar import OUT_OF_OFFICE
 from services.capture.providers.google.items import (
     MailChange,
     MailItem,
@@ -104,6 +105,7 @@ def meeting_item(item: MeetingItem, *, observed_at: datetime) -> NeutralMeeting:
         sensitivity=Sensitivity.PRIVATE
         if item.sensitivity is GoogleSensitivity.PRIVATE
         else Sensitivity.NORMAL,
+        is_away=item.event_type == OUT_OF_OFFICE,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from services.capture.domain.quarantine import UNREADABLE, Rejected, RejectReason, reason_of, safe_id
-from services.capture.providers.google.calendar import EventParseError, is_meeting, parse_event
+from services.capture.providers.google.calendar import EventParseError, is_captured, parse_event
 from services.capture.providers.google.client import (
     GoogleApiError,
     GoogleWorkspaceClient,
@@ -281,7 +281,7 @@ async def calendar_page(
                 reason = RejectReason.MISSING_ID
             rejected.append(Rejected(safe_id(event_id), reason))
             continue
-        if isinstance(parsed, MeetingItem) and not is_meeting(parsed):
+        if isinstance(parsed, MeetingItem) and not is_captured(parsed):
             skipped += 1
             continue
         items.append(parsed)

@@ -209,6 +209,8 @@ def parse_event(
         changes["is_cancelled"] = bool(raw["isCancelled"])
     if "sensitivity" in raw:
         changes["sensitivity"] = _SENSITIVITY.get(str(raw["sensitivity"]).lower(), Sensitivity.PRIVATE)
+    if "showAs" in raw:
+        changes["is_away"] = str(raw["showAs"]).lower() == "oof"
     if previous is not None:
         return dataclasses.replace(previous, **changes)
     if whole:

@@ -47,7 +47,16 @@ def _real_day(value: str) -> str:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_text_only)]
+def _day_text_only(value: Any) -> Any:
+    # pydantic's lax date also takes "2026-10-01T00:00:00" (a midnight datetime): a day is yyyy-mm-dd.
+    if not isinstance(value, str) or not is_iso_date(value):
+        raise ValueError("must be a day that exists, as yyyy-mm-dd")
+    return value
+
+
+IsoDate = Annotated[
+    date, BeforeValidator(_day_text_only), Field(json_schema_extra={"pattern": ISO_DATE_PATTERN})
+]
 # A day as text (query parameters): a malformed one and one that does not exist (2026-02-30) are
 # the same error, 422.
 IsoDateText = Annotated[

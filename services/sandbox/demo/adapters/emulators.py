@@ -42,6 +42,13 @@ def seed_microsoft(emulator: MicrosoftEmulator, story: DemoStory) -> None:
             emulator.add_mailbox(MICROSOFT_DIRECTORY_ID, team.manager_rep_id)
             for rep in team.members:
                 emulator.add_mailbox(MICROSOFT_DIRECTORY_ID, rep.rep_id)
+    holiday = story.holiday
+    if holiday.provider is Provider.MICROSOFT:
+        graph_items.new_event(
+            emulator.mailbox(holiday.rep_id), organizer=holiday.rep_id, attendees=[], start=holiday.starts,
+            end=holiday.ends, subject="Holiday", is_all_day=True, show_as="oof",
+            created_at=holiday.starts - timedelta(days=14),
+        )  # fmt: skip
     for item in story.mailbox_items:
         if item.provider is not Provider.MICROSOFT:
             continue
@@ -67,6 +74,12 @@ def google_world(story: DemoStory, *, seed: int | None = None) -> GoogleWorld:
             world.add_user(team.manager_rep_id, team.manager_name)
             for rep in team.members:
                 world.add_user(rep.rep_id, rep.name)
+    holiday = story.holiday
+    if holiday.provider is Provider.GOOGLE:
+        world.create_event(
+            organizer=holiday.rep_id, summary="Holiday", start=holiday.starts, end=holiday.ends,
+            event_type="outOfOffice",
+        )  # fmt: skip
     for item in story.mailbox_items:
         if item.provider is Provider.GOOGLE:
             write_google(world, item)

@@ -129,6 +129,7 @@ class ControlRoutes:
             all_day=bool(body.get("allDay", False)),
             visibility=str(body.get("visibility", "default")),
             recurrence=[str(r) for r in body.get("recurrence", [])],
+            event_type=str(body.get("eventType", "default")),
         )
         return {"id": event_id}
 

@@ -204,8 +204,11 @@ class GoogleWorld:
         visibility: str = "default",
         recurrence: Sequence[str] = (),
         event_id: str | None = None,
+        event_type: str = "default",
     ) -> str:
-        """A meeting in every internal participant's calendar; attendees are (address, responseStatus)."""
+        """A meeting in every internal participant's calendar; attendees are (address, responseStatus).
+        `event_type` "outOfOffice" makes the organizer's out-of-office entry (as Calendar does: no
+        attendees, and a decline message capture never reads)."""
         with self.lock:
             eid = event_id or "".join(self.rng.choice(_EVENT_ID_ALPHABET) for _ in range(26))
             now = self._now_rfc3339()
@@ -224,8 +227,14 @@ class GoogleWorld:
                 "iCalUID": f"{eid}@google.com",
                 "sequence": 0,
                 "reminders": {"useDefault": True},
-                "eventType": "default",
+                "eventType": event_type,
             }
+            if event_type == "outOfOffice":
+                resource["transparency"] = "opaque"
+                resource["outOfOfficeProperties"] = {
+                    "autoDeclineMode": "declineOnlyNewConflictingInvitations",
+                    "declineMessage": "I am away.",
+                }
             if visibility != "default":
                 resource["visibility"] = visibility
             if recurrence:

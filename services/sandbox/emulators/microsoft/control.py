@@ -5,7 +5,7 @@
 | GET  | /describe | | endpoints and seeded credentials |
 | GET  | /mailboxes/{upn} | | ground truth: what the mailbox holds per folder and calendar |
 | POST | /mailboxes/{upn}/messages | {folder, sender, to, cc, subject} | new message; returns {id} |
-| POST | /mailboxes/{upn}/events | {organizer, attendees, start, minutes, subject, sensitivity} | new event |
+| POST | /mailboxes/{upn}/events | {..., sensitivity, show_as, all_day} | new event ("oof": out of office) |
 | PATCH | /mailboxes/{upn}/items/{id} | Graph properties | update |
 | POST | /mailboxes/{upn}/items/{id}/cancel | | cancel a meeting |
 | POST | /mailboxes/{upn}/items/{id}/move | {folder} | move a message |
@@ -86,6 +86,8 @@ def control_routes(emulator: MicrosoftEmulator) -> list[BaseRoute]:
                 minutes=int(b.get("minutes", 60)),
                 subject=b.get("subject", ""),
                 sensitivity=b.get("sensitivity", "normal"),
+                show_as=str(b.get("show_as", "busy")),
+                is_all_day=bool(b.get("all_day", False)),
             )
         }
 

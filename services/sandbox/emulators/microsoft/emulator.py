@@ -169,6 +169,8 @@ class MicrosoftEmulator:
         subject: str = "",
         sensitivity: str = "normal",
         body: str = "",
+        show_as: str = "busy",
+        is_all_day: bool = False,
     ) -> str:
         mailbox = self.mailbox(upn)
         item = ops.new_event(
@@ -181,6 +183,8 @@ class MicrosoftEmulator:
             sensitivity=sensitivity,
             body=body,
             created_at=datetime.now(UTC),
+            show_as=show_as,
+            is_all_day=is_all_day,
         )
         return self._changed(mailbox, item, "created")
 

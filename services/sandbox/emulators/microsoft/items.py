@@ -95,6 +95,7 @@ def new_event(
     sensitivity: str = "normal",
     is_all_day: bool = False,
     created_at: datetime | None = None,
+    show_as: str = "busy",  # "oof": an out-of-office entry, as Outlook makes for a holiday
 ) -> Item:
     seq = mailbox.next_seq()
     item_id = mailbox.new_item_id("event")
@@ -122,7 +123,7 @@ def new_event(
         "isOrganizer": is_organizer,
         "responseRequested": True,
         "seriesMasterId": None,
-        "showAs": "busy",
+        "showAs": show_as,
         "type": "singleInstance",
         "webLink": f"https://outlook.office365.com/owa/?itemid={item_id}",
         "isOnlineMeeting": False,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -94,8 +94,20 @@ def test_a_silent_mailbox_stops_delivering_while_the_others_go_on(story: DemoSto
         latest = max(i.at.date() for i in story.items_of(rep.rep_id))
         if rep.archetype is Archetype.SILENT_MAILBOX:
             assert latest < recent, rep
+        elif rep.rep_id == story.holiday.rep_id:
+            assert latest < story.holiday.starts.date(), rep
         else:
             assert latest >= TODAY - timedelta(days=3), rep
+
+
+def test_one_adopter_is_on_holiday_and_does_nothing_meanwhile(story: DemoStory) -> None:
+    holiday = story.holiday
+    rep = next(r for r in story.reps if r.rep_id == holiday.rep_id)
+    assert rep.archetype is Archetype.ADOPTER and rep != story.showcase()[1]
+    assert holiday.starts.date() < TODAY < holiday.ends.date()
+    assert not [i for i in story.items_of(rep.rep_id) if holiday.covers(i.at)]
+    theirs = [e for e in story.crm_events if e.rep_id == rep.rep_id]
+    assert theirs and not [e for e in theirs if holiday.covers(e.occurred_at.ToDatetime(UTC))]
 
 
 def test_crm_events_are_shaped_like_a_plugins(story: DemoStory) -> None:
