@@ -17,10 +17,14 @@ from google.protobuf.descriptor_pool import Default as default_pool
 from google.protobuf.message import Message
 
 from groundtruth.activity.v1 import activity_pb2  # noqa: F401  (registers the message types)
+from groundtruth.capture.v1 import health_pb2
 from groundtruth.crm.v1 import crm_pb2  # noqa: F401
 from groundtruth.scoring.v1 import scoring_pb2  # noqa: F401
 from plumbing.kafka.records import CONTENT_TYPE_HEADER, record_key
 from plumbing.kafka.topics import ALL_TOPICS
+from services.capture.adapters.kafka_health_publisher import KafkaHealthPublisher, health_key
+from services.capture.domain.health import Health, HealthState, Published, mailbox_key
+from services.capture.ports.health import HealthReport
 from services.gateway.admin.keys import create_tenant, issue_key
 from services.gateway.domain.principal import Role
 from tests.conftest import eventually
@@ -107,6 +111,15 @@ async def traffic(platform: Platform) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=platform.isolated.bootstrap_servers)
     await producer.start()
     try:
+        # The platform here has no mailboxes, so capture's health topic gets one report through
+        # capture's own publisher.
+        at = datetime.now(UTC)
+        published = Published(
+            "acme", mailbox_key("acme", "microsoft", "rep-1@acme.example"), "rep-1", Health(HealthState.OK), at
+        )
+        await KafkaHealthPublisher(producer, topic=platform.isolated.topics.capture_health).publish(
+            [HealthReport(published, "microsoft", at, 0, at)]
+        )
         await producer.send_and_wait(platform.isolated.topics.activity_captured, POISON, key=POISON_KEY)
     finally:
         await producer.stop()
@@ -140,6 +153,9 @@ async def test_every_topic_reads_back_through_librdkafka_with_keys_headers_and_p
                     assert headers["dlq.error"], "a dead letter without its reason"
                 continue
             message = decoded(headers, value)
+            if isinstance(message, health_pb2.MailboxHealth):  # keyed by mailbox: a rep may have several
+                assert key == health_key("acme", message.mailbox_key), (base, key, message)
+                continue
             assert key == record_key("acme", rep_of(message)), (base, key, message)
 
 
