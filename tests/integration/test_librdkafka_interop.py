@@ -114,9 +114,8 @@ async def traffic(platform: Platform) -> None:
         # The platform here has no mailboxes, so capture's health topic gets one report through
         # capture's own publisher.
         at = datetime.now(UTC)
-        published = Published(
-            "acme", mailbox_key("acme", "microsoft", "rep-1@acme.example"), "rep-1", Health(HealthState.OK), at
-        )
+        key = mailbox_key("acme", "microsoft", "rep-1@acme.example")
+        published = Published("acme", key, "rep-1", Health(HealthState.OK), at)
         await KafkaHealthPublisher(producer, topic=platform.isolated.topics.capture_health).publish(
             [HealthReport(published, "microsoft", at, 0, at)]
         )

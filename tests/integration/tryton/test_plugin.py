@@ -134,18 +134,22 @@ async def test_records_and_changes_made_in_tryton_reach_scoring(tryton_world: Tr
             )
 
         await eventually(changed, timeout_sec=30, interval_sec=0.5)
-        conn = await world.scoring()
-        try:
-            today = datetime.now(UTC).date()
-            day = await conn.fetchrow(
-                "SELECT logins, crm_writes FROM scoring.rep_days "
-                "WHERE tenant_id = $1 AND rep_id = $2 AND day = $3",
-                TENANT, rep.rep_id, today,
-            )  # fmt: skip
-        finally:
-            await conn.close()
-        assert day is not None and day["logins"] >= 1, "the rep's Tryton login is a login in scoring"
-        assert day["crm_writes"] >= 1, "the rep's own change is the rep's CRM write"
+
+        # The login and the change travel as separate plugin events: wait for both to be counted.
+        async def counted() -> bool:
+            conn = await world.scoring()
+            try:
+                day = await conn.fetchrow(
+                    "SELECT logins, crm_writes FROM scoring.rep_days "
+                    "WHERE tenant_id = $1 AND rep_id = $2 AND day = $3",
+                    TENANT, rep.rep_id, datetime.now(UTC).date(),
+                )  # fmt: skip
+            finally:
+                await conn.close()
+            # The rep's Tryton login is a login in scoring; the rep's own change is their CRM write.
+            return day is not None and day["logins"] >= 1 and day["crm_writes"] >= 1
+
+        await eventually(counted, timeout_sec=30, interval_sec=0.5)
 
 
 async def test_captured_activity_is_written_back_once_on_the_right_records(tryton_world: TrytonWorld) -> None:
