@@ -7,14 +7,21 @@ as their habit says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
+from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.sandbox.synthetic import events as ev
 from services.sandbox.synthetic.organisation import Event
+from services.scoring.app import running_scoring
+from tests.conftest import eventually
+from tests.integration.conftest import Isolated
+from tests.integration.platform import scoring_settings
+from tests.integration.scoring.scenario_support import caught_up, publish_events
 
 DOMAIN = "acme.example"
 
@@ -188,3 +195,20 @@ class HabitWorld:
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+@contextlib.asynccontextmanager
+async def scored_world(
+    isolated: Isolated, world: HabitWorld, group: str
+) -> AsyncIterator[scoring_pb2_grpc.ScoringQueryAsyncStub]:
+    """The real scoring service on the session's broker and database, fed the world's events through
+    Kafka, caught up and fully rescored once: its query API. One per test module (its own group)."""
+    async with running_scoring(scoring_settings(isolated, group=group)) as running:
+        await publish_events(isolated.bootstrap_servers, isolated.topics, world.events())
+        await eventually(
+            lambda: caught_up(isolated.bootstrap_servers, group, isolated.topics), timeout_sec=120
+        )
+        async with isolated.client_tls.channel(f"127.0.0.1:{running.grpc_port}") as channel:
+            admin = scoring_pb2_grpc.ScoringAdminStub(channel)
+            await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=world.tenant_id))
+            yield scoring_pb2_grpc.ScoringQueryStub(channel)
