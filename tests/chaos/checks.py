@@ -192,12 +192,24 @@ async def _score_hashes(database_url: str) -> dict[str, bytes]:
 
 
 async def settled(workload: Workload) -> bool:
-    """No rep waits for a rescore: the incremental scores are what they will be."""
+    """No rep waits for a rescore, and scoring holds the health capture last published for every
+    mailbox: the incremental scores are what they will be. (The runner asks twice, more than one of
+    capture's health checks apart, so a state change not yet published is seen too.)"""
     conn = await asyncpg.connect(workload.cluster.database_url, timeout=5)
     try:
         dirty = await conn.fetchval(
             "SELECT count(*) FROM scoring.dirty_reps WHERE tenant_id = $1", TENANT
         ) + await conn.fetchval("SELECT count(*) FROM scoring.rescore_requests WHERE tenant_id = $1", TENANT)
-        return bool(dirty == 0)
+        unheard = await conn.fetchval(CAPTURE_WORD_NOT_IN_SCORING, TENANT)
+        return bool(dirty == 0 and unheard == 0)
     finally:
         await conn.close()
+
+
+# Mailboxes whose last published health (capture's table) scoring does not hold yet, or the reverse.
+CAPTURE_WORD_NOT_IN_SCORING = """
+SELECT count(*) FROM capture.health_reports c
+FULL JOIN (SELECT * FROM scoring.mailbox_health WHERE tenant_id = $1) s USING (tenant_id, mailbox_key)
+WHERE (c.tenant_id = $1 OR c.tenant_id IS NULL)
+  AND (c.state, c.reason, c.since, c.rep_id) IS DISTINCT FROM (s.state, s.reason, s.since, s.rep_id)
+"""

@@ -22,6 +22,10 @@ from tests.chaos.checks import Comparison, compare, settled
 from tests.chaos.cluster import ChaosCluster
 from tests.chaos.workload import Workload
 
+# Settled for longer than one of capture's health checks (1 s): a state change capture has seen but
+# not yet published would otherwise be missed by the comparison, and then disagree with it.
+SETTLED_FOR_SEC = 1.5
+
 Plan = Sequence[tuple[str, s.Scenario]]
 
 FULL_PLAN: Plan = (
@@ -138,7 +142,14 @@ def _recover(
                 break
         time.sleep(0.25)
     recovery = time.monotonic() - started
-    while time.monotonic() < deadline and not asyncio.run(settled(workload)):
+    settled_since: float | None = None
+    while time.monotonic() < deadline:
+        if not asyncio.run(settled(workload)):
+            settled_since = None
+        elif settled_since is None:
+            settled_since = time.monotonic()
+        elif time.monotonic() - settled_since >= SETTLED_FOR_SEC:
+            break
         time.sleep(0.25)
     return asyncio.run(compare(workload, include_scores=True)), recovery
 

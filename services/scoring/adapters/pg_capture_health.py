@@ -16,7 +16,7 @@ from services.scoring.domain.capture_reports import (
 )
 
 CURRENT = """
-SELECT tenant_id, mailbox_key, rep_id, state, reason, since, reported_at, silence_noted
+SELECT tenant_id, mailbox_key, rep_id, state, reason, since, items_rejected, reported_at, silence_noted
 FROM mailbox_health WHERE (tenant_id, mailbox_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
 # A report on a rep erased after it was produced is dropped, as an activity would be.
@@ -93,10 +93,11 @@ class PostgresCaptureHealthStore:
 
 def _changed(row: asyncpg.Record, record: MailboxHealthUpdate) -> bool:
     """Whether the reader sees something new: a heartbeat alone (a later reported_at) is not, but a
-    mailbox heard from again after capture stopped reporting is."""
+    mailbox heard from again after capture stopped reporting is, and so is a new count of rejected
+    items (the score shows it, and `RepScoreResult.content_hash` covers it)."""
     report = record.report
     return bool(
         row["silence_noted"]
-        or (row["rep_id"], row["state"], row["reason"], row["since"])
-        != (record.rep_id, report.state, report.reason, report.since)
+        or (row["rep_id"], row["state"], row["reason"], row["since"], row["items_rejected"])
+        != (record.rep_id, report.state, report.reason, report.since, report.items_rejected)
     )

@@ -34,8 +34,11 @@ async def store(scoring_pool: Pool) -> AsyncIterator[PostgresCaptureHealthStore]
     yield PostgresCaptureHealthStore(scoring_pool)
 
 
-def update(state: str, *, at: datetime, since: datetime = T0, rep: str = "dana") -> MailboxHealthUpdate:
-    return MailboxHealthUpdate("acme", "k1", rep, CaptureReport(state, f"why {state}", since, at))
+def update(
+    state: str, *, at: datetime, since: datetime = T0, rep: str = "dana", rejected: int = 0
+) -> MailboxHealthUpdate:
+    report = CaptureReport(state, f"why {state}", since, at, items_rejected=rejected)
+    return MailboxHealthUpdate("acme", "k1", rep, report)
 
 
 async def dirty(pool: Pool) -> set[str]:
@@ -66,6 +69,19 @@ async def test_latest_report_kept_and_reps_marked_only_on_change(
     assert await dirty(scoring_pool) == set()
     await store.apply([update("revoked", at=revoked + timedelta(minutes=1), since=revoked, rep="eve")])
     assert await dirty(scoring_pool) == {"dana", "eve"}  # reassigned: both reps change
+
+
+async def test_a_new_count_of_rejected_items_marks_the_rep(
+    store: PostgresCaptureHealthStore, scoring_pool: Pool
+) -> None:
+    # The count shows with the score (and is part of its content hash): a heartbeat carrying a new
+    # count, state unchanged, must reach the stored score, or a full rescore would disagree with it.
+    await store.apply([update("ok", at=T0)])
+    await dirty(scoring_pool)
+    await store.apply([update("ok", at=T0 + timedelta(minutes=1), rejected=3)])
+    assert await dirty(scoring_pool) == {"dana"}
+    await store.apply([update("ok", at=T0 + timedelta(minutes=2), rejected=3)])
+    assert await dirty(scoring_pool) == set()
 
 
 async def test_capture_silence_is_noticed_once_and_a_tombstone_forgets(
