@@ -73,6 +73,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "friction_empty_share": 0.6,
         "friction_min_open_opportunities": 5.0,
         "manager_min_login_days_per_week": 1.0,
+        "manager_min_pipeline_review_share": 0.75,  # of the complete weeks in the window
         "write_back_min_meetings": 20.0,
         "write_back_max_logging_rate": 0.5,
         "stage_pile_up_share": 0.5,

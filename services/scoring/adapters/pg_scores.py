@@ -217,6 +217,18 @@ class PgScoreStore:
         rows = await self._pool.fetch(RECORDS_CREATED, tenant_id, since, until)
         return {r["owner_rep_id"]: r["created"] for r in rows}
 
+    async def crm_views(
+        self, tenant_id: str, *, since: date, until: date
+    ) -> list[tuple[str, date, str, int]]:
+        rows = await self._pool.fetch(
+            "SELECT rep_id, day, kind, views FROM crm_view_days "
+            "WHERE tenant_id = $1 AND day BETWEEN $2 AND $3",
+            tenant_id,
+            since,
+            until,
+        )
+        return [(r["rep_id"], r["day"], r["kind"], r["views"]) for r in rows]
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgScoreTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():

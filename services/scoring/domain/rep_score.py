@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from services.scoring.domain.capture_health import CaptureHealth, capture_health
 from services.scoring.domain.class_history import past_classes, week_end
 from services.scoring.domain.classification import Classification, Verdict, classify
+from services.scoring.domain.leadership import leadership_reasons
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.scores import (
     ScoreInput,
@@ -173,5 +174,6 @@ def _manager_verdict(inputs: RepInputs) -> Verdict:
             f"changed something in it {on_days(w.write_days, w.days)}"
             if w.write_days
             else f"changed nothing in it in the last {w.days} days",
+            *leadership_reasons(inputs.leadership, inputs.as_of),
         ),
     )

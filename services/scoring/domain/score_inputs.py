@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.scoring.domain.leadership import NOT_REPORTED, LeadershipUse
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityTotals:
@@ -82,3 +84,4 @@ class RepInputs:
     # The last day with a captured item within each of `weeks` (None: nothing that week), same order.
     last_item_by_week: tuple[date | None, ...] = ()
     records_created: int | None = None  # CRM records created in the window (None: not read)
+    leadership: LeadershipUse = NOT_REPORTED  # report, review and forecast use of the CRM by kind

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from services.scoring.domain.leadership import LeadershipUse, leadership_use, lookback_start, use_of
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.operations.diagnostics import DiagnosticFacts
 from services.scoring.operations.notifications import FeedbackNotes
@@ -89,7 +90,15 @@ class RescoreService:
             created = await store.records_created(
                 tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
             )
-            inputs = [replace(i, records_created=created.get(i.rep_id, 0)) for i in inputs]
+            leadership = await self._leadership(tenant_id, settings.window_days, as_of)
+            inputs = [
+                replace(
+                    i,
+                    records_created=created.get(i.rep_id, 0),
+                    leadership=use_of(leadership, i.rep_id, settings.window_days),
+                )
+                for i in inputs
+            ]
             results: list[RepScoreResult] = []
             changed_count = 0
             # The transaction takes its connection first: the facts' reads started below queue for
@@ -131,6 +140,12 @@ class RescoreService:
         outcome = RescoreOutcome(tenant_id, full, len(results), changed_count, int(duration * 1000))
         _log.info("tenant rescored", extra={**outcome.__dict__})
         return outcome
+
+    async def _leadership(self, tenant_id: str, window_days: int, as_of: date) -> dict[str, LeadershipUse]:
+        """Each person's leadership signals: days by kind in the window, weeks with a review."""
+        since = lookback_start(as_of, window_days)
+        rows = await self._store.crm_views(tenant_id, since=since, until=as_of)
+        return leadership_use(rows, as_of=as_of, window_days=window_days)
 
     async def run_due(self) -> list[RescoreOutcome]:
         """One pass over every tenant with something to rescore."""
