@@ -105,15 +105,10 @@ def test_the_finding_names_the_weeks_without_a_pipeline_review_in_the_crm() -> N
     team = settings.teams[0]
     since = date(2026, 11, 1)
     every_week = frozenset({date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)})
-    assert (
-        leadership_findings(
-            settings, team, manager_inputs(LeadershipUse(since, 28, review_weeks=every_week)), AS_OF
-        )
-        == []
-    )
-    [found] = leadership_findings(
-        settings, team, manager_inputs(LeadershipUse(since, 28, forecast_days=3, review_weeks=frozenset({date(2026, 11, 9)}))), AS_OF
-    )  # fmt: skip
+    reviewing = manager_inputs(LeadershipUse(since, 28, review_weeks=every_week))
+    assert leadership_findings(settings, team, reviewing, AS_OF) == []
+    once = LeadershipUse(since, 28, forecast_days=3, review_weeks=frozenset({date(2026, 11, 9)}))
+    [found] = leadership_findings(settings, team, manager_inputs(once), AS_OF)
     assert (found.kind, found.rep_id, found.team_id) == ("manager_reviews_outside_crm", "boss", "east")
     assert "ran the pipeline review in the CRM in 1 of the last 3 weeks" in found.title
     evidence = [(e.label, e.value) for e in found.evidence]
