@@ -95,7 +95,9 @@ def leadership_use(
     rows: Iterable[tuple[str, date, str, int]], *, as_of: date, window_days: int
 ) -> dict[str, LeadershipUse]:
     """Each person's `LeadershipUse` from rows (rep, day, kind, views) read since `lookback_start`;
-    use `use_of` for a person without rows. Pure."""
+    use `use_of` for a person without rows. Views are reported from the first `crm_viewed` of anyone:
+    forecast submissions alone come from the CRM, not from a plugin reporting views, so they say
+    nothing about reviews (everyone's use is then unknown). Pure."""
     window_start = as_of - timedelta(days=window_days - 1)
     days: dict[str, dict[str, set[date]]] = {}
     weeks: dict[str, set[date]] = {}
@@ -103,13 +105,16 @@ def leadership_use(
     for rep, day, kind, views in rows:
         if views <= 0:
             continue
-        first = day if first is None else min(first, day)
+        if kind != FORECAST_SUBMITTED:  # forecasts come from the CRM itself, not the plugin's views
+            first = day if first is None else min(first, day)
         days.setdefault(rep, {})
         if kind == PIPELINE_REVIEW:
             weeks.setdefault(rep, set()).add(monday_of(day))
         if day >= window_start:
             group = FORECAST if kind == FORECAST_SUBMITTED else REPORT if kind == DASHBOARD else kind
             days[rep].setdefault(group, set()).add(day)
+    if first is None:
+        return {}  # the plugin reports no views: everyone's use is unknown
     return {
         rep: LeadershipUse(
             reported_since=first,

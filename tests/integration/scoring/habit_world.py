@@ -7,14 +7,23 @@ as their habit says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
+from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from services.client import crm_viewed
+from services.client.leadership import ViewKind
 from services.sandbox.synthetic import events as ev
 from services.sandbox.synthetic.organisation import Event
+from services.scoring.app import running_scoring
+from tests.conftest import eventually
+from tests.integration.conftest import Isolated
+from tests.integration.platform import scoring_settings
+from tests.integration.scoring.scenario_support import caught_up, publish_events
 
 DOMAIN = "acme.example"
 
@@ -29,6 +38,15 @@ class Habit:
     quiet_last_days: int = 0  # no login and no change in the last N days (a ghost's fade-out)
     fills_budget: bool = True  # fills the required field Budget on their deal
     silent_last_days: int = 0  # capture delivered nothing of theirs in the last N days (a broken mailbox)
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """What a manager opens in the CRM, as the CRM plugin reports it (`crm_viewed` events)."""
+
+    review_weekday: int = 0  # runs the weekly pipeline review in the CRM on Mondays
+    forecast_weekday: int = 4  # pulls the forecast from the CRM on Fridays
+    no_reviews_from: date | None = None  # from this day on, runs the review outside the CRM
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,7 @@ class HabitWorld:
     extra_profiles: tuple[crm_pb2.RoleProfile, ...] = field(default_factory=tuple)
     extra_people: tuple[crm_pb2.Person, ...] = field(default_factory=tuple)
     webhooks: tuple[crm_pb2.NotificationWebhook, ...] = field(default_factory=tuple)
+    leadership: dict[str, Leadership] = field(default_factory=dict)  # manager -> what they open
 
     @property
     def go_live(self) -> date:
@@ -90,6 +109,28 @@ class HabitWorld:
                 if day.weekday() < 5:
                     at = datetime.combine(day, time(8), tzinfo=UTC)
                     yield ev.login(tenant_id=self.tenant_id, rep_id=manager, at=at)
+                if manager in self.leadership:
+                    yield from self._views(manager, self.leadership[manager], day)
+
+    def _views(self, manager: str, habit: Leadership, day: date) -> Iterator[Event]:
+        """The plugin client's events for the day (the gateway adds the envelope: id and times)."""
+        kinds: list[ViewKind] = []
+        if day.weekday() == habit.review_weekday and (
+            habit.no_reviews_from is None or day < habit.no_reviews_from
+        ):
+            kinds.append("pipeline_review")
+        if day.weekday() == habit.forecast_weekday:
+            kinds.append("forecast")
+        for kind in kinds:
+            at = _at(day, 10)
+            event = crm_viewed(
+                rep_id=manager, kind=kind, viewed_at=at, name=f"weekly {kind}", source="plugin"
+            )
+            event.event_id = f"{manager}-{kind}-{day.isoformat()}"
+            event.tenant_id = self.tenant_id
+            event.occurred_at.FromDatetime(at)
+            event.observed_at.FromDatetime(at)
+            yield event
 
     def _member(self, member: Member, start: datetime) -> Iterator[Event]:
         t, rep, habit = self.tenant_id, member.rep_id, member.habit
@@ -162,3 +203,20 @@ class HabitWorld:
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+@contextlib.asynccontextmanager
+async def scored_world(
+    isolated: Isolated, world: HabitWorld, group: str
+) -> AsyncIterator[scoring_pb2_grpc.ScoringQueryAsyncStub]:
+    """The real scoring service on the session's broker and database, fed the world's events through
+    Kafka, caught up and fully rescored once: its query API. One per test module (its own group)."""
+    async with running_scoring(scoring_settings(isolated, group=group)) as running:
+        await publish_events(isolated.bootstrap_servers, isolated.topics, world.events())
+        await eventually(
+            lambda: caught_up(isolated.bootstrap_servers, group, isolated.topics), timeout_sec=120
+        )
+        async with isolated.client_tls.channel(f"127.0.0.1:{running.grpc_port}") as channel:
+            admin = scoring_pb2_grpc.ScoringAdminStub(channel)
+            await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=world.tenant_id))
+            yield scoring_pb2_grpc.ScoringQueryStub(channel)

@@ -12,12 +12,8 @@ import pytest
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
-from services.scoring.app import running_scoring
-from tests.conftest import eventually
 from tests.integration.conftest import Isolated
-from tests.integration.platform import scoring_settings
-from tests.integration.scoring.habit_world import Habit, HabitWorld, Member
-from tests.integration.scoring.scenario_support import caught_up, publish_events
+from tests.integration.scoring.habit_world import Habit, HabitWorld, Member, scored_world
 
 pytestmark = pytest.mark.integration
 TENANT = "roles"
@@ -45,15 +41,8 @@ WORLD = HabitWorld(
 
 @pytest.fixture(scope="module")
 async def query(isolated: Isolated) -> AsyncIterator[scoring_pb2_grpc.ScoringQueryAsyncStub]:
-    async with running_scoring(scoring_settings(isolated, group="roles")) as running:
-        await publish_events(isolated.bootstrap_servers, isolated.topics, WORLD.events())
-        await eventually(
-            lambda: caught_up(isolated.bootstrap_servers, "roles", isolated.topics), timeout_sec=120
-        )
-        async with isolated.client_tls.channel(f"127.0.0.1:{running.grpc_port}") as channel:
-            admin = scoring_pb2_grpc.ScoringAdminStub(channel)
-            await admin.RescoreTenant(scoring_pb2.RescoreTenantRequest(tenant_id=TENANT))
-            yield scoring_pb2_grpc.ScoringQueryStub(channel)
+    async with scored_world(isolated, WORLD, "roles") as stub:
+        yield stub
 
 
 async def score(query: scoring_pb2_grpc.ScoringQueryAsyncStub, rep_id: str) -> scoring_pb2.RepScore:

@@ -118,3 +118,10 @@ def test_the_finding_names_the_weeks_without_a_pipeline_review_in_the_crm() -> N
     # The plugin reports no views: unknown, so no finding (and no manager: nothing to judge).
     assert leadership_findings(settings, team, manager_inputs(NOT_REPORTED), AS_OF) == []
     assert leadership_findings(settings, team, None, AS_OF) == []
+
+
+def test_forecast_submissions_alone_do_not_make_views_reported() -> None:
+    """A CRM that sends forecasts but a plugin that reports no views: reviews are unknown, not none."""
+    rows = [("boss", date(2026, 11, 27), "forecast_submitted", 1)]
+    found = leadership_use(rows, as_of=AS_OF, window_days=28)
+    assert found == {} and use_of(found, "boss", 28) is NOT_REPORTED
