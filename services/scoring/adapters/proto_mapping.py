@@ -14,6 +14,7 @@ from services.scoring.domain.matching import Match
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.role_health import RoleHealth
 from services.scoring.domain.scores import ScoreInput
+from services.scoring.operations.team_health import metric_proto
 from services.scoring.ports import TeamHealthSnapshot
 
 CLASSIFICATIONS = {
@@ -181,6 +182,7 @@ def role_health_proto(line: RoleHealth) -> scoring_pb2.RoleHealth:
         skeptics=counts.get(scoring_pb2.CLASSIFICATION_SKEPTIC, 0),
         ghosts=counts.get(scoring_pb2.CLASSIFICATION_GHOST, 0),
         insufficient_data=counts.get(scoring_pb2.CLASSIFICATION_INSUFFICIENT_DATA, 0),
+        active=[metric_proto(m) for m in line.active],
     )
 
 

@@ -10,13 +10,13 @@ the lines by role and the leadership signals stay domain values until the writer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.domain.leadership import leadership_summary, use_of
 from services.scoring.domain.rep_score import RepScoreResult
-from services.scoring.domain.role_health import role_health
+from services.scoring.domain.role_health import role_group, role_health
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.team_health import (
     ActivityStats,
@@ -42,6 +42,7 @@ class TeamHealthFacts:
     current: dict[str, ActivityStats]
     past: dict[date, dict[str, ActivityStats]]
     stored: dict[tuple[str, date], scoring_pb2.TeamHealth]
+    by_role: dict[str, ActivityStats] = field(default_factory=dict)  # today, keyed `role_group`
 
 
 def team_groups(settings: TenantSettings, reps: Sequence[str]) -> dict[str, list[str]]:
@@ -130,7 +131,12 @@ def team_health_snapshots(
                 metric_proto(m) for m in activity_metrics(facts.past[day][team_id], settings)
             )
             milestone.metrics.extend(_pipeline_on(day, as_of, team_id, metrics, facts.stored, settings))
-        lines = tuple(role_health(members, roles, scored)) if scored else ()
+        lines = tuple(
+            replace(line, active=tuple(activity_metrics(facts.by_role[key], settings)))
+            if (key := role_group(team_id, line.role)) in facts.by_role
+            else line
+            for line in (role_health(members, roles, scored) if scored else ())
+        )
         snapshots.append(TeamHealthSnapshot(health, lines, leadership_of.get(team_id)))
     return snapshots
 

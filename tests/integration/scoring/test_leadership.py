@@ -31,7 +31,26 @@ WORLD = HabitWorld(
     tenant_id=TENANT,
     today=TODAY,
     teams={
-        "team-a": ("boss-a", (Member("ann", "account_executive", Habit(), "Ann Able"),)),
+        "team-a": (
+            "boss-a",
+            (
+                Member("ann", "account_executive", Habit(), "Ann Able"),
+                # An SDR who never opens the CRM (and sends nothing capture sees): the team's DAU/MAU
+                # is an average; the SDR role's own is zero.
+                Member(
+                    "sid",
+                    "sdr",
+                    Habit(
+                        logs_in=False,
+                        writes=False,
+                        emails_per_day=0,
+                        meeting_weekdays=(),
+                        logs_meetings="never",
+                    ),
+                    "Sid Silent",
+                ),
+            ),
+        ),
         "team-b": ("boss-b", (Member("bob", "account_executive", Habit(), "Bob Baker"),)),
     },
     # Boss B ran the review from a spreadsheet for the last two complete weeks.
@@ -123,3 +142,21 @@ async def test_views_delivered_again_are_counted_once(
     )
     assert await scoring_pool.fetchval(count, TENANT, "pipeline_review") == expected
     assert await scoring_pool.fetchval(count, TENANT, "forecast") == len(reviews) - expected
+
+
+async def test_each_role_has_its_own_active_users_against_the_targets(
+    query: scoring_pb2_grpc.ScoringQueryAsyncStub,
+) -> None:
+    roles = {r.role: r for r in (await health(query, "team-a")).roles}
+    active = {role: {m.name: m for m in line.active} for role, line in roles.items()}
+    ae, sdr = active["account_executive"], active["sdr"]
+    assert ae["weekly_active_users"].value == 1.0 and ae["weekly_active_users"].meets_target
+    assert ae["dau_mau"].value >= 0.6 and ae["dau_mau"].meets_target and ae["dau_mau"].target == 0.6
+    assert (sdr["weekly_active_users"].value, sdr["weekly_active_users"].denominator) == (0.0, 1)
+    assert sdr["dau_mau"].value == 0.0 and not sdr["dau_mau"].meets_target
+    team = {m.name: m for m in (await health(query, "team-a")).metrics}
+    assert team["weekly_active_users"].value == 0.5  # the average the role lines take apart
+    # The whole tenant's lines count every team's members of the role.
+    tenant = {r.role: r for r in (await health(query, "")).roles}
+    ae_tenant = {m.name: m for m in tenant["account_executive"].active}
+    assert ae_tenant["weekly_active_users"].denominator == 2
