@@ -318,8 +318,8 @@ async def _write_view_days(conn: Connection, plan: WritePlan) -> None:
     await conn.execute(
         "INSERT INTO crm_view_days "
         "SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[]) "
-        "ON CONFLICT (tenant_id, rep_id, day, kind) DO UPDATE "
-        "SET views = crm_view_days.views + EXCLUDED.views",
+        "ON CONFLICT (tenant_id, rep_id, day, kind) DO UPDATE SET "
+        "views = crm_view_days.views + EXCLUDED.views",
         [k[0] for k in keys],
         [k[1] for k in keys],
         [k[2] for k in keys],

@@ -87,7 +87,14 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     # Each person is judged against their role's expectations (an SDR is not scored on meetings).
     settings = settings.for_role(person.role)
     adoption, adoption_detail = weigh(
-        adoption_inputs(inputs.window, settings, inputs.median_hours_to_log, inputs.records_created), settings
+        adoption_inputs(
+            inputs.window,
+            settings,
+            inputs.median_hours_to_log,
+            inputs.records_created,
+            inputs.contacts_created,
+        ),
+        settings,
     )
     data_quality: float | None
     data_quality, quality_detail = weigh(

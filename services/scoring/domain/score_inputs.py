@@ -84,4 +84,5 @@ class RepInputs:
     # The last day with a captured item within each of `weeks` (None: nothing that week), same order.
     last_item_by_week: tuple[date | None, ...] = ()
     records_created: int | None = None  # CRM records created in the window (None: not read)
+    contacts_created: int | None = None  # of those, contacts (an SDR's prospecting; None: not read)
     leadership: LeadershipUse = NOT_REPORTED  # report, review and forecast use of the CRM by kind

@@ -87,14 +87,15 @@ class RescoreService:
             # the scores are saved, so PostgreSQL computes them on the other core while this process
             # scores and saves.
             inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
-            created = await store.records_created(
-                tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
-            )
+            since = as_of - timedelta(days=settings.window_days - 1)
+            created = await store.records_created(tenant_id, since=since, until=as_of)
+            contacts = await store.contacts_created(tenant_id, since=since, until=as_of)
             leadership = await self._leadership(tenant_id, settings.window_days, as_of)
             inputs = [
                 replace(
                     i,
                     records_created=created.get(i.rep_id, 0),
+                    contacts_created=contacts.get(i.rep_id, 0),
                     leadership=use_of(leadership, i.rep_id, settings.window_days),
                 )
                 for i in inputs

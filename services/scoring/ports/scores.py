@@ -64,6 +64,9 @@ class ScoreStore(Protocol):
     async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
         """Contacts, accounts and opportunities created in the CRM per owner, on days since..until."""
 
+    async def contacts_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        """Contacts created in the CRM per owner, on days since..until."""
+
     async def crm_views(
         self, tenant_id: str, *, since: date, until: date
     ) -> list[tuple[str, date, str, int]]:

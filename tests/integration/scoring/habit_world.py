@@ -38,6 +38,7 @@ class Habit:
     quiet_last_days: int = 0  # no login and no change in the last N days (a ghost's fade-out)
     fills_budget: bool = True  # fills the required field Budget on their deal
     silent_last_days: int = 0  # capture delivered nothing of theirs in the last N days (a broken mailbox)
+    new_contacts_per_day: int = 0  # prospects added to the CRM as contacts each business day
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,11 @@ class HabitWorld:
                 continue
             if habit.logs_in:
                 yield ev.login(tenant_id=t, rep_id=rep, at=_at(day, 8, 30))
+            for n in range(habit.new_contacts_per_day):
+                yield ev.upsert(tenant_id=t, object_type="contact", crm_id=f"{rep}-prospect-{day}-{n}",
+                                name="Prospect", email=f"prospect-{day}-{n}@{rep}-customer.example",
+                                account_crm_id=account, owner_rep_id=rep, modified_at=_at(day, 11),
+                                modified_by_rep_id=rep)  # fmt: skip
             if habit.writes:
                 yield self._deal(rep, account, deal, _at(day, 17), modified_by=rep, budget=habit.fills_budget)
             if habit.logs_meetings == "friday" and day.weekday() == 4:

@@ -188,6 +188,9 @@ class FakeScoreStore:
     async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
         return {}
 
+    async def contacts_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        return {}
+
     async def crm_views(
         self, tenant_id: str, *, since: date, until: date
     ) -> list[tuple[str, date, str, int]]:
