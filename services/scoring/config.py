@@ -37,3 +37,7 @@ class Settings(ServiceSettings):
     smtp_port_number: int = 25
     smtp_from: str = "groundtruth@localhost"
     smtp_starttls: bool = False
+    # The weekly digest is made by time (docs/operations.md): checked this often, and made without
+    # waiting for Monday's rescore once this many hours of Monday (UTC) have passed.
+    digest_interval_sec: float = 60.0
+    digest_grace_hours: float = 6.0

@@ -6,7 +6,7 @@ here on their own pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
@@ -85,6 +85,15 @@ def build_rescore(
         metrics=PrometheusScoringMetrics(),
         feedback=FeedbackNotes(PgNotifications(pool), mail=mail),
     )
+
+
+def build_weekly_digests(
+    pool: Pool, *, tenant_settings: SettingsCache, mail: bool, grace: timedelta
+) -> Callable[[datetime], Awaitable[int]]:
+    """The weekly digests made by time (not only after Monday's rescore): call it periodically."""
+    feedback = FeedbackNotes(PgNotifications(pool), mail=mail, digest_grace=grace)
+    settings = SettingsReader(PgConfigStore(pool), tenant_settings)
+    return lambda at: feedback.digests_due(settings, at)
 
 
 def build_notification_relay(
