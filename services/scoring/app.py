@@ -102,7 +102,13 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             if settings.smtp_host
             else None
         )
-        notify = build_notification_relay(pool, tenant_settings=tenant_settings, webhooks=webhooks, mail=mail)
+        notify = build_notification_relay(
+            pool,
+            tenant_settings=tenant_settings,
+            webhooks=webhooks,
+            mail=mail,
+            webhook_secret_keys=settings.webhook_secret_keys,
+        )
         digests = build_weekly_digests(
             pool,
             tenant_settings=tenant_settings,

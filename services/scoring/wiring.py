@@ -10,8 +10,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
+from pydantic import SecretStr
 
 from plumbing.db.pool import Pool
+from plumbing.sealed_secrets import SecretSeal
 from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
 from services.scoring.adapters.grpc_query import ScoringQueryServicer
@@ -97,11 +99,20 @@ def build_weekly_digests(
 
 
 def build_notification_relay(
-    pool: Pool, *, tenant_settings: SettingsCache, webhooks: WebhookSender, mail: MailSender | None
+    pool: Pool,
+    *,
+    tenant_settings: SettingsCache,
+    webhooks: WebhookSender,
+    mail: MailSender | None,
+    webhook_secret_keys: SecretStr | None = None,
 ) -> NotificationRelay:
-    """Delivery of the stored digests and alerts to webhooks and e-mail."""
+    """Delivery of the stored digests and alerts to webhooks (their sealed secrets opened with
+    `webhook_secret_keys`) and e-mail."""
     settings = SettingsReader(PgConfigStore(pool), tenant_settings)
-    return NotificationRelay(PgNotifications(pool), settings, webhooks, mail)
+    seal = SecretSeal(webhook_secret_keys, setting="GT_SCORING_WEBHOOK_SECRET_KEYS")
+    return NotificationRelay(
+        PgNotifications(pool), settings, webhooks, mail, open_secret=seal.open if seal.available else None
+    )
 
 
 def build_relays(

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.contracts.roles import DATA_STEWARD
+from plumbing.sealed_secrets import SecretsUnavailable
 from services.scoring.domain.capture_health import CaptureStatus
 from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.playbook.feedback import (
@@ -33,7 +34,7 @@ from services.scoring.domain.playbook.feedback import (
     weekly_digests,
 )
 from services.scoring.domain.rep_score import RepScoreResult
-from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.tenant_settings import TenantSettings, Webhook
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.ports.notifications import DeliveryFailed, MailSender, NotificationStore, WebhookSender
 
@@ -230,9 +231,11 @@ class NotificationRelay:
         mail: MailSender | None,
         *,
         batch: int = 100,
+        open_secret: Callable[[bytes], str] | None = None,
     ) -> None:
         self._store, self._settings, self._webhooks, self._mail = store, settings, webhooks, mail
         self._batch = batch
+        self._open_secret = open_secret
 
     async def deliver_due(self, now: datetime) -> int:
         """Deliver every due delivery once; returns how many succeeded."""
@@ -273,4 +276,16 @@ class NotificationRelay:
         hook = next((w for w in settings.webhooks if webhook_target(w.url) == target), None)
         if hook is None:
             raise DeliveryFailed("the webhook is no longer configured")
-        await self._webhooks.send(hook.url, hook.signing_secret, slack_payload(note))
+        await self._webhooks.send(hook.url, self._secret(hook), slack_payload(note))
+
+    def _secret(self, hook: Webhook) -> str:
+        """The webhook's signing secret, opened from its sealed form (a clear one only remains in a
+        configuration stored before the gateway sealed secrets)."""
+        if not hook.sealed_secret:
+            return hook.signing_secret
+        if self._open_secret is None:
+            raise DeliveryFailed("the webhook secret is sealed and GT_SCORING_WEBHOOK_SECRET_KEYS is not set")
+        try:
+            return self._open_secret(hook.sealed_secret)
+        except SecretsUnavailable as exc:
+            raise DeliveryFailed(str(exc)) from exc

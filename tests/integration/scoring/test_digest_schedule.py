@@ -1,10 +1,13 @@
 """The weekly digest is made by time, not only by Monday's rescore: with the last rescore on Sunday and
 none on Monday, the schedule makes the week's digest from Sunday's team health once Monday's grace
 has passed, exactly once per team and week (another replica, the next rescore and the next check add
-nothing), and it reaches a real webhook receiver and a real SMTP server (aiosmtpd)."""
+nothing), and it reaches a real webhook receiver and a real SMTP server (aiosmtpd). The webhook's secret is
+sealed in the configuration, as the gateway stores it, and opened only to sign."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
@@ -12,11 +15,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
 from plumbing.embedded.process import free_port
+from plumbing.sealed_secrets import SecretSeal
 from services.scoring.adapters.smtp_sender import SmtpMailSender
 from services.scoring.adapters.webhook_sender import HttpWebhookSender
 from services.scoring.app import running_scoring
@@ -24,7 +29,7 @@ from services.scoring.operations.settings import SettingsCache
 from services.scoring.wiring import build_notification_relay, build_rescore, build_weekly_digests
 from tests.conftest import eventually
 from tests.integration.conftest import Isolated
-from tests.integration.platform import scoring_settings
+from tests.integration.platform import TEST_WEBHOOK_SECRET_KEYS, scoring_settings
 from tests.integration.scoring.habit_world import Habit, HabitWorld, Member
 from tests.integration.scoring.scenario_support import caught_up, publish_events
 from tests.integration.scoring.test_feedback import Mailbox, Receiver
@@ -38,6 +43,8 @@ YEAR, WEEK, _ = MONDAY.isocalendar()
 THIS_WEEK = f"week {YEAR}-W{WEEK:02d}"
 GRACE = timedelta(hours=6)
 STEWARD = "sam.steward@acme.example"
+SECRET = "digest-hook-secret-0123456789"
+SEAL = SecretSeal(SecretStr(TEST_WEBHOOK_SECRET_KEYS), setting="test")
 
 
 def world(webhook_port: int) -> HabitWorld:
@@ -46,8 +53,11 @@ def world(webhook_port: int) -> HabitWorld:
         today=MONDAY,
         teams={"team-a": ("boss-a", (Member("wes", "account_executive", Habit(fills_budget=False), "Wes"),))},
         extra_people=(crm_pb2.Person(rep_id="sam", role="data_steward", email=STEWARD, display_name="Sam"),),
+        # As the gateway stores and publishes it: sealed, never in clear.
         webhooks=(
-            crm_pb2.NotificationWebhook(url=f"http://127.0.0.1:{webhook_port}/hook", signing_secret="s" * 24),
+            crm_pb2.NotificationWebhook(
+                url=f"http://127.0.0.1:{webhook_port}/hook", sealed_signing_secret=SEAL.seal(SECRET)
+            ),
         ),
     )
 
@@ -115,16 +125,35 @@ async def test_the_weekly_digest_is_made_by_time_once_without_a_monday_rescore(
     assert sorted(n.id for n in await this_weeks_digests(scoring_pool)) == sorted(n.id for n in made)
 
     webhooks = HttpWebhookSender()
+    mail = SmtpMailSender("127.0.0.1", smtp_port_number, "gt@acme.example")
+    # Without the key the sealed secret cannot sign: the webhook is not called, and the delivery
+    # says why and is retried; with the key it signs with the secret the admin gave.
+    keyless = build_notification_relay(scoring_pool, tenant_settings=cache, webhooks=webhooks, mail=mail)
     relay = build_notification_relay(
         scoring_pool,
         tenant_settings=cache,
         webhooks=webhooks,
-        mail=SmtpMailSender("127.0.0.1", smtp_port_number, "gt@acme.example"),
+        mail=mail,
+        webhook_secret_keys=SecretStr(TEST_WEBHOOK_SECRET_KEYS),
     )
     try:
-        await relay.deliver_due(monday_start + timedelta(days=2))
+        await keyless.deliver_due(monday_start + timedelta(days=2))
+        assert receiver.received == []
+        errors = await scoring_pool.fetch(
+            "SELECT DISTINCT last_error FROM notification_deliveries "
+            "WHERE tenant_id = $1 AND target <> 'email'",
+            TENANT,
+        )
+        assert [r["last_error"] for r in errors] == [
+            "the webhook secret is sealed and GT_SCORING_WEBHOOK_SECRET_KEYS is not set"
+        ]
+        await relay.deliver_due(monday_start + timedelta(days=3))
     finally:
         await webhooks.aclose()
+    for headers, body in receiver.received:
+        stamp = headers["x-groundtruth-timestamp"]
+        signed = hmac.new(SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["x-groundtruth-signature"], "sha256=" + signed)
     delivered = [json.loads(body)["groundtruth"] for _, body in receiver.received]
     this_week = [d for d in delivered if d["kind"] == "digest" and THIS_WEEK in d["title"]]
     assert sorted(d["team_id"] for d in this_week) == ["", "team-a"]
