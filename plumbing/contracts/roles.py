@@ -47,6 +47,8 @@ DEFAULT_ROLE_WEIGHTS: Mapping[str, Mapping[str, float]] = MappingProxyType(
                 "manual_logging_rate": 0.0,
                 "logged_within_24h": 25.0,
                 "not_bulk_logged": 20.0,
+                # Prospecting fills the CRM with the people they reach: judged for SDRs only.
+                "contacts_created_per_week": 20.0,
                 "capture_coverage": 40.0,
                 "required_fields_complete": 15.0,
                 **dict.fromkeys(_PIPELINE_INPUTS, 0.0),

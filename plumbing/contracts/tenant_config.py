@@ -18,6 +18,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "manual_logging_rate": 25.0,
         "logged_within_24h": 15.0,
         "not_bulk_logged": 20.0,
+        # judged only for roles whose profile weighs it (an SDR: "new contacts ... created per week")
+        "contacts_created_per_week": 0.0,
         # data quality: can the team trust what the CRM says about the rep's deals?
         "capture_coverage": 15.0,
         "required_fields_complete": 25.0,
@@ -34,6 +36,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         # targets of the score inputs
         "target_login_days_per_week": 4.0,
         "target_write_days_per_week": 3.0,
+        "target_contacts_created_per_week": 5.0,
         "target_manual_logging_rate": 0.9,
         "target_logged_within_24h": 0.8,
         "target_not_bulk_logged": 0.9,
@@ -73,6 +76,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(
         "friction_empty_share": 0.6,
         "friction_min_open_opportunities": 5.0,
         "manager_min_login_days_per_week": 1.0,
+        "manager_min_pipeline_review_share": 0.75,  # of the complete weeks in the window
         "write_back_min_meetings": 20.0,
         "write_back_max_logging_rate": 0.5,
         "stage_pile_up_share": 0.5,

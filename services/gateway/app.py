@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from plumbing.grpc_server import start_grpc_server
 from plumbing.health import Readiness, readiness_publisher
 from plumbing.http_server import HttpServer
 from plumbing.kafka.producer import broker_reachable
+from plumbing.sealed_secrets import SecretSeal
 from services.gateway.adapters.authenticator import Authenticator, LastUsedRecorder
 from services.gateway.adapters.capture_client import CaptureClient
 from services.gateway.adapters.config_cache import ConfigCache
@@ -36,7 +37,7 @@ from services.gateway.domain.rate_limit import RateLimiter
 from services.gateway.grpc.auth import AuthInterceptor
 from services.gateway.grpc.servicer import GroundtruthServicer
 from services.gateway.http.api import create_app
-from services.gateway.operations.context import Gateway, Limits
+from services.gateway.operations.context import Gateway, Limits, refuse_webhook_secret
 
 _log = logging.getLogger(__name__)
 SCHEMA = "gateway"
@@ -144,6 +145,7 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 if settings.cursor_signing_key
                 else derive_cursor_key(settings.api_key_pepper.get_secret_value().encode())
             ),
+            seal_secret=_webhook_sealer(settings),
             limits=Limits(
                 max_page_size=settings.max_page_size,
                 max_batch_events=settings.max_batch_events,
@@ -190,3 +192,9 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async with running_gateway(settings):
         await stop.wait()
+
+
+def _webhook_sealer(settings: Settings) -> Callable[[str], bytes]:
+    """The sealer of webhook secrets, when keys are configured (else the gateway refuses them)."""
+    seal = SecretSeal(settings.webhook_secret_keys, setting="GT_GATEWAY_WEBHOOK_SECRET_KEYS")
+    return seal.seal if seal.available else refuse_webhook_secret

@@ -27,6 +27,9 @@ class Settings(ServiceSettings):
     # The server-side key of the HMAC that API keys are stored under (see domain/api_keys.py).
     # Required: without it no key can be verified. Rotating it invalidates every key.
     api_key_pepper: SecretStr = Field(min_length=16)
+    # Fernet keys sealing tenants' webhook signing secrets at rest (comma-separated: the first seals,
+    # all open; the same keys as GT_SCORING_WEBHOOK_SECRET_KEYS). Unset: webhooks cannot be stored.
+    webhook_secret_keys: SecretStr | None = None
     # The HMAC key short-lived bearer tokens (POST /v1/auth/token) are signed with. Optional: when
     # unset it is derived from the pepper (domain/tokens.py); set it to rotate tokens on their own.
     # Every replica must use the same one. Rotating it ends every token, never an API key.

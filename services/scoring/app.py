@@ -42,6 +42,7 @@ from services.scoring.wiring import (
     build_relays,
     build_rescore,
     build_servicers,
+    build_weekly_digests,
     now,
 )
 
@@ -108,12 +109,28 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
             if settings.smtp_host
             else None
         )
-        notify = build_notification_relay(pool, tenant_settings=tenant_settings, webhooks=webhooks, mail=mail)
+        notify = build_notification_relay(
+            pool,
+            tenant_settings=tenant_settings,
+            webhooks=webhooks,
+            mail=mail,
+            webhook_secret_keys=settings.webhook_secret_keys,
+        )
+        digests = build_weekly_digests(
+            pool,
+            tenant_settings=tenant_settings,
+            mail=bool(settings.smtp_host),
+            grace=timedelta(hours=settings.digest_grace_hours),
+        )
         background = [
             asyncio.create_task(relays.run(stopping), name="scoring-relays"),
             asyncio.create_task(
                 _every(settings.notify_interval_sec, lambda: notify.deliver_due(now()), _nothing, stopping),
                 name="scoring-notifications",
+            ),
+            asyncio.create_task(
+                _every(settings.digest_interval_sec, lambda: digests(now()), _nothing, stopping),
+                name="scoring-weekly-digests",
             ),
             asyncio.create_task(
                 _every(settings.rescore_interval_sec, rescore.run_due, relays.nudge, stopping)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.settings import ServiceSettings
@@ -40,3 +41,10 @@ class Settings(ServiceSettings):
     smtp_port_number: int = 25
     smtp_from: str = "groundtruth@localhost"
     smtp_starttls: bool = False
+    # Fernet keys opening the webhook secrets the gateway sealed (the same as
+    # GT_GATEWAY_WEBHOOK_SECRET_KEYS); unset: sealed secrets cannot sign, deliveries fail and say so.
+    webhook_secret_keys: SecretStr | None = None
+    # The weekly digest is made by time (docs/operations.md): checked this often, and made without
+    # waiting for Monday's rescore once this many hours of Monday (UTC) have passed.
+    digest_interval_sec: float = 60.0
+    digest_grace_hours: float = 6.0

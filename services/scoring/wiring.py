@@ -6,12 +6,14 @@ here on their own pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
+from pydantic import SecretStr
 
 from plumbing.db.pool import Pool
+from plumbing.sealed_secrets import SecretSeal
 from services.scoring.adapters.capture_health_consumer import CaptureHealthProcessor
 from services.scoring.adapters.event_consumer import ScoringEventProcessor
 from services.scoring.adapters.grpc_admin import ScoringAdminServicer
@@ -91,12 +93,30 @@ def build_rescore(
     )
 
 
-def build_notification_relay(
-    pool: Pool, *, tenant_settings: SettingsCache, webhooks: WebhookSender, mail: MailSender | None
-) -> NotificationRelay:
-    """Delivery of the stored digests and alerts to webhooks and e-mail."""
+def build_weekly_digests(
+    pool: Pool, *, tenant_settings: SettingsCache, mail: bool, grace: timedelta
+) -> Callable[[datetime], Awaitable[int]]:
+    """The weekly digests made by time (not only after Monday's rescore): call it periodically."""
+    feedback = FeedbackNotes(PgNotifications(pool), mail=mail, digest_grace=grace)
     settings = SettingsReader(PgConfigStore(pool), tenant_settings)
-    return NotificationRelay(PgNotifications(pool), settings, webhooks, mail)
+    return lambda at: feedback.digests_due(settings, at)
+
+
+def build_notification_relay(
+    pool: Pool,
+    *,
+    tenant_settings: SettingsCache,
+    webhooks: WebhookSender,
+    mail: MailSender | None,
+    webhook_secret_keys: SecretStr | None = None,
+) -> NotificationRelay:
+    """Delivery of the stored digests and alerts to webhooks (their sealed secrets opened with
+    `webhook_secret_keys`) and e-mail."""
+    settings = SettingsReader(PgConfigStore(pool), tenant_settings)
+    seal = SecretSeal(webhook_secret_keys, setting="GT_SCORING_WEBHOOK_SECRET_KEYS")
+    return NotificationRelay(
+        PgNotifications(pool), settings, webhooks, mail, open_secret=seal.open if seal.available else None
+    )
 
 
 def build_relays(

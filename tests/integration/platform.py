@@ -24,6 +24,8 @@ from tests.kafka_topics import partitions_of
 
 # The API-key pepper of every gateway the tests start (a real deployment gets a secret one).
 TEST_API_KEY_PEPPER = "test-pepper-not-a-secret-0123456789"
+# Seals webhook signing secrets in the gateway and opens them in scoring (a test key, not a secret).
+TEST_WEBHOOK_SECRET_KEYS = "TPnBbPA9mH8YMH1ejZyWfnjmfvd9BNVmPNui67jguNA="
 # What those gateways sign feed cursors with (derived from the pepper: no cursor key is set).
 TEST_CURSORS = CursorSigner(derive_cursor_key(TEST_API_KEY_PEPPER.encode()))
 
@@ -49,6 +51,7 @@ def scoring_settings(isolated: Isolated, *, group: str) -> ScoringSettings:
         http_port=free_port(),
         consumer_group=group,
         max_batch_time_ms=50,
+        webhook_secret_keys=SecretStr(TEST_WEBHOOK_SECRET_KEYS),
     )
 
 
@@ -77,6 +80,7 @@ async def running_platform(
             scoring_target=f"127.0.0.1:{scoring.grpc_port}",
             capture_target=f"127.0.0.1:{capture.grpc_port}",
             api_key_pepper=SecretStr(TEST_API_KEY_PEPPER),
+            webhook_secret_keys=SecretStr(TEST_WEBHOOK_SECRET_KEYS),
         )
         async with running_gateway(gateway_config) as gateway:
             yield Platform(isolated, scoring, capture, gateway, group)

@@ -17,6 +17,9 @@
 #                            only ends the current tokens (optional: derived from the pepper if absent).
 #                            cursor-signing-key: signs feed cursors and page tokens; rotating it makes
 #                            plugins resume from their last ack (optional: derived from the pepper).
+# groundtruth-webhooks       secret-keys: Fernet keys (comma-separated, the first seals) the gateway seals
+#                            tenants' webhook signing secrets with and scoring opens them with. Losing
+#                            it makes stored webhook secrets unusable: tenants must send them again.
 set -euo pipefail
 namespace="${1:?usage: $0 NAMESPACE}"
 
@@ -51,5 +54,13 @@ else
         --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
         --from-literal=token-signing-key="$(openssl rand -hex 32)" \
         --from-literal=cursor-signing-key="$(openssl rand -hex 32)" \
+        --dry-run=client -o yaml | kubectl apply -f -
+fi
+
+if exists groundtruth-webhooks; then
+    echo "secret/groundtruth-webhooks exists, left as it is"
+else
+    kubectl create secret generic groundtruth-webhooks --namespace "$namespace" \
+        --from-literal=secret-keys="$(openssl rand 32 | basenc --base64url)" \
         --dry-run=client -o yaml | kubectl apply -f -
 fi

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from groundtruth.crm.v1 import crm_pb2
 from plumbing.contracts.roles import KNOWN_ROLES, MAX_ROLE_PROFILES, role_profile_problems
@@ -103,6 +103,8 @@ def _webhook_problems(hooks: Iterable[crm_pb2.NotificationWebhook]) -> list[str]
             problems.append(f"{where}.url appears twice")
         seen.add(hook.url)
         secret = hook.signing_secret
+        if not secret and hook.sealed_signing_secret:
+            continue  # kept sealed from the stored version
         if not (
             MIN_SECRET_CHARS <= len(secret) <= MAX_SECRET_CHARS and secret.isprintable() and " " not in secret
         ):
@@ -116,10 +118,21 @@ def _webhook_problems(hooks: Iterable[crm_pb2.NotificationWebhook]) -> list[str]
 def keep_secrets(config: crm_pb2.TenantConfig, current: crm_pb2.TenantConfig | None) -> None:
     """A webhook sent without its secret keeps the one stored for the same url: a configuration read
     back (secrets are never shown) can be sent again as it is."""
-    stored = {h.url: h.signing_secret for h in current.notification_webhooks} if current else {}
+    stored = {h.url: h for h in current.notification_webhooks} if current else {}
     for hook in config.notification_webhooks:
+        hook.sealed_signing_secret = b""  # only the gateway seals: never taken from the caller
         if not hook.signing_secret and hook.url in stored:
-            hook.signing_secret = stored[hook.url]
+            hook.signing_secret = stored[hook.url].signing_secret  # a version stored before sealing
+            hook.sealed_signing_secret = stored[hook.url].sealed_signing_secret
+
+
+def seal_secrets(config: crm_pb2.TenantConfig, seal: Callable[[str], bytes]) -> None:
+    """Replace every clear webhook secret with its sealed form before the configuration is stored
+    and published (`seal` raises when no key is configured: nothing is stored in clear)."""
+    for hook in config.notification_webhooks:
+        if hook.signing_secret:
+            hook.sealed_signing_secret = seal(hook.signing_secret)
+            hook.signing_secret = ""
 
 
 def redacted(config: crm_pb2.TenantConfig) -> crm_pb2.TenantConfig:
@@ -128,6 +141,7 @@ def redacted(config: crm_pb2.TenantConfig) -> crm_pb2.TenantConfig:
     shown.CopyFrom(config)
     for hook in shown.notification_webhooks:
         hook.signing_secret = ""
+        hook.sealed_signing_secret = b""
     return shown
 
 

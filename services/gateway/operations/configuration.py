@@ -36,6 +36,7 @@ async def set_config(
             )
         version = tenant_config.next_version(current_version, int(now.timestamp() * 1_000_000))
         stored = tenant_config.normalized(config, version=version)
+        tenant_config.seal_secrets(stored, scope.seal_secret)  # never stored or published in clear
         await tenant.insert_config(stored, created_by=scope.principal.key_id)
         event = crm_pb2.CrmEvent(
             event_id=f"tenant_config_{version}",

@@ -56,3 +56,13 @@ class Gateway:
     cursors: CursorSigner  # signs feed cursors and page tokens (one key for every replica)
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Seals a webhook signing secret before it is stored (plumbing/sealed_secrets.py); without a key
+    # the gateway refuses to store one rather than keep it in clear.
+    seal_secret: Callable[[str], bytes] = field(default=lambda secret: refuse_webhook_secret(secret))
+
+
+def refuse_webhook_secret(_secret: str) -> bytes:
+    """The sealer without a key: a webhook secret is refused rather than stored in clear."""
+    raise InvalidRequest(
+        "webhook secrets cannot be stored: GT_GATEWAY_WEBHOOK_SECRET_KEYS is not set (docs/operations.md)"
+    )

@@ -147,6 +147,10 @@ class TenantScope:
     def now(self) -> datetime:
         return self._gateway.clock()
 
+    def seal_secret(self, secret: str) -> bytes:
+        """A webhook secret sealed for storage; raises InvalidRequest when no key is configured."""
+        return self._gateway.seal_secret(secret)
+
     async def publish(self, events: Sequence[crm_pb2.CrmEvent]) -> None:
         """Publish events of this tenant (awaiting the broker's acks). An event of another tenant is
         a bug in the operation, never the caller's doing: it is refused before anything is sent."""

@@ -52,6 +52,9 @@ async def erase_rep(pool: Pool, tenant_id: str, rep_id: str) -> ErasureCounts:
         aggregates += _count(
             await conn.execute("DELETE FROM opportunity_days WHERE tenant_id = $1 AND rep_id = $2", *args)
         )
+        aggregates += _count(
+            await conn.execute("DELETE FROM crm_view_days WHERE tenant_id = $1 AND rep_id = $2", *args)
+        )
         crm = _count(
             await conn.execute("DELETE FROM manual_logs WHERE tenant_id = $1 AND rep_id = $2", *args)
         )

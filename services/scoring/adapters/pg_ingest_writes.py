@@ -117,6 +117,7 @@ async def write_plan(conn: Connection, plan: WritePlan) -> None:
     await _write_configs_logs_forecasts(conn, plan)
     await _write_activities(conn, plan)
     await _write_counters(conn, plan)
+    await _write_view_days(conn, plan)
     await _write_reps(conn, plan)
 
 
@@ -307,6 +308,24 @@ async def _write_counters(conn: Connection, plan: WritePlan) -> None:
             [k[3] for k, _ in opportunity_days],
             [n for _, n in opportunity_days],
         )
+
+
+async def _write_view_days(conn: Connection, plan: WritePlan) -> None:
+    """Leadership signals per kind (migration 0009), added to the day's count like the counters."""
+    if not plan.view_days:
+        return
+    keys = sorted(plan.view_days)
+    await conn.execute(
+        "INSERT INTO crm_view_days "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[]) "
+        "ON CONFLICT (tenant_id, rep_id, day, kind) DO UPDATE SET "
+        "views = crm_view_days.views + EXCLUDED.views",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        [k[3] for k in keys],
+        [plan.view_days[k] for k in keys],
+    )
 
 
 async def _write_reps(conn: Connection, plan: WritePlan) -> None:

@@ -68,6 +68,9 @@ ORDER BY (cardinality(array(SELECT f FROM unnest($3::text[]) f WHERE NOT ({REQUI
 LIMIT $4
 """
 HEALTH_ON = "SELECT payload FROM team_health_snapshots WHERE tenant_id = $1 AND day = $2"
+LATEST_HEALTH_DAYS = """
+SELECT tenant_id, max(day) AS day FROM team_health_snapshots WHERE day BETWEEN $1 AND $2 GROUP BY tenant_id
+"""
 
 
 class PgNotifications:
@@ -138,6 +141,10 @@ class PgNotifications:
                 )
                 found.append((r["owner_rep_id"], record))
         return found
+
+    async def latest_health_days(self, *, since: date, until: date) -> dict[str, date]:
+        rows = await self._pool.fetch(LATEST_HEALTH_DAYS, since, until)
+        return {r["tenant_id"]: r["day"] for r in rows}
 
     async def health_on(self, tenant_id: str, day: date) -> list[scoring_pb2.TeamHealth]:
         return [

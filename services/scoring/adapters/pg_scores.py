@@ -161,6 +161,13 @@ SELECT owner_rep_id, count(*) AS created FROM crm_records
 WHERE tenant_id = $1 AND owner_rep_id <> '' AND created_at >= $2::date AND created_at < $3::date + 1
 GROUP BY owner_rep_id
 """
+# An SDR's prospecting: the contacts they created (judged for the roles whose profile weighs it).
+CONTACTS_CREATED = """
+SELECT owner_rep_id, count(*) AS created FROM crm_records
+WHERE tenant_id = $1 AND object_type = 'contact' AND owner_rep_id <> ''
+  AND created_at >= $2::date AND created_at < $3::date + 1
+GROUP BY owner_rep_id
+"""
 
 
 class PgScoreTransaction:
@@ -216,6 +223,22 @@ class PgScoreStore:
     async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
         rows = await self._pool.fetch(RECORDS_CREATED, tenant_id, since, until)
         return {r["owner_rep_id"]: r["created"] for r in rows}
+
+    async def contacts_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        rows = await self._pool.fetch(CONTACTS_CREATED, tenant_id, since, until)
+        return {r["owner_rep_id"]: r["created"] for r in rows}
+
+    async def crm_views(
+        self, tenant_id: str, *, since: date, until: date
+    ) -> list[tuple[str, date, str, int]]:
+        rows = await self._pool.fetch(
+            "SELECT rep_id, day, kind, views FROM crm_view_days "
+            "WHERE tenant_id = $1 AND day BETWEEN $2 AND $3",
+            tenant_id,
+            since,
+            until,
+        )
+        return [(r["rep_id"], r["day"], r["kind"], r["views"]) for r in rows]
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgScoreTransaction]:

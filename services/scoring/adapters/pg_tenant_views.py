@@ -11,12 +11,12 @@ from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Connection, Pool
 from services.scoring.adapters.pg_duplicates import duplicate_groups
 from services.scoring.adapters.pg_rows import REQUIRED_FIELD_FILLED
-from services.scoring.adapters.proto_mapping import diagnostic_proto
+from services.scoring.adapters.proto_mapping import diagnostic_proto, team_health_proto
 from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.instants import day_start, is_business_day
 from services.scoring.domain.team_health import ActivityStats
 from services.scoring.domain.tenant_settings import TenantSettings
-from services.scoring.ports import DuplicateGroup, FieldGap, StageHistory
+from services.scoring.ports import DuplicateGroup, FieldGap, StageHistory, TeamHealthSnapshot
 
 ACTIVE_DAYS = """
 SELECT m.grp, d.day, count(DISTINCT d.rep_id) AS active
@@ -163,11 +163,12 @@ class PgTenantViews:
     async def duplicate_groups(self, tenant_id: str) -> list[DuplicateGroup]:
         return await duplicate_groups(self._pool, tenant_id)
 
-    async def save_team_health(self, day: date, snapshots: Sequence[scoring_pb2.TeamHealth]) -> None:
+    async def save_team_health(self, day: date, snapshots: Sequence[TeamHealthSnapshot]) -> None:
+        messages = [team_health_proto(s) for s in snapshots]
         await self._pool.executemany(
             "INSERT INTO team_health_snapshots VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (tenant_id, team_id, day) DO UPDATE SET payload = EXCLUDED.payload",
-            [(h.tenant_id, h.team_id, day, h.SerializeToString(deterministic=True)) for h in snapshots],
+            [(h.tenant_id, h.team_id, day, h.SerializeToString(deterministic=True)) for h in messages],
         )
 
     async def replace_diagnostics(

@@ -9,9 +9,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.domain.classification import Classification
 from services.scoring.domain.diagnostics import Diagnostic, FieldFriction
+from services.scoring.domain.leadership import LeadershipSummary
 from services.scoring.domain.matching import Match
 from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.role_health import RoleHealth
 from services.scoring.domain.scores import ScoreInput
+from services.scoring.operations.team_health import metric_proto
+from services.scoring.ports import TeamHealthSnapshot
 
 CLASSIFICATIONS = {
     Classification.INSUFFICIENT_DATA: scoring_pb2.CLASSIFICATION_INSUFFICIENT_DATA,
@@ -170,3 +174,49 @@ def field_friction_proto(f: FieldFriction) -> scoring_pb2.FieldFriction:
         empty_share=round(f.empty_share, 4),
         team_id=f.team_id,
     )
+
+
+def team_health_proto(snapshot: TeamHealthSnapshot) -> scoring_pb2.TeamHealth:
+    """The TeamHealth message as stored and served: the snapshot's message with its lines by role and
+    the manager's leadership signals."""
+    message = scoring_pb2.TeamHealth()
+    message.CopyFrom(snapshot.message)
+    message.roles.extend(role_health_proto(line) for line in snapshot.roles)
+    if snapshot.leadership is not None:
+        message.leadership.CopyFrom(leadership_proto(snapshot.leadership))
+    return message
+
+
+def role_health_proto(line: RoleHealth) -> scoring_pb2.RoleHealth:
+    """One role's line; the class counts by the same mapping as the scores' classes."""
+    counts = {CLASSIFICATIONS[c]: n for c, n in line.classes.items()}
+    return scoring_pb2.RoleHealth(
+        role=line.role,
+        members=line.members,
+        average_adoption=line.average_adoption,
+        average_data_quality=line.average_data_quality,
+        adopters=counts.get(scoring_pb2.CLASSIFICATION_ADOPTER, 0),
+        workarounders=counts.get(scoring_pb2.CLASSIFICATION_WORKAROUNDER, 0),
+        skeptics=counts.get(scoring_pb2.CLASSIFICATION_SKEPTIC, 0),
+        ghosts=counts.get(scoring_pb2.CLASSIFICATION_GHOST, 0),
+        insufficient_data=counts.get(scoring_pb2.CLASSIFICATION_INSUFFICIENT_DATA, 0),
+        active=[metric_proto(m) for m in line.active],
+    )
+
+
+def leadership_proto(summary: LeadershipSummary) -> scoring_pb2.LeadershipSignals:
+    use = summary.use
+    signals = scoring_pb2.LeadershipSignals(
+        manager_rep_id=summary.manager_rep_id,
+        reported=use.reported,
+        target_review_share=summary.target_share,
+    )
+    if use.reported:  # unknown stays zero with reported=false, never a measured "none"
+        signals.window_days = use.window_days
+        signals.weeks_judged = summary.weeks_judged
+        signals.weeks_with_pipeline_review = summary.weeks_reviewed
+        signals.pipeline_review_days = use.pipeline_review_days
+        signals.forecast_days = use.forecast_days
+        signals.report_days = use.report_days
+        signals.meets_target = summary.meets_target
+    return signals

@@ -25,6 +25,14 @@ class Login:
 
 
 @dataclass(frozen=True, slots=True)
+class CrmView(Login):
+    """A report, dashboard, pipeline review or forecast opened in the CRM: CRM use that day (a login)
+    and a leadership signal of its own kind (`services/scoring/domain/leadership.py`)."""
+
+    kind: str  # report, dashboard, pipeline_review, forecast
+
+
+@dataclass(frozen=True, slots=True)
 class ManualLog:
     """An activity the rep (or the plugin, for write-backs) entered in the CRM."""
 
@@ -193,17 +201,28 @@ def _record_deleted(event: crm_pb2.CrmEvent, occurred_us: int, problems: list[st
     )
 
 
-def _crm_viewed(event: crm_pb2.CrmEvent, problems: list[str]) -> Login:
+_VIEW_KINDS = {
+    crm_pb2.CRM_VIEW_KIND_REPORT: "report",
+    crm_pb2.CRM_VIEW_KIND_DASHBOARD: "dashboard",
+    crm_pb2.CRM_VIEW_KIND_PIPELINE_REVIEW: "pipeline_review",
+    crm_pb2.CRM_VIEW_KIND_FORECAST: "forecast",
+}
+
+
+def _crm_viewed(event: crm_pb2.CrmEvent, problems: list[str]) -> CrmView:
     """A report, dashboard, pipeline review or forecast opened in the CRM is CRM use that day: for
     a manager it is the leadership behaviour the team sees ("pipeline reviews run in the CRM")."""
     viewed = event.crm_viewed
     if not event.rep_id:
         problems.append("rep_id is empty for crm_viewed")
+    kind = _VIEW_KINDS.get(viewed.kind, "")
     if viewed.kind == crm_pb2.CRM_VIEW_KIND_UNSPECIFIED:
         problems.append("crm_viewed.kind is unspecified")
+    elif not kind:
+        problems.append(f"crm_viewed.kind {viewed.kind} is not known")
     if not viewed.HasField("viewed_at"):
         problems.append("crm_viewed.viewed_at is missing")
-    return Login(timestamp_us(viewed.viewed_at))
+    return CrmView(timestamp_us(viewed.viewed_at), kind)
 
 
 def _login(event: crm_pb2.CrmEvent, problems: list[str]) -> Login:

@@ -10,6 +10,7 @@ from services.scoring.domain.away import with_away
 from services.scoring.domain.capture_health import CaptureHealth, capture_health
 from services.scoring.domain.class_history import past_classes, week_end
 from services.scoring.domain.classification import Classification, Verdict, classify
+from services.scoring.domain.leadership import leadership_reasons
 from services.scoring.domain.score_inputs import ActivityTotals, RepInputs
 from services.scoring.domain.scores import (
     ScoreInput,
@@ -92,7 +93,14 @@ def score_rep(inputs: RepInputs, settings: TenantSettings) -> RepScoreResult:
     # Each person is judged against their role's expectations (an SDR is not scored on meetings).
     settings = settings.for_role(person.role)
     adoption, adoption_detail = weigh(
-        adoption_inputs(inputs.window, settings, inputs.median_hours_to_log, inputs.records_created), settings
+        adoption_inputs(
+            inputs.window,
+            settings,
+            inputs.median_hours_to_log,
+            inputs.records_created,
+            inputs.contacts_created,
+        ),
+        settings,
     )
     data_quality: float | None
     data_quality, quality_detail = weigh(
@@ -206,5 +214,6 @@ def _manager_verdict(inputs: RepInputs) -> Verdict:
             f"changed something in it {on_days(w.write_days, w.days)}"
             if w.write_days
             else f"changed nothing in it in the last {w.days} days",
+            *leadership_reasons(inputs.leadership, inputs.as_of),
         ),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from services.scoring.domain.classification import Classification
 from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.team_health import HealthMetric
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ class RoleHealth:
     average_adoption: float | None  # None: no member of the role has a score yet
     average_data_quality: float | None  # None: no member has a data-quality score
     classes: dict[Classification, int]
+    # The role's weekly active users and DAU/MAU against the team targets (empty: not computed).
+    active: tuple[HealthMetric, ...] = ()
 
 
 def role_health(
@@ -47,3 +50,20 @@ def role_health(
         )
     lines.sort(key=lambda line: (-line.members, line.role))
     return lines
+
+
+ROLE_GROUP_SEPARATOR = "\x1f"  # never in a team id or a role
+
+
+def role_groups(groups: dict[str, list[str]], roles: dict[str, str]) -> dict[str, list[str]]:
+    """Every group's members split by role, keyed `role_group(group, role)`: the groups whose CRM use
+    gives each role's active users (a member's role from `roles`, "rep" when not configured)."""
+    split: dict[str, list[str]] = {}
+    for group, members in groups.items():
+        for rep in sorted(set(members)):
+            split.setdefault(role_group(group, roles.get(rep, "rep")), []).append(rep)
+    return split
+
+
+def role_group(group: str, role: str) -> str:
+    return f"{group}{ROLE_GROUP_SEPARATOR}{role}"

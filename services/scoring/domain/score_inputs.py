@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from services.scoring.domain.capture_reports import CaptureReport
+from services.scoring.domain.leadership import NOT_REPORTED, LeadershipUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +93,5 @@ class RepInputs:
     # Days the rep was out of office by their calendar, within the look-back (see `domain/away.py`).
     # The totals above already leave them out (and the days before the rep's start date).
     away_days: frozenset[date] = frozenset()
+    contacts_created: int | None = None  # of those, contacts (an SDR's prospecting; None: not read)
+    leadership: LeadershipUse = NOT_REPORTED  # report, review and forecast use of the CRM by kind

@@ -123,6 +123,7 @@ def adoption_inputs(
     settings: TenantSettings,
     median_hours: float | None,
     records_created: int | None = None,
+    contacts_created: int | None = None,
 ) -> list[ScoreInput]:
     th = settings.threshold
     login_target, write_target = th("target_login_days_per_week"), th("target_write_days_per_week")
@@ -195,6 +196,18 @@ def adoption_inputs(
                 records_created,
             )
         )
+    if contacts_created is not None and settings.weights.get("contacts_created_per_week", 0.0) > 0:
+        # Only the roles whose profile weighs it (an SDR) are judged on it; the others never see it.
+        target = th("target_contacts_created_per_week")
+        inputs.append(
+            ScoreInput(
+                "contacts_created_per_week", round(_per_week(contacts_created, t.days), 2), target, 0.0, 0.0,
+                "per_week",
+                f"created {contacts_created} new contacts in the CRM in the last {t.days} days "
+                f"(target: {target:g} a week)",
+                contacts_created, t.days,
+            )
+        )  # fmt: skip
     if median_hours is not None:
         inputs.append(
             _informational(

@@ -62,7 +62,8 @@ class Webhook:
     """Where digests and alerts are posted, and the secret their signature is made with."""
 
     url: str
-    signing_secret: str = field(repr=False)
+    signing_secret: str = field(repr=False)  # only in a configuration stored before secrets were sealed
+    sealed_secret: bytes = field(default=b"", repr=False)  # sealed by the gateway; opened to sign
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,9 @@ def settings_from_config(tenant_id: str, config: crm_pb2.TenantConfig | None) ->
         role_thresholds=MappingProxyType(role_thresholds),
         uses_write_back=config.uses_write_back,
         window_days=config.window_days or DEFAULT_WINDOW_DAYS,
-        webhooks=tuple(Webhook(w.url, w.signing_secret) for w in config.notification_webhooks),
+        webhooks=tuple(
+            Webhook(w.url, w.signing_secret, w.sealed_signing_secret) for w in config.notification_webhooks
+        ),
     )
 
 
@@ -232,6 +235,7 @@ def effective_config(settings: TenantSettings, stored: crm_pb2.TenantConfig | No
     config.window_days = settings.window_days
     for hook in config.notification_webhooks:
         hook.signing_secret = ""  # never shown: it signs what scoring sends
+        hook.sealed_signing_secret = b""
     # Each role's profile as it applies: what differs from the tenant-wide settings.
     del config.role_profiles[:]
     for role in sorted(settings.role_weights):

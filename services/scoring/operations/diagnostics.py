@@ -18,6 +18,7 @@ from services.scoring.domain.diagnostics import (
     team_diagnostics,
 )
 from services.scoring.domain.field_friction import field_friction
+from services.scoring.domain.leadership_finding import leadership_findings
 from services.scoring.domain.playbook.adkar import interventions
 from services.scoring.domain.playbook.timeline import Activity, timeline
 from services.scoring.domain.rep_score import RepScoreResult
@@ -80,6 +81,8 @@ def tenant_diagnostics(
         )
         manager = by_rep.get(team.manager_rep_id, (None, None))[0]
         found += team_diagnostics(settings, team_facts, [by_rep[m] for m in members if m in by_rep], manager)
+        if as_of is not None:
+            found += leadership_findings(settings, team, manager, as_of)
     found += duplicate_diagnostic(
         settings.tenant_id,
         [

@@ -32,6 +32,7 @@ from services.scoring.domain.ingest_plan import (
     plan_records,
 )
 from services.scoring.domain.instants import US_PER_DAY
+from services.scoring.domain.leadership import count_crm_views
 from services.scoring.domain.matching import Candidates
 from services.scoring.domain.records import CrmRecord, ObjectType, email_domain
 from services.scoring.domain.tenant_settings import TenantSettings, settings_from_config
@@ -118,6 +119,7 @@ class IngestService:
         plan.records = record_changes.writes
         plan.dirty_reps |= record_changes.owners
         _apply_crm_events(plan, fresh, erased)
+        plan.view_days = count_crm_views(fresh)
         await _apply_manual_logs_and_forecasts(tx, plan, fresh, erased)
 
         incoming = latest_versions(activities)

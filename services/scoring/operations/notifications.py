@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.contracts.roles import DATA_STEWARD
+from plumbing.sealed_secrets import SecretsUnavailable
 from services.scoring.domain.capture_health import CaptureStatus
 from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.playbook.feedback import (
@@ -33,7 +34,7 @@ from services.scoring.domain.playbook.feedback import (
     weekly_digests,
 )
 from services.scoring.domain.rep_score import RepScoreResult
-from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.tenant_settings import TenantSettings, Webhook
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.ports.notifications import DeliveryFailed, MailSender, NotificationStore, WebhookSender
 
@@ -43,6 +44,9 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 EMAIL = "email"
 RECORDS_SCANNED = 2_000
+# A Monday's rescore normally makes the week's digest; this long after Monday 00:00 UTC it is made
+# from the newest team health without waiting for it.
+DIGEST_GRACE = timedelta(hours=6)
 
 
 def webhook_target(url: str) -> str:
@@ -82,9 +86,13 @@ def _health(snapshots: Sequence[scoring_pb2.TeamHealth]) -> Health:
 class FeedbackNotes:
     """Creates the day's digests and alerts after a full rescore. May block on the store."""
 
-    def __init__(self, store: NotificationStore, *, mail: bool) -> None:
+    def __init__(
+        self, store: NotificationStore, *, mail: bool, digest_grace: timedelta = DIGEST_GRACE
+    ) -> None:
         self._store = store
         self._mail = mail
+        self._digest_grace = digest_grace
+        self._weeks_done: set[tuple[str, str]] = set()  # (tenant, ISO week) made by `digests_due`
 
     async def after_rescore(
         self,
@@ -100,8 +108,49 @@ class FeedbackNotes:
             return 0  # nobody to tell: nothing to keep either
         tenant = settings.tenant_id
         today = _health(await self._store.health_on(tenant, as_of))
-        week_ago = _health(await self._store.health_on(tenant, as_of - timedelta(days=7)))
         yesterday = _health(await self._store.health_on(tenant, as_of - timedelta(days=1)))
+        names = {t.team_id: t.name for t in settings.teams}
+        # A rep out of office is no incident: their mailbox is fine.
+        quiet = (CaptureStatus.HEALTHY, CaptureStatus.AWAY)
+        findings = [_mailbox_finding(r) for r in results if r.capture.status not in quiet]
+        findings += [
+            TeamFinding(d.team_id, d.kind, d.team_id or "tenant", d.title)
+            for d in diagnostics
+            if d.kind == "unknown_contacts"
+        ]
+        # The week's digest, if it was not sent yet (a missed Monday is made up on the next rescore).
+        notes = await self._digests(settings, as_of, as_of)
+        notes += alerts(tenant, as_of, today, yesterday, findings, names)
+        return await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
+
+    async def digests_due(self, settings: SettingsReader, now: datetime) -> int:
+        """Scheduled by time, whether or not a rescore ran: once the grace after Monday 00:00 UTC has
+        passed, every tenant's digest of this week that does not exist yet, from its newest team
+        health of the last seven days (the digest says which day). Idempotent per team and week (the
+        note id); returns how many were new."""
+        today = now.date()
+        monday = today - timedelta(days=today.weekday())
+        if now < datetime.combine(monday, time(), tzinfo=UTC) + self._digest_grace:
+            return 0
+        week = monday.isoformat()
+        latest = await self._store.latest_health_days(since=today - timedelta(days=6), until=today)
+        added = 0
+        for tenant, day in sorted(latest.items()):
+            if (tenant, week) in self._weeks_done:
+                continue  # made (or found made) by this process: the records are not read again
+            tenant_settings = await settings.load(tenant)
+            where = targets(tenant_settings, mail=self._mail)
+            if where:
+                notes = await self._digests(tenant_settings, day, today)
+                added += await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
+            self._weeks_done.add((tenant, week))
+        return added
+
+    async def _digests(self, settings: TenantSettings, as_of: date, week_of: date) -> list[Note]:
+        """The digests of `week_of`'s week with the figures of `as_of`."""
+        tenant = settings.tenant_id
+        today = _health(await self._store.health_on(tenant, as_of))
+        week_ago = _health(await self._store.health_on(tenant, as_of - timedelta(days=7)))
         names = {t.team_id: t.name for t in settings.teams}
         records: dict[str, list[RecordToFix]] = {}
         for owner, record in await self._store.records_to_fix(
@@ -118,17 +167,7 @@ class FeedbackNotes:
             )
             for team in {settings.team_of(owner), ""}:
                 records.setdefault(team, []).append(named)
-        # A rep out of office is no incident: their mailbox is fine.
-        quiet = (CaptureStatus.HEALTHY, CaptureStatus.AWAY)
-        findings = [_mailbox_finding(r) for r in results if r.capture.status not in quiet]
-        findings += [
-            TeamFinding(d.team_id, d.kind, d.team_id or "tenant", d.title)
-            for d in diagnostics
-            if d.kind == "unknown_contacts"
-        ]
-        notes = weekly_digests(tenant, as_of, today, week_ago, records, names) if as_of.weekday() == 0 else []
-        notes += alerts(tenant, as_of, today, yesterday, findings, names)
-        return await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
+        return weekly_digests(tenant, as_of, today, week_ago, records, names, week_of)
 
 
 def _mailbox_finding(r: RepScoreResult) -> TeamFinding:
@@ -194,9 +233,11 @@ class NotificationRelay:
         mail: MailSender | None,
         *,
         batch: int = 100,
+        open_secret: Callable[[bytes], str] | None = None,
     ) -> None:
         self._store, self._settings, self._webhooks, self._mail = store, settings, webhooks, mail
         self._batch = batch
+        self._open_secret = open_secret
 
     async def deliver_due(self, now: datetime) -> int:
         """Deliver every due delivery once; returns how many succeeded."""
@@ -237,4 +278,16 @@ class NotificationRelay:
         hook = next((w for w in settings.webhooks if webhook_target(w.url) == target), None)
         if hook is None:
             raise DeliveryFailed("the webhook is no longer configured")
-        await self._webhooks.send(hook.url, hook.signing_secret, slack_payload(note))
+        await self._webhooks.send(hook.url, self._secret(hook), slack_payload(note))
+
+    def _secret(self, hook: Webhook) -> str:
+        """The webhook's signing secret, opened from its sealed form (a clear one only remains in a
+        configuration stored before the gateway sealed secrets)."""
+        if not hook.sealed_secret:
+            return hook.signing_secret
+        if self._open_secret is None:
+            raise DeliveryFailed("the webhook secret is sealed and GT_SCORING_WEBHOOK_SECRET_KEYS is not set")
+        try:
+            return self._open_secret(hook.sealed_secret)
+        except SecretsUnavailable as exc:
+            raise DeliveryFailed(str(exc)) from exc

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from services.scoring.domain.leadership import LeadershipUse, leadership_use, lookback_start, use_of
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
 from services.scoring.operations.diagnostics import DiagnosticFacts
 from services.scoring.operations.notifications import FeedbackNotes
@@ -88,13 +89,16 @@ class RescoreService:
             # the scores are saved, so PostgreSQL computes them on the other core while this process
             # scores and saves.
             inputs = await store.rep_inputs(settings, as_of=as_of, reps=None if full else marks.reps)
-            created = await store.records_created(
-                tenant_id, since=as_of - timedelta(days=settings.window_days - 1), until=as_of
-            )
+            since = as_of - timedelta(days=settings.window_days - 1)
+            created = await store.records_created(tenant_id, since=since, until=as_of)
+            contacts = await store.contacts_created(tenant_id, since=since, until=as_of)
+            leadership = await self._leadership(tenant_id, settings.window_days, as_of)
             inputs = [
                 replace(
                     i,
                     records_created=created.get(i.rep_id, 0),
+                    contacts_created=contacts.get(i.rep_id, 0),
+                    leadership=use_of(leadership, i.rep_id, settings.window_days),
                     # Capture's reports are judged now: one older than the bound is "not reporting".
                     capture=replace(
                         i.capture, checked_at=computed_at, max_report_age=self._capture_report_max_age
@@ -143,6 +147,12 @@ class RescoreService:
         outcome = RescoreOutcome(tenant_id, full, len(results), changed_count, int(duration * 1000))
         _log.info("tenant rescored", extra={**outcome.__dict__})
         return outcome
+
+    async def _leadership(self, tenant_id: str, window_days: int, as_of: date) -> dict[str, LeadershipUse]:
+        """Each person's leadership signals: days by kind in the window, weeks with a review."""
+        since = lookback_start(as_of, window_days)
+        rows = await self._store.crm_views(tenant_id, since=since, until=as_of)
+        return leadership_use(rows, as_of=as_of, window_days=window_days)
 
     async def run_due(self) -> list[RescoreOutcome]:
         """One pass over every tenant with something to rescore."""

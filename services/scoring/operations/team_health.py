@@ -2,19 +2,21 @@
 facts the store holds.
 
 The snapshot is stored as the TeamHealth message the API serves, and a milestone's pipeline metrics
-are copied from the snapshot kept on that day, so this module builds the message itself.
+are copied from the snapshot kept on that day, so this module builds the message's metrics itself;
+the lines by role and the leadership signals stay domain values until the writer maps them
+(`adapters/proto_mapping.py::team_health_proto`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from groundtruth.scoring.v1 import scoring_pb2
-from services.scoring.domain.classification import Classification
+from services.scoring.domain.leadership import leadership_summary, use_of
 from services.scoring.domain.rep_score import RepScoreResult
-from services.scoring.domain.role_health import RoleHealth, role_health
+from services.scoring.domain.role_health import role_group, role_health
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.team_health import (
     ActivityStats,
@@ -25,6 +27,7 @@ from services.scoring.domain.team_health import (
     sum_pipelines,
 )
 from services.scoring.domain.tenant_settings import MANAGER_ROLE, TenantSettings
+from services.scoring.ports import TeamHealthSnapshot
 
 PIPELINE_METRICS = ("required_field_completeness", "pipeline_without_activity_7d")
 TENANT = ""  # the team id of the whole tenant
@@ -39,6 +42,7 @@ class TeamHealthFacts:
     current: dict[str, ActivityStats]
     past: dict[date, dict[str, ActivityStats]]
     stored: dict[tuple[str, date], scoring_pb2.TeamHealth]
+    by_role: dict[str, ActivityStats] = field(default_factory=dict)  # today, keyed `role_group`
 
 
 def team_groups(settings: TenantSettings, reps: Sequence[str]) -> dict[str, list[str]]:
@@ -81,13 +85,23 @@ def team_health_snapshots(
     as_of: date,
     facts: TeamHealthFacts,
     results: Sequence[RepScoreResult] = (),
-) -> list[scoring_pb2.TeamHealth]:
-    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones and the
-    members compared by role (from `results`, the scores just computed). Pure."""
+) -> list[TeamHealthSnapshot]:
+    """Today's TeamHealth of every team and of the whole tenant, with the go-live milestones, the
+    members compared by role (from `results`, the scores just computed) and the manager's leadership
+    signals by kind. Pure."""
     by_rep = {i.rep_id: i for i in inputs}
     scored = {r.rep_id: r for r in results}
     roles = {r.rep_id: r.role or settings.person(r.rep_id).role for r in results}
     in_teams = {m for t in settings.teams for m in t.member_rep_ids}
+    target = settings.threshold("manager_min_pipeline_review_share")
+    uses = {i.rep_id: i.leadership for i in inputs if i.leadership.reported}
+    leadership_of = {
+        t.team_id: leadership_summary(
+            t.manager_rep_id, use_of(uses, t.manager_rep_id, settings.window_days), as_of, target
+        )
+        for t in settings.teams
+        if t.manager_rep_id
+    }
     snapshots = []
     for team_id, members in facts.groups.items():
         pipeline = sum_pipelines(by_rep[m].pipeline for m in members if m in by_rep)
@@ -101,7 +115,6 @@ def team_health_snapshots(
             metrics=[metric_proto(m) for m in metrics],
             members=len(set(members)),
             reps_outside_teams=len(set(members) - in_teams) if team_id == TENANT else 0,
-            roles=[_role_proto(line) for line in role_health(members, roles, scored)] if scored else [],
         )
         created = [by_rep[m].records_created for m in set(members) if m in by_rep]
         if created and all(n is not None for n in created):
@@ -118,7 +131,13 @@ def team_health_snapshots(
                 metric_proto(m) for m in activity_metrics(facts.past[day][team_id], settings)
             )
             milestone.metrics.extend(_pipeline_on(day, as_of, team_id, metrics, facts.stored, settings))
-        snapshots.append(health)
+        lines = tuple(
+            replace(line, active=tuple(activity_metrics(facts.by_role[key], settings)))
+            if (key := role_group(team_id, line.role)) in facts.by_role
+            else line
+            for line in (role_health(members, roles, scored) if scored else ())
+        )
+        snapshots.append(TeamHealthSnapshot(health, lines, leadership_of.get(team_id)))
     return snapshots
 
 
@@ -138,20 +157,6 @@ def data_quality_metric(results: Sequence[RepScoreResult], settings: TenantSetti
         f"the {len(known)} members with a data-quality score average {average:.0f} of 100",
         round(average), len(known),
     )  # fmt: skip
-
-
-def _role_proto(line: RoleHealth) -> scoring_pb2.RoleHealth:
-    return scoring_pb2.RoleHealth(
-        role=line.role,
-        members=line.members,
-        average_adoption=line.average_adoption,
-        average_data_quality=line.average_data_quality,
-        adopters=line.classes.get(Classification.ADOPTER, 0),
-        workarounders=line.classes.get(Classification.WORKAROUNDER, 0),
-        skeptics=line.classes.get(Classification.SKEPTIC, 0),
-        ghosts=line.classes.get(Classification.GHOST, 0),
-        insufficient_data=line.classes.get(Classification.INSUFFICIENT_DATA, 0),
-    )
 
 
 def _pipeline_on(

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.playbook.timeline import Activity
 from services.scoring.domain.rep_score import RepScoreResult
+from services.scoring.domain.role_health import role_groups
 from services.scoring.domain.score_inputs import RepInputs
 from services.scoring.domain.tenant_settings import TenantSettings
 from services.scoring.operations.diagnostics import DiagnosticFacts, tenant_diagnostics
@@ -38,11 +39,15 @@ class TenantViews:
     ) -> TeamHealthFacts:
         groups = team_groups(settings, reps)
         milestones = reached_milestones(settings, as_of)
-        stats, stored = await asyncio.gather(
+        # Each role's active users today ("DAU/MAU > 60%" for every role, not only the team's mix).
+        by_role = role_groups(groups, {r: settings.person(r).role for g in groups.values() for r in g})
+        stats, stored, role_stats = await asyncio.gather(
             self._facts.activity_stats(settings.tenant_id, groups, (as_of, *milestones)),
             self._facts.team_health_snapshots(settings.tenant_id, milestones),
+            self._facts.activity_stats(settings.tenant_id, by_role, (as_of,)),
         )
-        return TeamHealthFacts(groups, stats[0], dict(zip(milestones, stats[1:], strict=True)), stored)
+        past = dict(zip(milestones, stats[1:], strict=True))
+        return TeamHealthFacts(groups, stats[0], past, stored, role_stats[0])
 
     async def diagnostic_facts(self, settings: TenantSettings, as_of: date) -> DiagnosticFacts:
         tenant = settings.tenant_id

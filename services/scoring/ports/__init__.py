@@ -34,6 +34,7 @@ from services.scoring.ports.tenant_views import (
     DuplicateGroup,
     FieldGap,
     StageHistory,
+    TeamHealthSnapshot,
     TenantFacts,
     TenantViewWriter,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "ScoreTransaction",
     "StageHistory",
     "StoredActivity",
+    "TeamHealthSnapshot",
     "TenantFacts",
     "TenantViewWriter",
     "UnpublishedScore",

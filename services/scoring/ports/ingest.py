@@ -20,6 +20,7 @@ from services.scoring.domain.ingest_plan import (
     StoredManualLog,
     TenantKey,
 )
+from services.scoring.domain.leadership import ViewDayKey
 from services.scoring.domain.records import CrmRecord, RecordKey
 
 
@@ -42,6 +43,7 @@ class WritePlan:
     reps_seen: dict[RepRef, int] = field(default_factory=dict)  # earliest day number seen in the batch
     dirty_reps: set[RepRef] = field(default_factory=set)
     rescore_tenants: set[str] = field(default_factory=set)
+    view_days: dict[ViewDayKey, int] = field(default_factory=dict)  # leadership signals per kind
 
 
 @dataclass(frozen=True)

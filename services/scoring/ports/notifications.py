@@ -64,6 +64,9 @@ class NotificationStore(Protocol):
     async def health_on(self, tenant_id: str, day: date) -> list[scoring_pb2.TeamHealth]:
         """The team-health snapshots stored on `day` (none when scoring kept none)."""
 
+    async def latest_health_days(self, *, since: date, until: date) -> dict[str, date]:
+        """Each tenant's newest day with stored team health between `since` and `until`."""
+
 
 class WebhookSender(Protocol):
     async def send(self, url: str, secret: str, body: bytes) -> None:

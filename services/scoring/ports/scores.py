@@ -64,6 +64,14 @@ class ScoreStore(Protocol):
     async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
         """Contacts, accounts and opportunities created in the CRM per owner, on days since..until."""
 
+    async def contacts_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        """Contacts created in the CRM per owner, on days since..until."""
+
+    async def crm_views(
+        self, tenant_id: str, *, since: date, until: date
+    ) -> list[tuple[str, date, str, int]]:
+        """Leadership signals (rep, day, kind, views) on days since..until (migration 0009)."""
+
     def transaction(self) -> AbstractAsyncContextManager[ScoreTransaction]:
         """One transaction, holding its connection from the start of the block (reads started
         meanwhile wait for the others); commits when the block exits normally, rolls back when it

@@ -10,9 +10,21 @@ from typing import NamedTuple, Protocol
 
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.domain.diagnostics import Diagnostic
+from services.scoring.domain.leadership import LeadershipSummary
 from services.scoring.domain.records import CrmRecord
+from services.scoring.domain.role_health import RoleHealth
 from services.scoring.domain.team_health import ActivityStats
 from services.scoring.domain.tenant_settings import TenantSettings
+
+
+@dataclass(frozen=True)
+class TeamHealthSnapshot:
+    """One team's health as a full rescore computes it: the TeamHealth message but for its lines by
+    role and the manager's leadership signals, which the writer maps (`adapters/proto_mapping.py`)."""
+
+    message: scoring_pb2.TeamHealth
+    roles: tuple[RoleHealth, ...] = ()
+    leadership: LeadershipSummary | None = None
 
 
 class FieldGap(NamedTuple):
@@ -78,7 +90,7 @@ class TenantViewWriter(Protocol):
     """Stores what a full rescore derives for a whole tenant. Each method is its own transaction, may
     block on the database and raises on failure."""
 
-    async def save_team_health(self, day: date, snapshots: Sequence[scoring_pb2.TeamHealth]) -> None:
+    async def save_team_health(self, day: date, snapshots: Sequence[TeamHealthSnapshot]) -> None:
         """Keep these snapshots as the ones of `day`, replacing any kept for the same team and day."""
 
     async def replace_diagnostics(

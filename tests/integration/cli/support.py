@@ -30,7 +30,7 @@ from services.scoring.app import running_scoring
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.capture.harness import capture_settings, org_spec, running_emulator
 from tests.integration.conftest import Isolated
-from tests.integration.platform import TEST_API_KEY_PEPPER
+from tests.integration.platform import TEST_API_KEY_PEPPER, TEST_WEBHOOK_SECRET_KEYS
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ async def running_cli_platform(isolated: Isolated, tls_dir: Path) -> AsyncIterat
             scoring_target=f"127.0.0.1:{scoring.grpc_port}",
             capture_target=f"127.0.0.1:{capture.grpc_port}",
             api_key_pepper=SecretStr(TEST_API_KEY_PEPPER),
+            webhook_secret_keys=SecretStr(TEST_WEBHOOK_SECRET_KEYS),
             score_cache_ttl_sec=0.0,
             key_cache_ttl_sec=0.5,
         )

@@ -23,7 +23,7 @@ from services.gateway.operations import configuration
 from tests.integration.conftest import TEST_SERVICE, Isolated, create_database, drop_database
 from tests.integration.gateway.events import team_config
 from tests.integration.gateway.fakes import Upstreams, running_upstreams
-from tests.integration.platform import TEST_API_KEY_PEPPER
+from tests.integration.platform import TEST_API_KEY_PEPPER, TEST_WEBHOOK_SECRET_KEYS
 
 TENANTS = ["acme", "globex"]
 REP_OF = {Role.MANAGER: "mgr-1", Role.REP: "rep-1"}
@@ -60,6 +60,7 @@ def gateway_settings(isolated: Isolated, upstream_target: str, **overrides: obje
         "scoring_target": upstream_target,
         "capture_target": upstream_target,
         "api_key_pepper": SecretStr(TEST_API_KEY_PEPPER),
+        "webhook_secret_keys": SecretStr(TEST_WEBHOOK_SECRET_KEYS),
         "rate_limit_per_sec": 10_000.0,
         "rate_limit_burst": 10_000,
         "feed_poll_interval_sec": 0.05,

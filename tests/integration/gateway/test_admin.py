@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 
+from plumbing.sealed_secrets import SecretSeal
 from services.gateway.adapters import key_store
 from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
@@ -14,6 +17,7 @@ from tests.integration.gateway.conftest import GatewayUnderTest
 from tests.integration.gateway.fakes import marker
 from tests.integration.gateway.kafka import crm_events
 from tests.integration.gateway.matrix import CONFIG
+from tests.integration.platform import TEST_WEBHOOK_SECRET_KEYS
 
 pytestmark = pytest.mark.integration
 TENANT = "globex"
@@ -306,7 +310,8 @@ async def test_webhooks_are_validated_their_secret_never_shown_and_kept_when_sen
         )
         await client.put("/v1/admin/config", json=CONFIG, headers=admin)  # restore for the other tests
     assert "s3cret" not in stored.text and "s3cret" not in again.text
-    assert shown["notification_webhooks"] == [{"url": hook["url"], "signing_secret": ""}]
+    assert [(h["url"], h["signing_secret"]) for h in shown["notification_webhooks"]] == [(hook["url"], "")]
+    assert not shown["notification_webhooks"][0].get("sealed_signing_secret")
     assert again.status_code == 200, again.text
     published = [
         e.tenant_config_updated.config
@@ -314,7 +319,17 @@ async def test_webhooks_are_validated_their_secret_never_shown_and_kept_when_sen
         if e.WhichOneof("payload") == "tenant_config_updated"
         and e.tenant_config_updated.config.notification_webhooks
     ]
-    assert [h.signing_secret for h in published[-1].notification_webhooks] == [hook["signing_secret"]]
+    # Sealed at rest and on the topic (never in clear); the key scoring holds opens it.
+    seal = SecretSeal(SecretStr(TEST_WEBHOOK_SECRET_KEYS), setting="test")
+    for config in published[-2:]:  # stored with the secret, then sent back as read: still the secret
+        [sent] = config.notification_webhooks
+        assert sent.signing_secret == "" and seal.open(sent.sealed_signing_secret) == hook["signing_secret"]
+    conn = await asyncpg.connect(env.isolated.database_url)
+    try:
+        stored_configs = [r["config"] for r in await conn.fetch("SELECT config FROM gateway.tenant_configs")]
+    finally:
+        await conn.close()
+    assert stored_configs and all(hook["signing_secret"].encode() not in c for c in stored_configs)
 
 
 async def test_customization_debt_compares_the_configuration_at_go_live_with_the_current_one(

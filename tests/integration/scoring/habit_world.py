@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from services.client import crm_viewed
+from services.client.leadership import ViewKind
 from services.sandbox.synthetic import events as ev
 from services.sandbox.synthetic.organisation import Event
 from services.scoring.app import running_scoring
@@ -43,6 +45,16 @@ class Habit:
     # Started N days ago (today included): the CRM and their start date say so, while their mailbox
     # was migrated with the whole history of older mail.
     started_days_ago: int = 0
+    new_contacts_per_day: int = 0  # prospects added to the CRM as contacts each business day
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """What a manager opens in the CRM, as the CRM plugin reports it (`crm_viewed` events)."""
+
+    review_weekday: int = 0  # runs the weekly pipeline review in the CRM on Mondays
+    forecast_weekday: int = 4  # pulls the forecast from the CRM on Fridays
+    no_reviews_from: date | None = None  # from this day on, runs the review outside the CRM
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class HabitWorld:
     extra_profiles: tuple[crm_pb2.RoleProfile, ...] = field(default_factory=tuple)
     extra_people: tuple[crm_pb2.Person, ...] = field(default_factory=tuple)
     webhooks: tuple[crm_pb2.NotificationWebhook, ...] = field(default_factory=tuple)
+    leadership: dict[str, Leadership] = field(default_factory=dict)  # manager -> what they open
 
     @property
     def go_live(self) -> date:
@@ -113,6 +126,28 @@ class HabitWorld:
                 if day.weekday() < 5:
                     at = datetime.combine(day, time(8), tzinfo=UTC)
                     yield ev.login(tenant_id=self.tenant_id, rep_id=manager, at=at)
+                if manager in self.leadership:
+                    yield from self._views(manager, self.leadership[manager], day)
+
+    def _views(self, manager: str, habit: Leadership, day: date) -> Iterator[Event]:
+        """The plugin client's events for the day (the gateway adds the envelope: id and times)."""
+        kinds: list[ViewKind] = []
+        if day.weekday() == habit.review_weekday and (
+            habit.no_reviews_from is None or day < habit.no_reviews_from
+        ):
+            kinds.append("pipeline_review")
+        if day.weekday() == habit.forecast_weekday:
+            kinds.append("forecast")
+        for kind in kinds:
+            at = _at(day, 10)
+            event = crm_viewed(
+                rep_id=manager, kind=kind, viewed_at=at, name=f"weekly {kind}", source="plugin"
+            )
+            event.event_id = f"{manager}-{kind}-{day.isoformat()}"
+            event.tenant_id = self.tenant_id
+            event.occurred_at.FromDatetime(at)
+            event.observed_at.FromDatetime(at)
+            yield event
 
     def _member(self, member: Member, start: datetime) -> Iterator[Event]:
         t, rep, habit = self.tenant_id, member.rep_id, member.habit
@@ -169,6 +204,11 @@ class HabitWorld:
                 continue
             if habit.logs_in:
                 yield ev.login(tenant_id=t, rep_id=rep, at=_at(day, 8, 30))
+            for n in range(habit.new_contacts_per_day):
+                yield ev.upsert(tenant_id=t, object_type="contact", crm_id=f"{rep}-prospect-{day}-{n}",
+                                name="Prospect", email=f"prospect-{day}-{n}@{rep}-customer.example",
+                                account_crm_id=account, owner_rep_id=rep, modified_at=_at(day, 11),
+                                modified_by_rep_id=rep)  # fmt: skip
             if habit.writes:
                 yield self._deal(rep, account, deal, _at(day, 17), modified_by=rep, budget=habit.fills_budget)
             if habit.logs_meetings == "friday" and day.weekday() == 4:

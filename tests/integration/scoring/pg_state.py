@@ -77,6 +77,10 @@ async def comparable_state(pool: Pool) -> dict[str, Any]:
             "rep_days": {k: v for k, v in rep_days.items() if any(v)},
             "opportunity_days": {k: v for k, v in opportunity_days.items() if v},
             "reps_seen": reps_seen,
+            "view_days": {
+                (r["tenant_id"], r["rep_id"], r["day"], r["kind"]): r["views"]
+                for r in await conn.fetch("SELECT * FROM crm_view_days")
+            },
             "processed": {
                 (r["tenant_id"], r["event_id"]) for r in await conn.fetch("SELECT * FROM processed_events")
             },

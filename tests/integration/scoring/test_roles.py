@@ -5,7 +5,7 @@ scores filter by role; team health compares the roles."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -19,11 +19,14 @@ pytestmark = pytest.mark.integration
 TENANT = "roles"
 C = scoring_pb2.Classification
 # Both prospect and close alike: a login and a change every day, many e-mails, two meetings a week
-# they never log. Only their roles differ.
-OUTREACH = Habit(emails_per_day=20, meeting_weekdays=(1,), logs_meetings="never")
+# they never log, two new contacts every business day. Only their roles differ.
+OUTREACH = Habit(emails_per_day=20, meeting_weekdays=(1,), logs_meetings="never", new_contacts_per_day=2)
+TODAY = datetime.now(UTC).date()
+# The business days of the 28-day window before today (the history ends yesterday): two contacts each.
+PROSPECTS = 2 * sum(1 for n in range(1, 28) if (TODAY - timedelta(days=n)).weekday() < 5)
 WORLD = HabitWorld(
     tenant_id=TENANT,
-    today=datetime.now(UTC).date(),
+    today=TODAY,
     teams={
         "team-a": (
             "boss-a",
@@ -113,14 +116,31 @@ async def test_record_creation_rate_per_rep_and_team_and_the_data_quality_target
     query: scoring_pb2_grpc.ScoringQueryAsyncStub,
 ) -> None:
     """Each rep's deal was last sent with its creation time yesterday (the synthetic CRM stamps
-    created_at with each version's time); accounts and contacts were created at go-live, outside the
-    28-day window."""
+    created_at with each version's time); accounts and first contacts were created at go-live,
+    outside the 28-day window; the SDR and the AE added two prospects every business day."""
     sdr = inputs_by_name(await score(query, "sdr-1"))["records_created_per_week"]
-    assert (sdr.numerator, sdr.value, sdr.weight) == (1, 0.25, 0.0)
-    assert "created 1 contacts, accounts and deals in the CRM in the last 28 days" in sdr.explanation
+    assert (sdr.numerator, sdr.weight) == (1 + PROSPECTS, 0.0)
+    assert sdr.value == pytest.approx(round((1 + PROSPECTS) * 7 / 28, 2))
+    assert (
+        f"created {1 + PROSPECTS} contacts, accounts and deals in the CRM in the last 28 days"
+        in sdr.explanation
+    )
     health = await query.GetTeamHealth(scoring_pb2.GetTeamHealthRequest(tenant_id=TENANT, team_id="team-a"))
-    assert health.records_created_per_week == pytest.approx(3 * 7 / 28)
+    assert health.records_created_per_week == pytest.approx(round((3 + 2 * PROSPECTS) * 7 / 28, 2))
     quality = next(m for m in health.metrics if m.name == "data_quality")
     assert quality.target == 0.8 and quality.available and quality.denominator == 3
     dau = next(m for m in health.metrics if m.name == "dau_mau")
     assert dau.target == 0.6
+
+
+async def test_only_an_sdr_is_judged_on_the_new_contacts_they_create(
+    query: scoring_pb2_grpc.ScoringQueryAsyncStub,
+) -> None:
+    """The same prospecting habit: scored for the SDR (their role's own input), absent for the AE."""
+    sdr, ae = inputs_by_name(await score(query, "sdr-1")), inputs_by_name(await score(query, "ae-1"))
+    contacts = sdr["contacts_created_per_week"]
+    assert (contacts.numerator, contacts.denominator, contacts.target) == (PROSPECTS, 28, 5.0)
+    assert contacts.value == pytest.approx(round(PROSPECTS * 7 / 28, 2)) and contacts.value >= 5.0
+    assert contacts.weight > 0 and contacts.contribution == contacts.weight
+    assert "created" in contacts.explanation and "new contacts" in contacts.explanation
+    assert "contacts_created_per_week" not in ae

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
+from services.scoring.adapters.proto_mapping import team_health_proto
 from services.scoring.domain.crm_events import ConfigUpdate
 from services.scoring.domain.diagnostics import Diagnostic
 from services.scoring.domain.ingest_plan import StoredConfig
@@ -30,6 +31,7 @@ from services.scoring.ports import (
     ReadinessCounts,
     StageHistory,
     StoredActivity,
+    TeamHealthSnapshot,
     UnpublishedScore,
 )
 
@@ -113,8 +115,8 @@ class FakeTenantFacts:
     async def duplicate_groups(self, tenant_id: str) -> list[DuplicateGroup]:
         return list(self.duplicates)
 
-    async def save_team_health(self, day: date, snapshots: Sequence[scoring_pb2.TeamHealth]) -> None:
-        self.saved_health.append((day, list(snapshots)))
+    async def save_team_health(self, day: date, snapshots: Sequence[TeamHealthSnapshot]) -> None:
+        self.saved_health.append((day, [team_health_proto(s) for s in snapshots]))
 
     async def replace_diagnostics(
         self, tenant_id: str, diagnostics: Sequence[Diagnostic], computed_at: datetime
@@ -185,6 +187,14 @@ class FakeScoreStore:
 
     async def records_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
         return {}
+
+    async def contacts_created(self, tenant_id: str, *, since: date, until: date) -> dict[str, int]:
+        return {}
+
+    async def crm_views(
+        self, tenant_id: str, *, since: date, until: date
+    ) -> list[tuple[str, date, str, int]]:
+        return []
 
     async def rep_inputs(
         self, settings: TenantSettings, *, as_of: date, reps: Collection[str] | None

@@ -23,6 +23,7 @@ from services.scoring.domain.ingest_plan import (
     TenantKey,
 )
 from services.scoring.domain.instants import day_start_us
+from services.scoring.domain.leadership import ViewDayKey
 from services.scoring.domain.records import CrmRecord, ObjectType, RecordKey, email_domain
 from services.scoring.ports import AccountRecords, WritePlan
 
@@ -45,6 +46,7 @@ class MemoryState:
     dirty_reps: set[RepRef] = field(default_factory=set)
     rescore_tenants: set[str] = field(default_factory=set)
     away: dict[tuple[str, str], AwayPeriod] = field(default_factory=dict)
+    view_days: dict[ViewDayKey, int] = field(default_factory=dict)
 
     def comparable(self, *, with_feed: bool = True) -> dict[str, Any]:
         """Everything that must not depend on delivery order.
@@ -66,6 +68,7 @@ class MemoryState:
             },
             "addresses": self.addresses,
             "rep_days": self.rep_days,
+            "view_days": self.view_days,
             "opportunity_days": self.opportunity_days,
             "reps_seen": self.reps_seen,
             "processed": self.processed,
@@ -224,6 +227,8 @@ class MemoryTransaction:
             s.reps_seen[rep] = min(day, s.reps_seen.get(rep, day))
         s.dirty_reps |= plan.dirty_reps
         s.rescore_tenants |= plan.rescore_tenants
+        for vkey, views in plan.view_days.items():
+            s.view_days[vkey] = s.view_days.get(vkey, 0) + views
 
 
 class MemoryStore:

@@ -3,6 +3,7 @@ gone on the day it expires (the rescore recomputes them daily from its clock; no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from services.scoring.domain.capture_health import CaptureHealth, CaptureStatus
 from services.scoring.domain.class_history import week_end
 from services.scoring.domain.classification import Classification, Verdict
 from services.scoring.domain.diagnostics import Diagnostic
+from services.scoring.domain.leadership import NOT_REPORTED, LeadershipUse
 from services.scoring.domain.playbook.timeline import timeline
 from services.scoring.domain.rep_score import RepScoreResult, WeeklyPoint
 from services.scoring.domain.score_inputs import ActivityTotals, CaptureObservation, PipelineTotals, RepInputs
@@ -83,7 +85,8 @@ def result(
 
 def playbook_on(as_of: date, *, ann: Classification = A.ADOPTER, ghost_from: date | None = None,
                 boss_logins: dict[date, int] | None = None,
-                active: tuple[int, int] | None = None) -> list[Diagnostic]:  # fmt: skip
+                active: tuple[int, int] | None = None,
+                boss_leadership: LeadershipUse = NOT_REPORTED) -> list[Diagnostic]:  # fmt: skip
     scored = [
         (
             inputs("ann", as_of),
@@ -95,7 +98,7 @@ def playbook_on(as_of: date, *, ann: Classification = A.ADOPTER, ghost_from: dat
         ),
         (inputs("cat", as_of), result("cat", "sdr", A.SKEPTIC, 30.0, as_of)),
         (
-            inputs("boss", as_of, logins_by_week=boss_logins),
+            replace(inputs("boss", as_of, logins_by_week=boss_logins), leadership=boss_leadership),
             result("boss", "manager", A.MANAGER, 50.0, as_of),
         ),
     ]
@@ -214,3 +217,26 @@ def test_the_pipeline_rule_follows_a_manager_who_stopped_opening_the_crm() -> No
     assert found[0].playbook is not None and found[0].playbook.applies_from == silent_week + timedelta(days=6)
     assert any("opened the CRM on 0 days" in e.value for e in found[0].evidence)
     assert [d for d in playbook_on(on) if d.kind == "playbook_hold_pipeline_rule"] == []
+
+
+def test_the_pipeline_rule_follows_a_manager_who_ran_last_weeks_review_outside_the_crm() -> None:
+    """The manager logs in every day; the plugin's crm_viewed events show a pipeline review run in the
+    CRM every week but last week. Weeks before the plugin reported views are unknown, not findings."""
+    on = GO_LIVE + timedelta(days=60)
+    weeks = mondays(on)
+    reporting_since = weeks[-6]
+    reviewed = frozenset(m for m in weeks[-6:] if m != weeks[-2])
+
+    def held(use: LeadershipUse) -> list[Diagnostic]:
+        return [d for d in playbook_on(on, boss_leadership=use) if d.kind == "playbook_hold_pipeline_rule"]
+
+    found = held(LeadershipUse(reporting_since, 28, review_weeks=reviewed))
+    assert len(found) == 1 and found[0].playbook is not None
+    assert found[0].playbook.applies_from == weeks[-2] + timedelta(days=6)
+    assert [e.value for e in found[0].evidence if e.label == "finding"] == [
+        f"boss ran no pipeline review in the CRM in the week of {weeks[-2].isoformat()}"
+    ]
+    # Every week reviewed in the CRM since the plugin reports views: nothing to hold.
+    assert held(LeadershipUse(reporting_since, 28, review_weeks=frozenset(weeks[-6:]))) == []
+    # Not reported: unknown, never a finding.
+    assert held(NOT_REPORTED) == []

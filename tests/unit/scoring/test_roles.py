@@ -53,3 +53,21 @@ def test_scoring_refuses_an_unknown_setting_in_a_role_profile() -> None:
         version=1, role_profiles=[crm_pb2.RoleProfile(role="sdr", thresholds={"x": 1})]
     )
     assert any("role_profiles['sdr']" in p for p in config_problems(config))
+
+
+def test_only_a_role_whose_profile_weighs_it_is_judged_on_new_contacts() -> None:
+    """ "New contacts ... created per week": an SDR's prospecting, absent from an AE's inputs."""
+    settings = settings_from_config("t", None)
+    totals = ActivityTotals(days=28, login_days=20, write_days=20)
+    sdr = settings.for_role("sdr")
+    full, weighed = weigh(adoption_inputs(totals, sdr, None, contacts_created=20), sdr)
+    contacts = next(i for i in weighed if i.name == "contacts_created_per_week")
+    assert (contacts.value, contacts.target, contacts.numerator) == (5.0, 5.0, 20)
+    assert contacts.contribution == contacts.weight > 0 and full == 100.0
+    half, weighed = weigh(adoption_inputs(totals, sdr, None, contacts_created=10), sdr)
+    contacts = next(i for i in weighed if i.name == "contacts_created_per_week")
+    assert half == round(100.0 - contacts.weight / 2, 1)
+    ae = settings.for_role("account_executive")
+    assert "contacts_created_per_week" not in {
+        i.name for i in adoption_inputs(totals, ae, None, contacts_created=0)
+    }

@@ -102,6 +102,11 @@ class WebhookIn(StrictModel):
     signing_secret: Annotated[str, Field(max_length=256, pattern=r"^[!-~]*$")] = Field(
         default="", description="16-256 characters; empty keeps the one stored for this url"
     )
+    sealed_signing_secret: Annotated[str, Field(max_length=0)] = Field(
+        default="",
+        description="always empty: the gateway stores the secret sealed and never shows it; accepted "
+        "(empty) so that a configuration read back can be sent again as it is",
+    )
 
 
 class TenantConfigIn(StrictModel):

@@ -108,8 +108,12 @@ def weekly_digests(
     week_ago: Health,
     records: Mapping[str, Sequence[RecordToFix]],
     names: Mapping[str, str],
+    week_of: date | None = None,
 ) -> list[Note]:
-    """One digest per team for the ISO week of `as_of`. Pure."""
+    """One digest per team for the ISO week of `week_of` (default `as_of`), with the figures of the
+    snapshot of `as_of`: a digest sent on time without that day's rescore says which day they are
+    from. Its id is the team's and week's, so a week never has two. Pure."""
+    week = _week(week_of or as_of)
     found = []
     for team_id, metrics in sorted(now.items()):
         before = week_ago.get(team_id)
@@ -127,6 +131,8 @@ def weekly_digests(
             better = delta > 0 if state.higher_is_better else delta < 0
             change = _change(label, name, old.value, state)
             (improved if better else worse).append(change)
+        if week_of is not None and week_of != as_of:
+            lines.append(f"figures as of {as_of.isoformat()}: the last day scoring computed team health")
         if before is None:
             lines.append("no snapshot a week ago: changes are shown from next week")
         lines += [f"improved: {c}" for c in improved] or (["improved: nothing"] if before else [])
@@ -140,8 +146,8 @@ def weekly_digests(
         fix = tuple(records.get(team_id, ())[:DIGEST_RECORDS])
         found.append(
             Note(
-                tenant_id, team_id, "digest", _week(as_of),
-                f"{_team(team_id, names)}: weekly data-quality digest, week {_week(as_of)}",
+                tenant_id, team_id, "digest", week,
+                f"{_team(team_id, names)}: weekly data-quality digest, week {week}",
                 tuple(lines), fix,
             )
         )  # fmt: skip

@@ -6,8 +6,9 @@
 - "if adoption has failed across the team (below 40% active users at 90 days): consider a
   simplified relaunch" (day 90-103, the 90-day review);
 - "establish the pipeline review rule and hold it for three consecutive meetings" after a leadership
-  finding (the manager stopped opening the CRM) or an enforcement finding (a ghost), for the three
-  weekly reviews after the finding.
+  finding (the manager stopped opening the CRM, or ran a week's pipeline review outside the CRM as
+  the plugin's `crm_viewed` events show) or an enforcement finding (a ghost), for the three weekly
+  reviews after the finding.
 
 Each item carries its evidence, the day it applies from and the day it expires; nothing is stored:
 the items are recomputed with every full rescore, so they appear and disappear on those days.
@@ -198,6 +199,20 @@ def _review(settings: TenantSettings, team: Team, active: tuple[int, int], as_of
     ]  # fmt: skip
 
 
+def findings_without_reviews(
+    settings: TenantSettings, manager: RepInputs, as_of: date, findings: dict[date, list[str]]
+) -> None:
+    """Add the complete weeks the manager ran no pipeline review in the CRM (when the tenant's plugin
+    reports views; weeks before it did are unknown, not findings) to `findings`, by week end."""
+    use = manager.leadership
+    for monday in use.judged((m for m, _ in manager.weeks), as_of):
+        if monday not in use.review_weeks:
+            findings.setdefault(week_end(monday, as_of), []).append(
+                f"{_name(settings, manager.rep_id)} ran no pipeline review in the CRM in the week of "
+                f"{monday.isoformat()}"
+            )
+
+
 def _hold_pipeline_rule(
     settings: TenantSettings,
     team: Team,
@@ -216,6 +231,7 @@ def _hold_pipeline_rule(
                     f"{_name(settings, manager.rep_id)} opened the CRM on {totals.login_days} days "
                     f"in the week of {monday.isoformat()}"
                 )
+        findings_without_reviews(settings, manager, as_of, findings)
     for _, result in members:
         for point in result.trend:
             if point.classification is Classification.GHOST and point.week_end is not None:

@@ -116,7 +116,18 @@ function healthView(health) {
       )
     : empty("No go-live date is configured, so there are no 30/60/90-day marks.");
   const over = health.members ? ` · over the ${health.members} reps expected in the CRM` : "";
-  return h("div", {}, h("p", { class: "as-of", "data-testid": "health-members" }, `As of ${fmt.date(health.as_of)}${over}`), h("div", { class: "metrics" }, ...metrics.map(metricCard)), table);
+  return h("div", {}, h("p", { class: "as-of", "data-testid": "health-members" }, `As of ${fmt.date(health.as_of)}${over}`), h("div", { class: "metrics" }, ...metrics.map(metricCard)), leadershipLine(health), table);
+}
+
+// "All pipeline reviews conducted in the CRM", "forecasts pulled directly from CRM": the team
+// manager's leadership signals, or plainly unknown when the CRM plugin reports no views.
+function leadershipLine(health) {
+  const l = health.leadership;
+  if (!l) return null;
+  const text = !l.reported
+    ? "Pipeline reviews and forecasts in the CRM: not known (the CRM plugin reports no views)."
+    : `The manager ran the pipeline review in the CRM in ${l.weeks_with_pipeline_review || 0} of the last ${l.weeks_judged || 0} complete weeks, and pulled or submitted a forecast there on ${l.forecast_days || 0} of the last ${l.window_days} days.`;
+  return h("p", { class: `leadership ${l.reported && !l.meets_target ? "warn" : ""}`, "data-testid": "leadership" }, text);
 }
 
 // The team's weekly average of each rep's trend points (data quality only for weeks that have it).

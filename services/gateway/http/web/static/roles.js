@@ -7,10 +7,17 @@ import * as fmt from "./format.js";
 
 const roleLabel = (role) => (role === "sdr" ? "SDR" : role.replaceAll("_", " "));
 
+// The role's own active-user metric against its target, or a dash when not computed.
+function activeCell(r, name) {
+  const metric = (r.active || []).find((m) => m.name === name);
+  if (!metric || !metric.available) return h("td", { class: "na" }, "—");
+  return h("td", { class: metric.meets_target ? "good" : "bad", title: metric.explanation }, fmt.percent(metric.value));
+}
+
 export function rolesView(health) {
   const roles = health.roles || [];
   if (!roles.length) return empty("No role comparison yet: it appears with the next full rescore.");
-  const columns = ["Role", "Members", "Average adoption", "Average data quality", "Adopters", "Workarounders", "Skeptics", "Ghosts", "Not judged yet"];
+  const columns = ["Role", "Members", "Average adoption", "Average data quality", "Weekly active", "DAU/MAU", "Adopters", "Workarounders", "Skeptics", "Ghosts", "Not judged yet"];
   return h(
     "table",
     // It scrolls sideways on a phone: focusable, so it can be scrolled from the keyboard too.
@@ -28,6 +35,8 @@ export function rolesView(health) {
           h("td", {}, String(r.members)),
           h("td", {}, r.average_adoption === null || r.average_adoption === undefined ? "—" : fmt.score(r.average_adoption)),
           h("td", {}, r.average_data_quality === null || r.average_data_quality === undefined ? "—" : fmt.score(r.average_data_quality)),
+          activeCell(r, "weekly_active_users"),
+          activeCell(r, "dau_mau"),
           ...[r.adopters, r.workarounders, r.skeptics, r.ghosts, r.insufficient_data].map((n) => h("td", {}, String(n || 0))),
         ),
       ),
