@@ -9,6 +9,7 @@ import asyncpg
 
 from plumbing.db.pool import Pool
 from services.scoring.domain.capture_reports import (
+    BROKEN_STATES,
     HealthRecord,
     MailboxForgotten,
     MailboxHealthUpdate,
@@ -40,6 +41,12 @@ INSERT INTO dirty_reps (tenant_id, rep_id, mark)
 SELECT t, r, nextval('dirty_marks') FROM unnest($1::text[], $2::text[]) AS k(t, r)
 ON CONFLICT (tenant_id, rep_id) DO UPDATE SET mark = EXCLUDED.mark
 """
+# The tenant's diagnostics name broken and silent mailboxes: such a change asks for a full rescore
+# (coalesced per tenant) instead of waiting for the next periodic one.
+REQUEST_RESCORE = """
+INSERT INTO rescore_requests (tenant_id) SELECT DISTINCT t FROM unnest($1::text[]) AS k(t)
+ON CONFLICT (tenant_id) DO UPDATE SET requested_at = now()
+"""
 NOTE_SILENT = """
 UPDATE mailbox_health SET silence_noted = true
 WHERE NOT silence_noted AND reported_at < $1
@@ -56,6 +63,7 @@ class PostgresCaptureHealthStore:
         if not latest:
             return
         dirty: set[tuple[str, str]] = set()
+        diagnosed: set[str] = set()  # tenants whose diagnostics change
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(CURRENT, [r.tenant_id for r in latest], [r.mailbox_key for r in latest])
             current = {(r["tenant_id"], r["mailbox_key"]): r for r in rows}
@@ -65,6 +73,8 @@ class PostgresCaptureHealthStore:
                     rep = await conn.fetchval(FORGET, record.tenant_id, record.mailbox_key)
                     if rep is not None:
                         dirty.add((record.tenant_id, rep))
+                        if _diagnosed(before):
+                            diagnosed.add(record.tenant_id)
                     continue
                 report = record.report
                 kept = await conn.fetchval(
@@ -78,9 +88,13 @@ class PostgresCaptureHealthStore:
                     dirty.add((record.tenant_id, record.rep_id))
                     if before is not None and before["rep_id"] != record.rep_id:
                         dirty.add((record.tenant_id, before["rep_id"]))
+                    if _diagnosed(before) or report.state in BROKEN_STATES:
+                        diagnosed.add(record.tenant_id)
             if dirty:
                 marks = sorted(dirty)
                 await conn.execute(MARK_DIRTY, [t for t, _ in marks], [r for _, r in marks])
+            if diagnosed:
+                await conn.execute(REQUEST_RESCORE, sorted(diagnosed))
 
     async def note_silent(self, *, reported_before: datetime) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -88,7 +102,13 @@ class PostgresCaptureHealthStore:
             marks = sorted({(r["tenant_id"], r["rep_id"]) for r in rows})
             if marks:
                 await conn.execute(MARK_DIRTY, [t for t, _ in marks], [r for _, r in marks])
+                await conn.execute(REQUEST_RESCORE, [t for t, _ in marks])
         return len(rows)
+
+
+def _diagnosed(row: asyncpg.Record | None) -> bool:
+    """Whether the tenant's diagnostics name this mailbox now: broken, or capture silent about it."""
+    return row is not None and (row["state"] in BROKEN_STATES or bool(row["silence_noted"]))
 
 
 def _changed(row: asyncpg.Record, record: MailboxHealthUpdate) -> bool:

@@ -71,6 +71,37 @@ async def test_latest_report_kept_and_reps_marked_only_on_change(
     assert await dirty(scoring_pool) == {"dana", "eve"}  # reassigned: both reps change
 
 
+async def rescore_requested(pool: Pool) -> bool:
+    requested = await pool.fetchval("SELECT count(*) FROM rescore_requests WHERE tenant_id = 'acme'")
+    await pool.execute("DELETE FROM rescore_requests")
+    return bool(requested)
+
+
+async def test_broken_or_silent_mailboxes_ask_for_a_tenant_rescore_at_once(
+    store: PostgresCaptureHealthStore, scoring_pool: Pool
+) -> None:
+    # The diagnostics name broken and silent mailboxes: they follow such changes at once, while a
+    # working mailbox's moves (syncing -> ok) only rescore its rep.
+    await store.apply([update("syncing", at=T0)])
+    assert not await rescore_requested(scoring_pool)
+    await store.apply([update("ok", at=T0 + timedelta(minutes=1))])
+    assert not await rescore_requested(scoring_pool)
+    await store.apply([update("revoked", at=T0 + timedelta(minutes=2))])
+    assert await rescore_requested(scoring_pool)
+    await store.apply([update("revoked", at=T0 + timedelta(minutes=3))])  # a heartbeat
+    assert not await rescore_requested(scoring_pool)
+    await store.apply([update("ok", at=T0 + timedelta(minutes=4))])  # healed: the diagnostic goes
+    assert await rescore_requested(scoring_pool)
+    assert await store.note_silent(reported_before=T0 + timedelta(minutes=30)) == 1
+    assert await rescore_requested(scoring_pool)
+    await store.apply([update("ok", at=T0 + timedelta(minutes=31))])  # heard from again
+    assert await rescore_requested(scoring_pool)
+    await store.apply([update("failing", at=T0 + timedelta(minutes=32))])
+    await rescore_requested(scoring_pool)
+    await store.apply([MailboxForgotten("acme", "k1")])
+    assert await rescore_requested(scoring_pool)
+
+
 async def test_a_new_count_of_rejected_items_marks_the_rep(
     store: PostgresCaptureHealthStore, scoring_pool: Pool
 ) -> None:
