@@ -9,18 +9,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
-from plumbing.embedded.process import free_port
 from plumbing.sealed_secrets import SecretSeal
 from services.scoring.adapters.smtp_sender import SmtpMailSender
 from services.scoring.adapters.webhook_sender import HttpWebhookSender
@@ -31,8 +29,8 @@ from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import TEST_WEBHOOK_SECRET_KEYS, scoring_settings
 from tests.integration.scoring.habit_world import Habit, HabitWorld, Member
+from tests.integration.scoring.receivers import Mailbox, Receiver, smtp_server
 from tests.integration.scoring.scenario_support import caught_up, publish_events
-from tests.integration.scoring.test_feedback import Mailbox, Receiver
 
 pytestmark = pytest.mark.integration
 TENANT = "digest-time"
@@ -69,14 +67,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Any:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

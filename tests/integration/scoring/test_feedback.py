@@ -5,22 +5,18 @@ server (aiosmtpd) for the tenant's data steward."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
-from email import message_from_bytes
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from groundtruth.crm.v1 import crm_pb2
 from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.db.pool import Pool
-from plumbing.embedded.process import free_port
 from services.scoring.adapters.smtp_sender import SmtpMailSender
 from services.scoring.adapters.webhook_sender import HttpWebhookSender
 from services.scoring.app import running_scoring
@@ -30,6 +26,7 @@ from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import scoring_settings
 from tests.integration.scoring.habit_world import Habit, HabitWorld, Member
+from tests.integration.scoring.receivers import Mailbox, Receiver, smtp_server
 from tests.integration.scoring.scenario_support import caught_up, publish_events
 
 pytestmark = pytest.mark.integration
@@ -39,51 +36,6 @@ REAL_TODAY = datetime.now(UTC).date()
 MONDAY = REAL_TODAY - timedelta(days=REAL_TODAY.weekday())  # digests are made on Mondays
 NOW = datetime.combine(MONDAY, time(7), tzinfo=UTC)
 STEWARD = "dana.steward@acme.example"
-
-
-class Receiver:
-    """A real HTTP endpoint on loopback that refuses its first `refuse` requests with a 500."""
-
-    def __init__(self, refuse: int) -> None:
-        self.refuse = refuse
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.attempts = 0
-        self.port = free_port()
-        self._server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> Receiver:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = (await reader.readuntil(b"\r\n\r\n")).decode()
-        lines = head.split("\r\n")
-        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        self.attempts += 1
-        if self.attempts <= self.refuse:
-            writer.write(
-                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            )
-        else:
-            self.received.append((headers, body))
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-        await writer.drain()
-        writer.close()
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
 
 
 def world(webhook_port: int) -> HabitWorld:
@@ -117,14 +69,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Any:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
