@@ -25,6 +25,18 @@ namespace="${1:?usage: $0 NAMESPACE}"
 
 exists() { kubectl get secret "$1" --namespace "$namespace" >/dev/null 2>&1; }
 
+# create_once NAME --from-literal=... : a generic secret, created once and never rotated by this script.
+create_once() {
+    local name="$1"
+    shift
+    if exists "$name"; then
+        echo "secret/$name exists, left as it is"
+    else
+        kubectl create secret generic "$name" --namespace "$namespace" "$@" \
+            --dry-run=client -o yaml | kubectl apply -f -
+    fi
+}
+
 for service in capture scoring gateway; do
     name="groundtruth-db-${service}"
     if exists "$name"; then
@@ -39,28 +51,13 @@ for service in capture scoring gateway; do
         | kubectl apply -f -
 done
 
-if exists groundtruth-capture; then
-    echo "secret/groundtruth-capture exists, left as it is"
-else
-    kubectl create secret generic groundtruth-capture --namespace "$namespace" \
-        --from-literal=encryption-key="$(openssl rand 32 | basenc --base64url)" \
-        --dry-run=client -o yaml | kubectl apply -f -
-fi
+create_once groundtruth-capture \
+    --from-literal=encryption-key="$(openssl rand 32 | basenc --base64url)"
 
-if exists groundtruth-gateway; then
-    echo "secret/groundtruth-gateway exists, left as it is"
-else
-    kubectl create secret generic groundtruth-gateway --namespace "$namespace" \
-        --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
-        --from-literal=token-signing-key="$(openssl rand -hex 32)" \
-        --from-literal=cursor-signing-key="$(openssl rand -hex 32)" \
-        --dry-run=client -o yaml | kubectl apply -f -
-fi
+create_once groundtruth-gateway \
+    --from-literal=api-key-pepper="$(openssl rand -hex 32)" \
+    --from-literal=token-signing-key="$(openssl rand -hex 32)" \
+    --from-literal=cursor-signing-key="$(openssl rand -hex 32)"
 
-if exists groundtruth-webhooks; then
-    echo "secret/groundtruth-webhooks exists, left as it is"
-else
-    kubectl create secret generic groundtruth-webhooks --namespace "$namespace" \
-        --from-literal=secret-keys="$(openssl rand 32 | basenc --base64url)" \
-        --dry-run=client -o yaml | kubectl apply -f -
-fi
+create_once groundtruth-webhooks \
+    --from-literal=secret-keys="$(openssl rand 32 | basenc --base64url)"

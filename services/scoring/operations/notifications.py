@@ -119,9 +119,14 @@ class FeedbackNotes:
             if d.kind == "unknown_contacts"
         ]
         # The week's digest, if it was not sent yet (a missed Monday is made up on the next rescore).
-        notes = await self._digests(settings, as_of, as_of)
+        # Once made (or found made) by this process, the week's records are not read again on
+        # every later rescore: the note's id would keep a second copy out anyway.
+        week = (tenant, (as_of - timedelta(days=as_of.weekday())).isoformat())
+        notes = [] if week in self._weeks_done else await self._digests(settings, as_of, as_of, today)
         notes += alerts(tenant, as_of, today, yesterday, findings, names)
-        return await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
+        added = await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
+        self._weeks_done.add(week)
+        return added
 
     async def digests_due(self, settings: SettingsReader, now: datetime) -> int:
         """Scheduled by time, whether or not a rescore ran: once the grace after Monday 00:00 UTC has
@@ -146,10 +151,18 @@ class FeedbackNotes:
             self._weeks_done.add((tenant, week))
         return added
 
-    async def _digests(self, settings: TenantSettings, as_of: date, week_of: date) -> list[Note]:
-        """The digests of `week_of`'s week with the figures of `as_of`."""
+    async def _digests(
+        self,
+        settings: TenantSettings,
+        as_of: date,
+        week_of: date,
+        health_as_of: Health | None = None,
+    ) -> list[Note]:
+        """The digests of `week_of`'s week with the figures of `as_of` (`health_as_of`: already read)."""
         tenant = settings.tenant_id
-        today = _health(await self._store.health_on(tenant, as_of))
+        today = (
+            health_as_of if health_as_of is not None else _health(await self._store.health_on(tenant, as_of))
+        )
         week_ago = _health(await self._store.health_on(tenant, as_of - timedelta(days=7)))
         names = {t.team_id: t.name for t in settings.teams}
         records: dict[str, list[RecordToFix]] = {}
