@@ -92,7 +92,10 @@ class FeedbackNotes:
         self._store = store
         self._mail = mail
         self._digest_grace = digest_grace
-        self._weeks_done: set[tuple[str, str]] = set()  # (tenant, ISO week) made by `digests_due`
+        # tenant → the newest week (its Monday, ISO) whose digest this process made or found made.
+        # One week per tenant keeps it bounded; an older week asked again is only read again (the
+        # note id keeps a second copy out).
+        self._week_done: dict[str, str] = {}
 
     async def after_rescore(
         self,
@@ -121,11 +124,12 @@ class FeedbackNotes:
         # The week's digest, if it was not sent yet (a missed Monday is made up on the next rescore).
         # Once made (or found made) by this process, the week's records are not read again on
         # every later rescore: the note's id would keep a second copy out anyway.
-        week = (tenant, (as_of - timedelta(days=as_of.weekday())).isoformat())
-        notes = [] if week in self._weeks_done else await self._digests(settings, as_of, as_of, today)
+        week = (as_of - timedelta(days=as_of.weekday())).isoformat()
+        made = self._week_done.get(tenant) == week
+        notes = [] if made else await self._digests(settings, as_of, as_of, today)
         notes += alerts(tenant, as_of, today, yesterday, findings, names)
         added = await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
-        self._weeks_done.add(week)
+        self._mark_done(tenant, week)
         return added
 
     async def digests_due(self, settings: SettingsReader, now: datetime) -> int:
@@ -141,15 +145,20 @@ class FeedbackNotes:
         latest = await self._store.latest_health_days(since=today - timedelta(days=6), until=today)
         added = 0
         for tenant, day in sorted(latest.items()):
-            if (tenant, week) in self._weeks_done:
+            if self._week_done.get(tenant) == week:
                 continue  # made (or found made) by this process: the records are not read again
             tenant_settings = await settings.load(tenant)
             where = targets(tenant_settings, mail=self._mail)
             if where:
                 notes = await self._digests(tenant_settings, day, today)
                 added += await self._store.add([(to_proto(n, now), where) for n in notes], now=now)
-            self._weeks_done.add((tenant, week))
+            self._mark_done(tenant, week)
         return added
+
+    def _mark_done(self, tenant: str, week: str) -> None:
+        # ISO dates compare as text; a rescore of an older day never hides the newer week.
+        if week > self._week_done.get(tenant, ""):
+            self._week_done[tenant] = week
 
     async def _digests(
         self,
