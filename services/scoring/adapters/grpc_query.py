@@ -120,7 +120,8 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     ) -> scoring_pb2.TeamHealth:
         await require_ids(context, tenant_id=request.tenant_id)
         await check_optional_id(context, "team_id", request.team_id)
-        return await answer(context, self._queries.team_health(request.tenant_id, request.team_id))
+        as_of = await iso_date(context, "as_of", request.as_of)
+        return await answer(context, self._queries.team_health(request.tenant_id, request.team_id, as_of))
 
     async def ListDiagnostics(
         self, request: scoring_pb2.ListDiagnosticsRequest, context: Context
