@@ -18,6 +18,7 @@ from services.scoring.adapters.grpc_validation import (
     check_optional_role,
     decode_token,
     invalid,
+    iso_date,
     next_page_token,
     page_size,
     require_ids,
