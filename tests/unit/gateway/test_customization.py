@@ -107,7 +107,8 @@ def test_completion_before_the_change_and_now() -> None:
         "2026-10-12",
     )
     assert effect.explanation == (
-        "required-field completeness 90% on 2026-10-03, before the change, and 62% on 2026-10-12 (-28.0 points)"
+        "required-field completeness 90% on 2026-10-03, before the change, "
+        "and 62% on 2026-10-12 (-28.0 points)"
     )
 
 
@@ -203,7 +204,8 @@ def test_the_net_changes_are_the_difference_between_baseline_and_now_each_dated_
     assert removed == set(fields) - set(current.required_opportunity_fields)
     assert {c.stage for c in debt.stage_changes if c.change != "moved"} == set(current.stages) ^ set(stages)
     dated = {v.config.version: v.stored_on.isoformat() for v in history.versions}
-    for change in [*debt.required_fields, *debt.stage_changes]:
-        assert dated[change.version] == change.changed_on
+    when = [(c.version, c.changed_on) for c in debt.required_fields]
+    when += [(c.version, c.changed_on) for c in debt.stage_changes]
+    assert all(dated[version] == changed_on for version, changed_on in when)
     with_completion(debt, {}, None)
     assert all(c.completion.explanation.startswith("unknown: no data before") for c in debt.required_fields)
