@@ -15,13 +15,13 @@ function when(change) {
 function effectCells(change) {
   const effect = change.completion || {};
   const value = (v) => (v === null || v === undefined ? "—" : fmt.percent(v));
-  if (!effect.known) {
-    return [h("td", {}, value(effect.before)), h("td", {}, value(effect.now)), h("td", { class: "why", "data-testid": "effect" }, effect.explanation || "unknown")];
-  }
+  const before = h("td", { "data-testid": "before" }, value(effect.before));
+  const now = h("td", { "data-testid": "now" }, value(effect.now));
+  if (!effect.known) return [before, now, h("td", { class: "why", "data-testid": "effect" }, effect.explanation || "unknown")];
   const points = effect.change_points;
   return [
-    h("td", {}, value(effect.before)),
-    h("td", {}, value(effect.now)),
+    before,
+    now,
     h("td", { "data-testid": "effect", title: effect.explanation }, `${points > 0 ? "+" : ""}${points} points`),
   ];
 }
