@@ -92,6 +92,8 @@ async def customization_debt(scope: TenantScope, *, team_id: str, since: str = "
             [customization.StoredConfig(c, on) for c, on in versions[-MAX_DEBT_VERSIONS:]],
             complete=len(versions) <= MAX_DEBT_VERSIONS,
         )
+        if versions and versions[-1][0].version > current.version:
+            current = versions[-1][0]  # the cached configuration may lag the newest version by its TTL
     fields = (await scope.scoring.get_field_friction(team_id=team)).fields
     friction = {f.field: (f.open_opportunities, f.empty_share) for f in fields}
     debt = customization.customization_debt(baseline, current, friction, since=since, history=history)
