@@ -57,6 +57,9 @@ class PostgresTenantStore:
     async def config_as_of(self, day: date) -> crm_pb2.TenantConfig | None:
         return await state_store.config_as_of(self._pool, self._tenant_id, day)
 
+    async def configs_after(self, day: date, *, limit: int) -> list[tuple[crm_pb2.TenantConfig, date]]:
+        return await state_store.configs_after(self._pool, self._tenant_id, day, limit=limit)
+
     async def list_keys(self) -> list[KeyRecord]:
         return await key_store.list_keys(self._pool, self._tenant_id)
 

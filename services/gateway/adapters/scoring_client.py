@@ -71,8 +71,8 @@ class TenantScoringClient:
         request = s.ListNotificationsRequest(tenant_id=self._tenant_id, team_id=team_id, limit=limit)
         return await self._upstream.call(self._query.ListNotifications, request)
 
-    async def get_team_health(self, *, team_id: str) -> s.TeamHealth:
-        request = s.GetTeamHealthRequest(tenant_id=self._tenant_id, team_id=team_id)
+    async def get_team_health(self, *, team_id: str, as_of: str = "") -> s.TeamHealth:
+        request = s.GetTeamHealthRequest(tenant_id=self._tenant_id, team_id=team_id, as_of=as_of)
         return await self._upstream.call(self._query.GetTeamHealth, request)
 
     async def list_diagnostics(self, *, team_id: str, rep_id: str) -> s.ListDiagnosticsResponse:

@@ -15,10 +15,17 @@ from services.gateway.domain.idempotency import Claim, ClaimResult, StoredAnswer
 SELECT_CURRENT_CONFIG = """
 SELECT config FROM tenant_configs WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1
 """
-# The configuration in force at the end of a day (the latest version created up to then).
+# The configuration in force at the end of a day, UTC (the latest version created up to then).
 SELECT_CONFIG_AS_OF = """
-SELECT config FROM tenant_configs WHERE tenant_id = $1 AND created_at < $2::date + 1
+SELECT config FROM tenant_configs
+WHERE tenant_id = $1 AND created_at < (($2::date + 1)::timestamp AT TIME ZONE 'UTC')
 ORDER BY version DESC LIMIT 1
+"""
+# The versions stored after a day (the newest `$3`), with the UTC day each was stored on.
+SELECT_CONFIGS_AFTER = """
+SELECT config, (created_at AT TIME ZONE 'UTC')::date AS stored_on FROM tenant_configs
+WHERE tenant_id = $1 AND created_at >= (($2::date + 1)::timestamp AT TIME ZONE 'UTC')
+ORDER BY version DESC LIMIT $3
 """
 INSERT_CONFIG = """
 INSERT INTO tenant_configs (tenant_id, version, config, created_by) VALUES ($1, $2, $3, $4)
@@ -69,6 +76,14 @@ async def current_config(conn: Connection | Pool, tenant_id: str) -> crm_pb2.Ten
 async def config_as_of(conn: Connection | Pool, tenant_id: str, day: date) -> crm_pb2.TenantConfig | None:
     payload = await conn.fetchval(SELECT_CONFIG_AS_OF, tenant_id, day)
     return crm_pb2.TenantConfig.FromString(payload) if payload is not None else None
+
+
+async def configs_after(
+    conn: Connection | Pool, tenant_id: str, day: date, *, limit: int
+) -> list[tuple[crm_pb2.TenantConfig, date]]:
+    """The newest `limit` versions stored after the end of `day`, oldest first, with their UTC day."""
+    rows = await conn.fetch(SELECT_CONFIGS_AFTER, tenant_id, day, limit)
+    return [(crm_pb2.TenantConfig.FromString(r["config"]), r["stored_on"]) for r in reversed(rows)]
 
 
 async def insert_config(

@@ -75,6 +75,8 @@ def config_problems(config: crm_pb2.TenantConfig) -> list[str]:
                 problems.append(
                     f"{name}[{key[:64]!r}] must be a finite number" + (" >= 0" * (name == "score_weights"))
                 )
+    if config.change_reference:
+        _names(problems, "change_reference", [config.change_reference])
     problems.extend(_team_problems(config.teams))
     problems.extend(_people_problems(config.people))
     problems.extend(_role_profile_problems(config.role_profiles))

@@ -110,8 +110,12 @@ class GroundtruthServicer(gateway_pb2_grpc.GroundtruthServicer):
     async def GetTeamHealth(self, request: g.TeamRequest, context: Context) -> s.TeamHealth:
         return await reads.team_health(self._gw, caller(), team_id=request.team_id)
 
-    async def GetCustomizationDebt(self, request: g.TeamRequest, context: Context) -> g.CustomizationDebt:
-        return await reads.customization_debt(self._gw, caller(), team_id=request.team_id)
+    async def GetCustomizationDebt(
+        self, request: g.CustomizationDebtRequest, context: Context
+    ) -> g.CustomizationDebt:
+        return await reads.customization_debt(
+            self._gw, caller(), team_id=request.team_id, since=request.since
+        )
 
     async def ListNotifications(
         self, request: g.ListNotificationsRequest, context: Context

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from groundtruth.crm.v1 import crm_pb2
 from groundtruth.gateway.v1 import gateway_pb2 as g
 from groundtruth.scoring.v1 import scoring_pb2 as s
 from services.gateway.domain import customization
 from services.gateway.domain.access import Operation
 from services.gateway.domain.principal import Role
-from services.gateway.errors import PermissionDenied
+from services.gateway.errors import InvalidRequest, NotFound, PermissionDenied
 from services.gateway.operations import checks
 from services.gateway.operations.scope import TenantScope, scoped
 from services.gateway.ports import Cached
+
+# Configuration versions walked to date the changes since a day: older ones leave a change undated.
+MAX_DEBT_VERSIONS = 1000
 
 
 @scoped(Operation.READ_REP_ACTIVITIES)
@@ -69,16 +73,45 @@ async def team_health(scope: TenantScope, *, team_id: str) -> s.TeamHealth:
 
 
 @scoped(Operation.READ_CUSTOMIZATION_DEBT)
-async def customization_debt(scope: TenantScope, *, team_id: str) -> g.CustomizationDebt:
-    """Required fields and stages changed since go-live, with what each added field costs in
-    completion (over the team's open opportunities; the tenant's for "")."""
+async def customization_debt(scope: TenantScope, *, team_id: str, since: str = "") -> g.CustomizationDebt:
+    """Required fields and stages changed since `since` (go-live when empty), each with when and in
+    which version, what an added field costs in completion now (over the team's open opportunities;
+    the tenant's for ""), and the team's completeness before each change and now."""
+    since = checks.optional_date(since, name="since")
+    if since and date.fromisoformat(since) > scope.now().date():
+        raise InvalidRequest("since must not be in the future")
     team = await scope.readable_team(team_id)
     current = await scope.configs.config()
-    go_live = current.go_live_date
-    at_go_live = await scope.store.config_as_of(date.fromisoformat(go_live)) if go_live else None
+    day = since or current.go_live_date
+    baseline: crm_pb2.TenantConfig | None = None
+    history: customization.History | None = None
+    if day:
+        baseline = await scope.store.config_as_of(date.fromisoformat(day))
+        versions = await scope.store.configs_after(date.fromisoformat(day), limit=MAX_DEBT_VERSIONS + 1)
+        history = customization.History(
+            [customization.StoredConfig(c, on) for c, on in versions[-MAX_DEBT_VERSIONS:]],
+            complete=len(versions) <= MAX_DEBT_VERSIONS,
+        )
+        if versions and versions[-1][0].version > current.version:
+            current = versions[-1][0]  # the cached configuration may lag the newest version by its TTL
     fields = (await scope.scoring.get_field_friction(team_id=team)).fields
     friction = {f.field: (f.open_opportunities, f.empty_share) for f in fields}
-    return customization.customization_debt(at_go_live, current, friction)
+    debt = customization.customization_debt(baseline, current, friction, since=since, history=history)
+    before = {
+        changed_on: await _completion(scope, team, customization.before_day(changed_on).isoformat())
+        for changed_on in customization.completion_days(debt)
+    }
+    if before or debt.required_fields or debt.stage_changes:
+        customization.with_completion(debt, before, await _completion(scope, team, ""))
+    return debt
+
+
+async def _completion(scope: TenantScope, team: str, as_of: str) -> customization.Completion | None:
+    """The team's completeness on the snapshot kept on `as_of` or before (latest: ""); None: none kept."""
+    try:
+        return customization.completion_on(await scope.scoring.get_team_health(team_id=team, as_of=as_of))
+    except NotFound:
+        return None
 
 
 @scoped(Operation.READ_NOTIFICATIONS)

@@ -18,6 +18,7 @@ from services.scoring.adapters.grpc_validation import (
     check_optional_role,
     decode_token,
     invalid,
+    iso_date,
     next_page_token,
     page_size,
     require_ids,
@@ -120,7 +121,8 @@ class ScoringQueryServicer(CrmQueryRpcs, scoring_pb2_grpc.ScoringQueryServicer):
     ) -> scoring_pb2.TeamHealth:
         await require_ids(context, tenant_id=request.tenant_id)
         await check_optional_id(context, "team_id", request.team_id)
-        return await answer(context, self._queries.team_health(request.tenant_id, request.team_id))
+        as_of = await iso_date(context, "as_of", request.as_of)
+        return await answer(context, self._queries.team_health(request.tenant_id, request.team_id, as_of))
 
     async def ListDiagnostics(
         self, request: scoring_pb2.ListDiagnosticsRequest, context: Context

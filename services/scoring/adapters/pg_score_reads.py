@@ -3,6 +3,8 @@ ScoringQuery RPCs read them. Every query is scoped by tenant_id first."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool
 from services.scoring.ports import ActivityPageCursor, StoredActivity
@@ -21,6 +23,7 @@ SELECT rep_id, payload FROM rep_scores WHERE tenant_id = $1 AND ($2 = '' OR team
 """
 LATEST_TEAM_HEALTH = """
 SELECT payload FROM team_health_snapshots WHERE tenant_id = $1 AND team_id = $2
+  AND ($3::date IS NULL OR day <= $3)
 ORDER BY day DESC LIMIT 1
 """
 DIAGNOSTICS = """
@@ -58,8 +61,10 @@ class PgScoreReads:
         rows = await self._pool.fetch(REP_SCORES, tenant_id, team_id, after_rep_id, limit)
         return [scoring_pb2.RepScore.FromString(r["payload"]) for r in rows]
 
-    async def latest_team_health(self, tenant_id: str, team_id: str) -> scoring_pb2.TeamHealth | None:
-        payload = await self._pool.fetchval(LATEST_TEAM_HEALTH, tenant_id, team_id)
+    async def latest_team_health(
+        self, tenant_id: str, team_id: str, as_of: date | None = None
+    ) -> scoring_pb2.TeamHealth | None:
+        payload = await self._pool.fetchval(LATEST_TEAM_HEALTH, tenant_id, team_id, as_of)
         return scoring_pb2.TeamHealth.FromString(payload) if payload is not None else None
 
     async def diagnostics(self, *, tenant_id: str, team_id: str, rep_id: str) -> list[scoring_pb2.Diagnostic]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from groundtruth.scoring.v1 import scoring_pb2
@@ -88,12 +89,17 @@ class ScoringQueries:
             after_rep_id = rows[-1].rep_id
         return page_of(kept[: limit + 1], limit)
 
-    async def team_health(self, tenant_id: str, team_id: str) -> scoring_pb2.TeamHealth:
-        """The latest snapshot of the team, or of the whole tenant when `team_id` is ""."""
+    async def team_health(
+        self, tenant_id: str, team_id: str, as_of: date | None = None
+    ) -> scoring_pb2.TeamHealth:
+        """The latest snapshot of the team, or of the whole tenant when `team_id` is ""; with
+        `as_of`, the one kept on that day or the latest before it (what the team looked like then)."""
         if team_id:
             await self._known_team(tenant_id, team_id)
-        health = await self._scores.latest_team_health(tenant_id, team_id)
+        health = await self._scores.latest_team_health(tenant_id, team_id, as_of)
         if health is None:
+            if as_of is not None:
+                raise NotFound(f"no team health was kept on or before {as_of.isoformat()}")
             raise NotFound("team health has not been computed yet for this tenant")
         return health
 

@@ -76,8 +76,11 @@ class ScoreReads(Protocol):
     ) -> list[scoring_pb2.RepScore]:
         """Scores in rep order after `after_rep_id`, of one team ("" for every team)."""
 
-    async def latest_team_health(self, tenant_id: str, team_id: str) -> scoring_pb2.TeamHealth | None:
-        """The newest snapshot of the team ("" for the whole tenant)."""
+    async def latest_team_health(
+        self, tenant_id: str, team_id: str, as_of: date | None = None
+    ) -> scoring_pb2.TeamHealth | None:
+        """The newest snapshot of the team ("" for the whole tenant), kept on `as_of` or before when
+        it is given."""
 
     async def diagnostics(self, *, tenant_id: str, team_id: str, rep_id: str) -> list[scoring_pb2.Diagnostic]:
         """The tenant's diagnostics, of one team and one rep when they are not ""; in no order."""

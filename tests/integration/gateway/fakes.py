@@ -129,6 +129,8 @@ class FakeScoring(scoring_pb2_grpc.ScoringQueryServicer, scoring_pb2_grpc.Scorin
 
     async def GetTeamHealth(self, request: s.GetTeamHealthRequest, context: Context) -> s.TeamHealth:
         await self._enter("GetTeamHealth", request.tenant_id, context)
+        if request.as_of and request.as_of < "2026-11-02":  # the one snapshot this fake keeps
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no team health on or before {request.as_of}")
         metric = s.HealthMetric(name="weekly_active_users", value=0.8, target=0.8, meets_target=True,
                                 higher_is_better=True, explanation=marker(request.tenant_id))  # fmt: skip
         return s.TeamHealth(

@@ -213,7 +213,7 @@ GRPC_MATRIX: dict[str, Case] = {
     "GetTeamHealth": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
     "ListDiagnostics": Case(TEAM_READ, msg(lambda t: g.ListDiagnosticsRequest(team_id=t.team))),
     "ListNotifications": Case(TEAM_READ, msg(lambda t: g.ListNotificationsRequest(team_id=t.team))),
-    "GetCustomizationDebt": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
+    "GetCustomizationDebt": Case(TEAM_READ, msg(lambda t: g.CustomizationDebtRequest(team_id=t.team))),
     "GetFieldFriction": Case(TEAM_READ, msg(lambda t: g.TeamRequest(team_id=t.team))),
     "ListForecastAccuracy": Case(REP_READ, msg(lambda t: g.ListForecastAccuracyRequest(rep_id=t.rep))),
     "GetReadinessReport": Case({A: Scope.ANY, P: Scope.ANY}, msg(lambda t: g.GetReadinessReportRequest())),

@@ -5,6 +5,8 @@ A schema cannot say which cursors and page tokens are valid: they carry the serv
 So a schema-valid request (positive case) gets what a real client holds: a feed cursor or page token
 the gateway issued for exactly that tenant, subscription or listing (signed here with the test
 gateways' key), and a fresh Idempotency-Key (a key reused with another body is rightly refused).
+Nor can it say that customization debt's `since` must not be in the future (a 400): a schema-valid
+request asks about a day up to today.
 Negative cases are left as generated: a made-up cursor must be refused.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 import schemathesis
@@ -65,6 +68,16 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         case.body["cursor"] = TEST_CURSORS.feed_cursor(
             tenant_id=TENANT, subscription=subscription, sequence=2
         )
+    since = query.get("since")
+    if case.path == "/v1/customization-debt" and isinstance(since, str) and _after_today(since):
+        query["since"] = datetime.now(UTC).date().isoformat()
     listing = _listing(case)
     if listing is not None and query.get("page_token"):
         query["page_token"] = TEST_CURSORS.page_token("dXBzdHJlYW0", tenant_id=TENANT, listing=listing)
+
+
+def _after_today(day: str) -> bool:
+    try:
+        return date.fromisoformat(day) > datetime.now(UTC).date()
+    except ValueError:
+        return False  # not a day: the schema says so, and the case is not positive

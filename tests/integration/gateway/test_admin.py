@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import grpc
 import httpx
 import pytest
 from pydantic import SecretStr
 
+from groundtruth.gateway.v1 import gateway_pb2 as g
+from groundtruth.gateway.v1 import gateway_pb2_grpc
 from plumbing.sealed_secrets import SecretSeal
 from services.gateway.adapters import key_store
 from services.gateway.admin import keys
@@ -352,17 +355,20 @@ async def test_customization_debt_compares_the_configuration_at_go_live_with_the
         }
         first = await client.put("/v1/admin/config", json=at_go_live, headers=admin)
         assert first.status_code == 200
-        # This version was the one in force at go-live: it was stored before (time passes, not in a test).
+        # This version was the one in force at go-live: it (and those before it) were stored before
+        # (time passes, not in a test).
         await pool.execute(
-            "UPDATE tenant_configs SET created_at = $3 WHERE tenant_id = $1 AND version = $2",
+            "UPDATE tenant_configs SET created_at = $3 WHERE tenant_id = $1 AND version <= $2",
             TENANT, first.json()["version"], datetime.combine(go_live, datetime.min.time(), tzinfo=UTC),
         )  # fmt: skip
         changed = {
             **at_go_live,
             "required_opportunity_fields": ["Budget", costly],
             "stages": ["Discovery", "Qualification", "Proposal", "Closed Won"],
+            "change_reference": "deploy-0042",
         }
-        assert (await client.put("/v1/admin/config", json=changed, headers=admin)).status_code == 200
+        second = await client.put("/v1/admin/config", json=changed, headers=admin)
+        assert second.status_code == 200 and second.json()["change_reference"] == "deploy-0042"
         debt = await client.get("/v1/customization-debt", headers=admin)
         moved = {**changed, "go_live_date": (go_live - timedelta(days=30)).isoformat()}
         assert (await client.put("/v1/admin/config", json=moved, headers=admin)).status_code == 200
@@ -377,6 +383,49 @@ async def test_customization_debt_compares_the_configuration_at_go_live_with_the
     assert fields["Amount"]["change"] == "removed"
     assert body["stages_added"] == ["Qualification"] and body["stages_reordered"] is False
     assert body["summary"].startswith("2 required fields added since go-live, 1 of them left empty")
+    # Each change says when and in which version (with the CRM's name for it), stage changes too.
+    stored_on = (await pool.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date")).isoformat()
+    dated = {(f["changed_on"], f["version"], f["change_reference"]) for f in body["required_fields"]}
+    assert dated == {(stored_on, second.json()["version"], "deploy-0042")}
+    [stage] = body["stage_changes"]
+    assert (stage["stage"], stage["change"], stage["changed_on"], stage["position"]) == (
+        "Qualification", "added", stored_on, 2,
+    )  # fmt: skip
+    # Scoring's snapshot before the change (the fake keeps one, without completeness): unknown, not 0.
+    effect = fields["Budget"]["completion"]
+    assert effect["known"] is False and effect["before"] is None and effect["change_points"] is None
+    assert effect["explanation"] == "unknown: completeness was not measured on 2026-11-02"
     # A go-live before any stored configuration: nothing to compare, and it says so (not "no debt").
     assert before_any.json()["summary"].startswith("no configuration was in force")
     assert before_any.json()["required_fields"] == []
+
+
+async def test_customization_debt_dates_are_validated_at_the_edge(gateway_env: GatewayUnderTest) -> None:
+    """A malformed or impossible `since` is refused by the schema (422), a day in the future by the
+    rule (400); gRPC answers INVALID_ARGUMENT for both, before scoring is asked anything."""
+    env = gateway_env
+    admin = env.headers(TENANT, Role.ADMIN)
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    async with httpx.AsyncClient(base_url=env.url) as client:
+        answers = {
+            since: await client.get("/v1/customization-debt", params={"since": since}, headers=admin)
+            for since in ("2026-13-01", "2026-02-30", "yesterday", tomorrow, "2026-01-01")
+        }
+    for since in ("2026-13-01", "2026-02-30", "yesterday"):
+        assert answers[since].status_code == 422 and "since" in answers[since].text, answers[since].text
+    assert answers[tomorrow].status_code == 400 and "future" in answers[tomorrow].text
+    assert answers["2026-01-01"].status_code == 200
+    assert answers["2026-01-01"].json()["since"] == "2026-01-01"
+    async with grpc.aio.insecure_channel(env.grpc_target) as channel:
+        stub = gateway_pb2_grpc.GroundtruthStub(channel)
+        for since in ("2026-02-30", tomorrow):
+            before = len(env.upstreams.recorder.calls)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetCustomizationDebt(
+                    g.CustomizationDebtRequest(since=since),
+                    metadata=env.metadata(TENANT, Role.ADMIN),
+                    timeout=5,
+                )
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "since" in (refused.value.details() or "")
+            assert len(env.upstreams.recorder.calls) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from services.gateway.domain.principal import Role
+from services.gateway.http.schemas.admin import TenantConfigIn
+from tests.conftest import eventually
 from tests.integration.web.conftest import DashboardPlatform
 
 pytestmark = pytest.mark.integration
@@ -73,6 +76,7 @@ async def test_the_dashboard_shows_what_the_api_answers(
     diagnostics = (await api(env, Role.MANAGER, "/v1/diagnostics", **team))["diagnostics"]
     friction = (await api(env, Role.MANAGER, "/v1/field-friction", **team))["fields"]
     review = (await api(env, Role.MANAGER, "/v1/opportunities", review_ready="true", **team))["opportunities"]
+    debt = await api(env, Role.MANAGER, "/v1/customization-debt", **team)
     assert health["metrics"] and len(scores) >= 4 and diagnostics  # the data the page is about
 
     context = await browser.new_context(viewport=DESKTOP)
@@ -131,6 +135,7 @@ async def test_the_dashboard_shows_what_the_api_answers(
         for field in friction:
             row = page.locator(f'#friction tr[data-field="{field["field"]}"]')
             await expect(row.get_by_test_id("empty-share")).to_have_text(percent(field["empty_share"]))
+        await expect(page.locator("#debt").get_by_test_id("debt-summary")).to_have_text(debt["summary"])
         await expect(page.locator("#review tbody tr")).to_have_count(len(review))
         shown_deals = await page.locator("#review tbody tr").evaluate_all(
             "rows => rows.map(r => r.dataset.opportunity)"
@@ -289,3 +294,73 @@ async def test_an_admin_sees_every_team(dashboard_platform: DashboardPlatform, b
         await expect(page.locator("#reps table.reps > tbody > tr")).to_have_count(len(team_reps))
     finally:
         await context.close()
+
+
+def config_body(config: dict[str, Any]) -> dict[str, Any]:
+    """`PUT /v1/admin/config` from what `GET` answered: the fields an admin sends, empty ones left out."""
+
+    def filled(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items() if v not in ("", None)}
+        return [filled(v) for v in value] if isinstance(value, list) else value
+
+    body: dict[str, Any] = filled({k: v for k, v in config.items() if k in TenantConfigIn.model_fields})
+    return body
+
+
+async def test_the_dashboard_shows_each_customization_change_and_its_effect(
+    dashboard_platform: DashboardPlatform, browser: Browser
+) -> None:
+    """Last in this module: it changes the tenant's configuration (and puts it back)."""
+    env = dashboard_platform
+    team = {"team_id": env.team_id}
+    tenant = (await api(env, Role.MANAGER, "/v1/scores", **team))["scores"][0]["tenant_id"]
+    original = config_body(await api(env, Role.ADMIN, "/v1/admin/config"))
+    go_live = datetime.combine(date.fromisoformat(original["go_live_date"]), time(12), tzinfo=UTC)
+    # The demo's configuration was the one in force at go-live (time passes, not in a test).
+    await env.platform.gateway.gateway.pool.execute(
+        "UPDATE tenant_configs SET created_at = $2 WHERE tenant_id = $1", tenant, go_live
+    )
+    changed = {
+        **original,
+        "required_opportunity_fields": [*original.get("required_opportunity_fields", []), "Region"],
+        "stages": [original["stages"][0], "Demo", *original["stages"][1:]],
+        "change_reference": "deploy-0042",
+    }
+    async with httpx.AsyncClient(base_url=env.url, timeout=10) as client:
+        stored = await client.put("/v1/admin/config", json=changed, headers=env.headers(Role.ADMIN))
+        assert stored.status_code == 200, stored.text
+        try:
+
+            async def scoring_requires_region() -> (
+                bool
+            ):  # field friction counts it once scoring has the version
+                fields = (await api(env, Role.MANAGER, "/v1/field-friction", **team))["fields"]
+                return any(f["field"] == "Region" for f in fields)
+
+            await eventually(scoring_requires_region, timeout_sec=60)
+            debt = await api(env, Role.MANAGER, "/v1/customization-debt", **team)
+            changes = [("field", f["field"], f) for f in debt["required_fields"]]
+            changes += [("stage", c["stage"], c) for c in debt["stage_changes"]]
+            assert [(kind, name) for kind, name, _ in changes] == [("field", "Region"), ("stage", "Demo")]
+            context = await browser.new_context(viewport=DESKTOP)
+            page = await context.new_page()
+            try:
+                await sign_in(page, env, env.keys[Role.MANAGER])
+                panel = page.locator("#debt")
+                await expect(panel.get_by_test_id("debt-summary")).to_have_text(debt["summary"])
+                for kind, name, change in changes:
+                    row = panel.locator(f'tr[data-change="{kind}:{name}"]')
+                    await expect(row.get_by_test_id("when")).to_contain_text(
+                        f"version {stored.json()['version']} · CRM change deploy-0042"
+                    )
+                    # The demo kept no snapshot before today: unknown, in the API's words, never 0 %.
+                    effect = change["completion"]
+                    assert effect["known"] is False and effect["explanation"].startswith("unknown: ")
+                    await expect(row.get_by_test_id("effect")).to_have_text(effect["explanation"])
+                    await expect(row.get_by_test_id("before")).to_have_text("—")
+            finally:
+                await context.close()
+        finally:
+            restored = await client.put("/v1/admin/config", json=original, headers=env.headers(Role.ADMIN))
+            assert restored.status_code == 200, restored.text

@@ -74,8 +74,13 @@ class FakeScoreReads:
         found = [s for r, s in sorted(self.scores.items()) if r > after_rep_id]
         return [s for s in found if not team_id or s.team_id == team_id][:limit]
 
-    async def latest_team_health(self, tenant_id: str, team_id: str) -> scoring_pb2.TeamHealth | None:
-        return self.team_health.get(team_id)
+    async def latest_team_health(
+        self, tenant_id: str, team_id: str, as_of: date | None = None
+    ) -> scoring_pb2.TeamHealth | None:
+        health = self.team_health.get(team_id)
+        if health is None or (as_of is not None and date.fromisoformat(health.as_of) > as_of):
+            return None
+        return health
 
     async def diagnostics(self, *, tenant_id: str, team_id: str, rep_id: str) -> list[scoring_pb2.Diagnostic]:
         return list(self.stored_diagnostics)

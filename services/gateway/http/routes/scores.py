@@ -15,6 +15,7 @@ from services.gateway.http.deps import Ctx
 from services.gateway.http.guard import GuardedRoute, guarded_by
 from services.gateway.http.proto_json import model_for
 from services.gateway.http.responses import RESPONSES, cached_response, proto_response
+from services.gateway.http.schemas.types import IsoDateText
 from services.gateway.operations import reads
 
 router = APIRouter(route_class=GuardedRoute, tags=["scores"], responses=RESPONSES)
@@ -82,9 +83,18 @@ async def get_team_health(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
     response_model=model_for(g.CustomizationDebt.DESCRIPTOR),
     openapi_extra=guarded_by(reads.customization_debt),
 )
-async def get_customization_debt(ctx: Ctx, team_id: TeamId = None) -> JSONResponse:
-    """Required fields and stages added or changed since go-live, and their cost in completion."""
-    return proto_response(await reads.customization_debt(ctx.gw, ctx.caller, team_id=team_id or ""))
+async def get_customization_debt(
+    ctx: Ctx,
+    team_id: TeamId = None,
+    since: Annotated[
+        IsoDateText | None,
+        Query(description="compare with the configuration in force on this day (absent: go-live)"),
+    ] = None,
+) -> JSONResponse:
+    """Required fields and stages added or changed since go-live, when and in which version, and
+    their effect on completion (before the change vs now)."""
+    debt = await reads.customization_debt(ctx.gw, ctx.caller, team_id=team_id or "", since=since or "")
+    return proto_response(debt)
 
 
 @router.get(

@@ -140,6 +140,11 @@ class TenantConfigIn(StrictModel):
     )
     uses_write_back: Boolean = False
     window_days: WindowDays = DEFAULT_WINDOW_DAYS
+    change_reference: Name | None = Field(
+        default=None,
+        description="the CRM's own name for the change this version makes (a deployment id, a release "
+        "name); shown beside each change in the customization debt",
+    )
     expected_version: Integer | None = Field(
         default=None, description="refuse the update (409) unless the current version is this one"
     )
@@ -182,6 +187,7 @@ class TenantConfigIn(StrictModel):
             ],
             uses_write_back=self.uses_write_back,
             window_days=self.window_days,
+            change_reference=self.change_reference or "",
         )
 
 

@@ -6,6 +6,7 @@ import { lineChart, meter } from "./charts.js";
 import { empty, fill, h, panel, replace } from "./dom.js";
 import * as fmt from "./format.js";
 import { directory, nameOf, person } from "./people.js";
+import { debtView } from "./customization.js";
 import { notificationsView } from "./notifications.js";
 import { roleFilter, rolesView } from "./roles.js";
 import { classMixView, comparisonView } from "./teams.js";
@@ -29,7 +30,7 @@ export function renderDashboard(root, session, teamId) {
     ...choices.map((c) => h("option", { value: c.value, selected: c.value === team }, c.label)),
   );
   const slots = Object.fromEntries(
-    ["health", "compare", "roles", "roleFilter", "trend", "classes", "managers", "reps", "diagnostics", "notifications", "friction", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
+    ["health", "compare", "roles", "roleFilter", "trend", "classes", "managers", "reps", "diagnostics", "notifications", "friction", "debt", "capture", "review"].map((name) => [name, h("div", { class: "slot" })]),
   );
   const teams = choices.filter((c) => c.value);
   const allTeams = team === "" && teams.length > 0;
@@ -46,6 +47,7 @@ export function renderDashboard(root, session, teamId) {
     panel("diagnostics", "Recommended actions", "The likely root cause of each problem, the evidence for it and what to change. From GET /v1/diagnostics.", slots.diagnostics),
     panel("notifications", "Digest and alerts", "The weekly data-quality digest and the threshold alerts sent to the tenant's webhooks and data stewards, and whether each arrived. From GET /v1/notifications.", slots.notifications),
     panel("friction", "Field friction", "Required fields left empty on open deals, worst first: a field nobody fills is a field to remove or defer. From GET /v1/field-friction.", slots.friction),
+    panel("debt", "Customization debt", "Required fields and stages added, removed or moved since go-live: when, in which configuration version, and the team's required-field completeness on the last day before the change against now. From GET /v1/customization-debt.", slots.debt),
     panel("capture", "Capture health per mailbox", "Whether each rep's mailbox is still delivering activity, inferred from what capture sends. From each rep's score (capture).", slots.capture),
     panel("review", "Pipeline review", "Only deals ready for review: a next step due today or later, a close date in the future and real activity in the last 7 days. From GET /v1/opportunities?review_ready=true.", slots.review),
   );
@@ -64,6 +66,7 @@ export function renderDashboard(root, session, teamId) {
   fill(slots.diagnostics, async () => diagnosticsView((await get("/v1/diagnostics", params)).diagnostics || [], await people));
   fill(slots.notifications, async () => notificationsView((await get("/v1/notifications", params)).notifications || []));
   fill(slots.friction, async () => frictionView((await get("/v1/field-friction", params)).fields || []));
+  fill(slots.debt, async () => debtView(await get("/v1/customization-debt", params)));
   fill(slots.capture, async () => captureView(await scores, allTeams));
   fill(slots.review, async () => reviewView(await getAll("/v1/opportunities", { ...params, review_ready: "true" }, "opportunities"), await people));
 }
