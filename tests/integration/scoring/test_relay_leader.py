@@ -114,6 +114,8 @@ async def test_two_processes_relays_publish_every_feed_position_once(
     assert len(positions) == len(set(positions)), "a feed position was published twice"
     current = {
         (r["tenant_id"], r["feed_sequence"])
-        for r in await scoring_pool.fetch("SELECT tenant_id, feed_sequence FROM activities WHERE feed_sequence > 0")
+        for r in await scoring_pool.fetch(
+            "SELECT tenant_id, feed_sequence FROM activities WHERE feed_sequence > 0"
+        )
     }
     assert current <= set(positions)
