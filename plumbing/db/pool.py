@@ -52,6 +52,16 @@ async def create_pool(dsn: str, *, schema: str, min_size: int = 1, max_size: int
     return pool
 
 
+async def connect_alone(dsn: str, *, schema: str, purpose: str) -> asyncpg.Connection[asyncpg.Record]:
+    """One connection outside any pool, for session-level state such as a leader's advisory lock
+    (a pooled connection must never carry session state, see `keep_session`)."""
+    return await asyncpg.connect(
+        dsn,
+        command_timeout=60,
+        server_settings={"search_path": f"{schema},public", "application_name": f"groundtruth-{purpose}"},
+    )
+
+
 def is_transient_db_error(exc: BaseException) -> bool:
     """True when retrying the same statement later can succeed."""
     if isinstance(exc, (OSError, ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError)):

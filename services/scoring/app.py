@@ -83,13 +83,16 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         # One per process: ingest, rescoring and the queries build each configuration version once.
         tenant_settings = SettingsCache()
         relays = build_relays(
-            pool,
+            settings.database_url.get_secret_value(),
             producer,
+            schema=SCHEMA,
             matched_topic=settings.topics.activity_matched,
             scores_topic=settings.topics.scores,
             batch_size=settings.relay_batch_size,
             interval_sec=settings.relay_interval_sec,
         )
+        # Runs after the relay task has stopped (the stack unwinds in reverse): the lease goes at once.
+        stack.push_async_callback(relays.close)
         rescore = build_rescore(
             pool,
             tenant_settings=tenant_settings,

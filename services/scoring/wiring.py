@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
-from plumbing.db.pool import Pool
+from plumbing.db.pool import Pool, connect_alone
 from plumbing.sealed_secrets import SecretSeal
 from services.scoring.adapters.capture_health_consumer import CaptureHealthProcessor
 from services.scoring.adapters.event_consumer import ScoringEventProcessor
@@ -120,18 +120,19 @@ def build_notification_relay(
 
 
 def build_relays(
-    pool: Pool,
+    database_url: str,
     producer: AIOKafkaProducer,
     *,
+    schema: str,
     matched_topic: str,
     scores_topic: str,
     batch_size: int,
     interval_sec: float,
 ) -> Relays:
-    """The relays from the PostgreSQL outbox to the Kafka topics."""
+    """The relays from the PostgreSQL outbox to the Kafka topics, on a connection of their own."""
     publisher = KafkaRelayPublisher(producer, scores_topic=scores_topic, matched_topic=matched_topic)
     return Relays(
-        PgRelayStore(pool),
+        PgRelayStore(lambda: connect_alone(database_url, schema=schema, purpose="scoring-relay")),
         publisher,
         batch_size=batch_size,
         interval_sec=interval_sec,

@@ -26,6 +26,7 @@ from services.scoring.adapters.pg_rows import (
 from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.crm_events import ForecastSubmission, ManualLog
+from services.scoring.domain.ingest_locks import LockKey, LockScope, lock_budget
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -48,8 +49,23 @@ _MATCHED = MATCH_RECORD_COLUMNS
 
 def tenant_lock_key(tenant_id: str) -> int:
     """A stable 64-bit advisory-lock key per tenant (the same in every process)."""
-    digest = hashlib.blake2b(f"groundtruth-scoring:{tenant_id}".encode(), digest_size=8).digest()
+    return _lock_key(f"groundtruth-scoring:{tenant_id}")
+
+
+def scoped_lock_key(key: LockKey) -> int:
+    """A stable 64-bit advisory-lock key per rep or manual log of a tenant (see `ingest_locks`)."""
+    return _lock_key(f"groundtruth-scoring-rep:{key[0]}\x00{key[1]}")
+
+
+def _lock_key(text: str) -> int:
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+LOCK_SETTINGS = (
+    "SELECT current_setting('max_locks_per_transaction')::int, current_setting('max_connections')::int, "
+    "current_setting('max_prepared_transactions')::int"
+)
 
 
 def _pairs(keys: Collection[tuple[str, str]]) -> tuple[list[str], list[str]]:
@@ -66,10 +82,26 @@ class PgIngestTransaction:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._rep_local = False
 
     async def lock_tenants(self, tenant_ids: Collection[str]) -> None:
-        # Sorted, so two transactions always take shared tenants in the same order (no deadlock).
-        keys = sorted({tenant_lock_key(t) for t in tenant_ids})
+        """The tenants exclusively (erasure takes this too)."""
+        await self.lock(LockScope(tuple(tenant_ids), exclusive=True))
+
+    async def lock(self, scope: LockScope) -> None:
+        # Every transaction takes its tenant locks first, then its rep keys, each sorted: locks are
+        # always taken in one global order, so two transactions never wait on each other in a cycle.
+        tenants = sorted({tenant_lock_key(t) for t in scope.tenants})
+        if scope.exclusive:
+            await self._conn.execute(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) k", tenants
+            )
+            return
+        self._rep_local = True
+        await self._conn.execute(
+            "SELECT count(pg_advisory_xact_lock_shared(k)) FROM unnest($1::bigint[]) k", tenants
+        )
+        keys = sorted({scoped_lock_key(k) for k in scope.keys})
         await self._conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) k", keys)
 
     async def configs(self, tenant_ids: Collection[str]) -> dict[str, StoredConfig]:
@@ -268,7 +300,7 @@ class PgIngestTransaction:
         return int(last) - count + 1
 
     async def write(self, plan: WritePlan) -> None:
-        await write_plan(self._conn, plan)
+        await write_plan(self._conn, plan, rep_local=self._rep_local)
 
     async def write_away(
         self, periods: Sequence[AwayPeriod], *, no_longer_away: Sequence[AwayPeriod]
@@ -279,8 +311,17 @@ class PgIngestTransaction:
 class PgIngestStore:
     """Hands out one transaction at a time per call; the caller's batch commits when the block exits."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, *, lock_budget: int | None = None) -> None:
         self._pool = pool
+        self._lock_budget = lock_budget
+
+    async def lock_budget(self) -> int:
+        """A share of the server's lock table, read once (`lock_budget` given: that, for tests)."""
+        if self._lock_budget is None:
+            row = await self._pool.fetchrow(LOCK_SETTINGS)
+            assert row is not None
+            self._lock_budget = lock_budget(row[0], row[1], row[2])
+        return self._lock_budget
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgIngestTransaction]:

@@ -22,6 +22,7 @@ from services.scoring.adapters.pg_rows import (
     record_row,
 )
 from services.scoring.domain.aggregates import DAY_COLUMNS
+from services.scoring.domain.ingest_locks import LockScopeTooNarrow
 from services.scoring.domain.instants import date_of_day_number, us_to_datetime
 from services.scoring.domain.matching import encode_links
 from services.scoring.domain.records import ObjectType
@@ -48,7 +49,7 @@ STAGE_ACTIVITY_COLUMNS = (
     "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload",
 )  # fmt: skip
 
-# The planner only sends versions newer than the stored ones, under the tenant lock; the WHERE
+# The planner only sends versions newer than the stored ones, under the tenant or rep lock; the WHERE
 # keeps the rule in the database too, so no path can ever write an older version over a newer one.
 UPSERT_ACTIVITIES = f"""
 INSERT INTO activities (id, tenant_id, rep_id, kind, provider, occurred_at, source_modified_at, event_id,
@@ -103,7 +104,9 @@ ON CONFLICT (tenant_id, rep_id, day) DO UPDATE SET
 """
 
 
-async def write_plan(conn: Connection, plan: WritePlan) -> None:
+async def write_plan(conn: Connection, plan: WritePlan, *, rep_local: bool = False) -> None:
+    """`rep_local`: the transaction holds rep keys, not the tenant; a concurrent insert of one of its
+    rows (an id another rep's batch holds) then raises `LockScopeTooNarrow` instead of upserting."""
     await conn.execute(STAGING)
     if plan.processed_events:
         tenants, ids = zip(*plan.processed_events, strict=True)
@@ -115,7 +118,7 @@ async def write_plan(conn: Connection, plan: WritePlan) -> None:
         )
     await _write_records(conn, plan)
     await _write_configs_logs_forecasts(conn, plan)
-    await _write_activities(conn, plan)
+    await _write_activities(conn, plan, rep_local=rep_local)
     await _write_counters(conn, plan)
     await _write_view_days(conn, plan)
     await _write_reps(conn, plan)
@@ -223,11 +226,11 @@ async def _write_configs_logs_forecasts(conn: Connection, plan: WritePlan) -> No
         )
 
 
-async def _write_activities(conn: Connection, plan: WritePlan) -> None:
+async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: bool) -> None:
     new = [r for r in plan.activities if r.id in plan.new_activity_ids]
     changed = [r for r in plan.activities if r.id not in plan.new_activity_ids]
     if new:
-        # Under the tenant lock the planner saw these ids absent, so they go straight in with COPY.
+        # Under the tenant or rep lock the planner saw these ids absent, so they go straight in with COPY.
         # Should that ever be wrong, the savepoint falls back to the upsert and nothing is lost.
         try:
             async with conn.transaction():
@@ -235,7 +238,9 @@ async def _write_activities(conn: Connection, plan: WritePlan) -> None:
                 await conn.copy_records_to_table(
                     "activities", records=[activity_row(r, now) for r in new], columns=ACTIVITY_COLUMNS
                 )
-        except asyncpg.UniqueViolationError:
+        except asyncpg.UniqueViolationError as exc:
+            if rep_local:
+                raise LockScopeTooNarrow from exc
             _log.warning("activities already stored; upserting instead", extra={"count": len(new)})
             changed += new
     if changed:
@@ -268,7 +273,7 @@ async def _write_activities(conn: Connection, plan: WritePlan) -> None:
         )
     if plan.addresses_added:
         # Added only for activities whose addresses changed, after removing the old ones, under the
-        # tenant lock: they cannot exist yet, so COPY them straight in (savepoint as a safety net).
+        # tenant or rep lock: they cannot exist yet, so COPY them straight in (savepoint as a safety net).
         keyed = [(t, a[::-1], activity, rep, us) for t, a, activity, rep, us in plan.addresses_added]
         try:
             async with conn.transaction():
@@ -278,14 +283,17 @@ async def _write_activities(conn: Connection, plan: WritePlan) -> None:
                         (t, key, activity, rep, us_to_datetime(us)) for t, key, activity, rep, us in keyed
                     ],
                 )
-        except asyncpg.UniqueViolationError:
+        except asyncpg.UniqueViolationError as exc:
+            if rep_local:
+                raise LockScopeTooNarrow from exc
             _log.warning("activity addresses already stored; inserting the missing ones")
             await conn.copy_records_to_table("stage_addresses", records=keyed)
             await conn.execute(INSERT_ADDRESSES)
 
 
 async def _write_counters(conn: Connection, plan: WritePlan) -> None:
-    rep_days = list(plan.deltas.nonzero_rep_days())
+    # Sorted: two transactions updating rows of the same reps lock them in one order.
+    rep_days = sorted(plan.deltas.nonzero_rep_days())
     if rep_days:
         columns: list[list[Any]] = [
             [k[0] for k, _ in rep_days],
@@ -295,7 +303,7 @@ async def _write_counters(conn: Connection, plan: WritePlan) -> None:
         for i in range(len(DAY_COLUMNS)):
             columns.append([counts[i] for _, counts in rep_days])
         await conn.execute(UPSERT_REP_DAYS, *columns)
-    opportunity_days = list(plan.deltas.nonzero_opportunity_days())
+    opportunity_days = sorted(plan.deltas.nonzero_opportunity_days())
     if opportunity_days:
         await conn.execute(
             "INSERT INTO opportunity_days "

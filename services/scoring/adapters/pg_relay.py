@@ -1,16 +1,26 @@
 """`RelayStore` on PostgreSQL: the outbox of committed changes the relays publish to Kafka (queued
-tombstones, scores whose published hash lags, feed positions past the published one)."""
+tombstones, scores whose published hash lags, feed positions past the published one).
+
+Every statement runs on one connection of the relay's own, outside the ingest pool, so ingest never
+waits for a connection the relay holds. The same connection holds a session-level advisory lock: the
+process holding it is the one relay publisher of the whole database, so two scoring processes never
+publish the same outbox row (the lock goes with the connection when the process dies).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeAlias
 
-from plumbing.db.pool import Pool
+import asyncpg
+
 from services.scoring.adapters.pg_feed import feed_rows, matched_activity_bytes
-from services.scoring.ports import FeedEntry, QueuedTombstone, UnpublishedScore
+from services.scoring.ports import FeedBehind, FeedEntry, QueuedTombstone, UnpublishedScore
 
 FEED_BEHIND = """
-SELECT p.tenant_id, coalesce(r.published_through, 0) AS published_through
+SELECT p.tenant_id, coalesce(r.published_through, 0) AS published_through, p.last_sequence
 FROM feed_positions p LEFT JOIN feed_relay_positions r USING (tenant_id)
 WHERE p.last_sequence > coalesce(r.published_through, 0)
 ORDER BY p.tenant_id
@@ -34,22 +44,55 @@ SET published_through = GREATEST(feed_relay_positions.published_through, EXCLUDE
 """
 
 
-class PgRelayStore:
-    """See `RelayStore`; every statement takes a pool connection of its own."""
+_log = logging.getLogger(__name__)
+LEADER_KEY = int.from_bytes(
+    hashlib.blake2b(b"groundtruth-scoring:relay-leader", digest_size=8).digest(), "big", signed=True
+)
+RelayConnection: TypeAlias = "asyncpg.Connection[asyncpg.Record]"
 
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+
+class PgRelayStore:
+    """See `RelayStore`. `connect` opens the relay's own connection (again after a failure)."""
+
+    def __init__(self, connect: Callable[[], Awaitable[RelayConnection]]) -> None:
+        self._connect = connect
+        self._conn: RelayConnection | None = None
+        self._leading = False
+
+    async def lead(self) -> bool:
+        if self._conn is None or self._conn.is_closed():
+            self._conn, self._leading = await self._connect(), False
+        if not self._leading:
+            # Session-level on purpose, on this connection alone (never pooled): held until it closes.
+            self._leading = bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_KEY))
+            if self._leading:
+                _log.info("this process is now the relay publisher")
+        return self._leading
+
+    async def step_down(self) -> None:
+        conn, self._conn, self._leading = self._conn, None, False
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.close(timeout=5)
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                conn.terminate()
+
+    @property
+    def _db(self) -> RelayConnection:
+        if self._conn is None or not self._leading:
+            raise RuntimeError("the relay store is used without the relay lease (call lead() first)")
+        return self._conn
 
     async def queued_tombstones(self, limit: int) -> list[QueuedTombstone]:
-        rows = await self._pool.fetch(QUEUED_TOMBSTONES, limit)
+        rows = await self._db.fetch(QUEUED_TOMBSTONES, limit)
         return [QueuedTombstone(r["tenant_id"], r["rep_id"], r["queued_at"]) for r in rows]
 
     async def forget_tombstones(self, published: Sequence[QueuedTombstone]) -> None:
         keys = [(t.tenant_id, t.rep_id, t.queued_at) for t in published]
-        await self._pool.execute(FORGET_TOMBSTONES, *_arrays(keys, width=3))
+        await self._db.execute(FORGET_TOMBSTONES, *_arrays(keys, width=3))
 
     async def unpublished_scores(self, limit: int) -> list[UnpublishedScore]:
-        rows = await self._pool.fetch(UNPUBLISHED_SCORES, limit)
+        rows = await self._db.fetch(UNPUBLISHED_SCORES, limit)
         return [
             UnpublishedScore(r["tenant_id"], r["rep_id"], bytes(r["payload"]), r["content_hash"])
             for r in rows
@@ -57,20 +100,21 @@ class PgRelayStore:
 
     async def mark_published(self, published: Sequence[UnpublishedScore]) -> None:
         keys = [(s.tenant_id, s.rep_id, s.content_hash) for s in published]
-        await self._pool.execute(MARK_PUBLISHED, *_arrays(keys, width=3))
+        await self._db.execute(MARK_PUBLISHED, *_arrays(keys, width=3))
 
-    async def feeds_behind(self) -> list[tuple[str, int]]:
-        return [(r["tenant_id"], r["published_through"]) for r in await self._pool.fetch(FEED_BEHIND)]
+    async def feeds_behind(self) -> list[FeedBehind]:
+        rows = await self._db.fetch(FEED_BEHIND)
+        return [FeedBehind(r["tenant_id"], r["published_through"], r["last_sequence"]) for r in rows]
 
     async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> list[FeedEntry]:
-        rows = await feed_rows(self._pool, tenant_id=tenant_id, after=after, limit=limit)
+        rows = await feed_rows(self._db, tenant_id=tenant_id, after=after, limit=limit)
         return [
             FeedEntry(r["tenant_id"], r["rep_id"], matched_activity_bytes(r), r["feed_sequence"])
             for r in rows
         ]
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
-        await self._pool.execute(FEED_PUBLISHED_THROUGH, tenant_id, sequence)
+        await self._db.execute(FEED_PUBLISHED_THROUGH, tenant_id, sequence)
 
 
 def _arrays(rows: Sequence[tuple[object, ...]], *, width: int) -> list[list[object]]:

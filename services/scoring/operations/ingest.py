@@ -2,15 +2,18 @@
 
 Read what the batch needs, plan with pure functions from `domain/`, write one `WritePlan`.
 
-Within one transaction, under a lock per tenant: drop what erasure forbids and what was applied
-before (dedupe keys), keep the winning version of every record, match new activity and re-match
-activity that the batch's records may change, then write rows, counters, feed positions and dedupe
+Within one transaction, under the locks `domain/ingest_locks.py` chooses (the tenant exclusively
+for CRM record and configuration changes; the tenant shared and one key per rep otherwise, so
+several processes ingest one tenant at once): drop what erasure forbids and what was applied before
+(dedupe keys), keep the winning version of every record, match new activity and re-match activity
+that the batch's records may change, then write rows, counters, feed positions and dedupe
 keys together. Any order and any number of deliveries of the same events end in the same state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -19,6 +22,13 @@ from services.scoring.domain.activity_plan import ActivityWork, assign_feed, pla
 from services.scoring.domain.aggregates import Deltas, add_crm_write, add_login
 from services.scoring.domain.away import AwayPeriod
 from services.scoring.domain.crm_events import ConfigUpdate, CrmChange, ForecastSubmission, Login, ManualLog
+from services.scoring.domain.ingest_locks import (
+    LockScope,
+    LockScopeTooNarrow,
+    exclusive_scope,
+    lock_scope,
+    split_by_reach,
+)
 from services.scoring.domain.ingest_plan import (
     RepRef,
     StoredConfig,
@@ -40,6 +50,7 @@ from services.scoring.operations.away_ingest import record_away
 from services.scoring.operations.settings import SettingsCache
 from services.scoring.ports import IngestStore, IngestTransaction, WritePlan
 
+_log = logging.getLogger(__name__)
 Decoded: TypeAlias = CapturedActivity | AwayPeriod | CrmChange
 DEFAULT_REMATCH_HORIZON_DAYS = 90
 
@@ -50,6 +61,14 @@ class IngestSummary:
     activities_rematched: int
     crm_events_applied: int
     skipped_erased: int
+
+    def __add__(self, other: IngestSummary) -> IngestSummary:
+        return IngestSummary(
+            self.activities_written + other.activities_written,
+            self.activities_rematched + other.activities_rematched,
+            self.crm_events_applied + other.crm_events_applied,
+            self.skipped_erased + other.skipped_erased,
+        )
 
 
 class IngestService:
@@ -71,13 +90,30 @@ class IngestService:
         self._settings = settings if settings is not None else SettingsCache()
 
     async def apply(self, batch: Sequence[Decoded]) -> IngestSummary:
-        tenants = sorted({event.tenant_id for event in batch})
+        """Tenant-wide events first under the exclusive tenant lock, then the rep-local rest under
+        per-rep keys: two transactions when a batch has both (same end state, see `split_by_reach`)."""
+        wide, local = split_by_reach(batch)
+        summary = IngestSummary(0, 0, 0, 0)
+        if wide:
+            summary += await self._apply_in(exclusive_scope(wide), wide)
+        if local:
+            scope = lock_scope(local, max_keys=await self._store.lock_budget())
+            try:
+                summary += await self._apply_in(scope, local)
+            except LockScopeTooNarrow:
+                # Rolled back: a row of a rep the batch did not lock. Rare (an item that moved to
+                # another rep's mailbox); the exclusive lock covers every rep.
+                _log.info("batch met another rep's row; applying it under the tenant lock")
+                summary += await self._apply_in(exclusive_scope(local), local)
+        return summary
+
+    async def _apply_in(self, scope: LockScope, batch: Sequence[Decoded]) -> IngestSummary:
         async with self._store.transaction() as tx:
-            await tx.lock_tenants(tenants)
-            return await self._apply_locked(tx, tenants, batch)
+            await tx.lock(scope)
+            return await self._apply_locked(tx, scope, list(scope.tenants), batch)
 
     async def _apply_locked(
-        self, tx: IngestTransaction, tenants: list[str], batch: Sequence[Decoded]
+        self, tx: IngestTransaction, scope: LockScope, tenants: list[str], batch: Sequence[Decoded]
     ) -> IngestSummary:
         plan = WritePlan()
         stored_configs = await tx.configs(tenants)
@@ -85,6 +121,7 @@ class IngestService:
         away = [e for e in batch if isinstance(e, AwayPeriod)]
         activities, changes, skipped = _split([e for e in batch if not isinstance(e, AwayPeriod)], erased)
         skipped += await record_away(tx, plan, away, activities, erased)
+        _require_locked(scope, plan.dirty_reps)  # so far only the reps whose away periods changed
         unseen = await tx.unprocessed({(c.tenant_id, c.event_id) for c in changes})
         fresh: list[CrmChange] = []
         for change in changes:
@@ -124,6 +161,7 @@ class IngestService:
 
         incoming = latest_versions(activities)
         stored_new = await tx.activities([a.id for a in incoming], with_payload=False)
+        _require_locked(scope, {(row.tenant_id, row.rep_id) for row in stored_new.values()})
         works = [
             ActivityWork(a, stored_new.get(a.id))
             for a in incoming
@@ -156,6 +194,11 @@ class IngestService:
             _seen(plan, (row.tenant_id, row.rep_id), row.occurred_us)
         await tx.write(plan)
         return IngestSummary(len(plan.activities), len(plan.rematched), len(fresh), skipped)
+
+
+def _require_locked(scope: LockScope, reps: Collection[RepRef]) -> None:
+    if not all(scope.covers(rep) for rep in reps):
+        raise LockScopeTooNarrow
 
 
 def _split(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from services.scoring.ports import RelayPublisher, RelayStore
 from services.scoring.ports.metrics import NoMetrics, ScoringMetrics
@@ -19,10 +18,18 @@ _log = logging.getLogger(__name__)
 
 
 class Relays:
-    """Runs both relays until `stop`; `nudge()` wakes them right after a commit.
+    """Runs both relays until `stop`; `nudge()` wakes them right after a commit of this process.
+
+    One process of a deployment publishes at a time: the one holding the store's lease (`lead`); the
+    others try again each `interval_sec`, so a publisher that dies is replaced within one interval.
+    The publisher pages through the outbox without pausing while anything is behind, whatever
+    ingest is doing, so it falls behind ingest by at most a page or two (`relay_lag` reports the
+    feed positions not yet on the topic after each pass). It shares nothing with ingest but the
+    event loop: its own database connection, its own pace.
 
     `publish_once` publishes one page of each kind and raises if the broker or the store fails
-    (nothing is marked published then); `run` retries after `interval_sec` and returns on `stop`.
+    (nothing is marked published then; the lease is given up, so another process may take over);
+    `run` retries after `interval_sec` and returns on `stop`.
     """
 
     def __init__(
@@ -40,12 +47,12 @@ class Relays:
         self._batch_size = batch_size
         self._interval = interval_sec
         self._wake = asyncio.Event()
-        self._last_nudge = 0.0
+        # One pass at a time: the loop and an erasure's immediate publish share one connection.
+        self._turn = asyncio.Lock()
 
     def nudge(self) -> None:
         """Something was committed: publish it soon. Never blocks."""
         self._wake.set()
-        self._last_nudge = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -54,22 +61,32 @@ class Relays:
             except Exception as exc:  # the broker or database is away: try again later
                 _log.warning("relay failed, retrying", extra={"error": repr(exc)})
                 busy = 0
-            ingesting = time.monotonic() - self._last_nudge < self._interval
-            if busy and not ingesting:
-                continue
-            # While batches keep committing, one page per interval: the topics lag a little (the feed
-            # itself is served from the store at once) and ingest keeps the CPU.
+            if busy:
+                continue  # more may be waiting: the next page at once
             self._wake.clear()
-            waiters = [asyncio.ensure_future(stop.wait())]
-            if not ingesting:
-                waiters.append(asyncio.ensure_future(self._wake.wait()))
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
             await asyncio.wait(waiters, timeout=self._interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
+    async def close(self) -> None:
+        """Give the lease up (at shutdown), so another process takes over at once."""
+        async with self._turn:
+            await self._store.step_down()
+
     async def publish_once(self) -> int:
-        """Publish one page of each kind; returns how many records went out."""
-        return await self._tombstones() + await self._scores() + await self._feed()
+        """Publish one page of each kind when this process holds the lease; how many records went out."""
+        async with self._turn:
+            try:
+                leading = await self._store.lead()
+                self._metrics.relay_leader(leading)
+                if not leading:
+                    return 0
+                return await self._tombstones() + await self._scores() + await self._feed()
+            except Exception:
+                await self._store.step_down()
+                self._metrics.relay_leader(False)
+                raise
 
     async def _tombstones(self) -> int:
         queued = await self._store.queued_tombstones(self._batch_size)
@@ -90,13 +107,18 @@ class Relays:
         return len(changed)
 
     async def _feed(self) -> int:
-        sent = 0
-        for tenant, published_through in await self._store.feeds_behind():
-            entries = await self._store.feed_page(tenant, after=published_through, limit=self._batch_size)
-            if not entries:
-                continue
-            await self._publisher.publish_matched([(e.tenant_id, e.rep_id, e.value) for e in entries])
-            await self._store.feed_published_through(tenant, entries[-1].feed_sequence)
-            sent += len(entries)
+        sent = lag = 0
+        for feed in await self._store.feeds_behind():
+            entries = await self._store.feed_page(
+                feed.tenant_id, after=feed.published_through, limit=self._batch_size
+            )
+            through = feed.published_through
+            if entries:
+                await self._publisher.publish_matched([(e.tenant_id, e.rep_id, e.value) for e in entries])
+                through = entries[-1].feed_sequence
+                await self._store.feed_published_through(feed.tenant_id, through)
+                sent += len(entries)
+            lag += feed.last_sequence - through
         self._metrics.relayed("matched", sent)
+        self._metrics.relay_lag("matched", lag)
         return sent

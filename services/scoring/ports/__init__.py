@@ -12,6 +12,7 @@ adapters implement them; the unit tests implement them in memory.
 from services.scoring.ports.admin import (
     ErasureCounts,
     ErasureStore,
+    FeedBehind,
     FeedEntry,
     QueuedTombstone,
     RelayPublisher,
@@ -48,6 +49,7 @@ __all__ = [
     "DuplicateGroup",
     "ErasureCounts",
     "ErasureStore",
+    "FeedBehind",
     "FeedEntry",
     "FieldGap",
     "ForecastOutcome",

@@ -58,9 +58,27 @@ class FeedEntry:
     feed_sequence: int
 
 
+@dataclass(frozen=True, slots=True)
+class FeedBehind:
+    """A tenant whose feed has positions committed but not yet on the topic."""
+
+    tenant_id: str
+    published_through: int
+    last_sequence: int
+
+
 class RelayStore(Protocol):
     """The outbox the relays read: what is committed but not yet on the topics. Every method may
-    block on the database and raises on failure; each write is its own transaction."""
+    block on the database and raises on failure; each write is its own transaction.
+
+    Only the holder of the relay lease reads or writes the outbox: `lead()` first."""
+
+    async def lead(self) -> bool:
+        """Whether this process is the one relay publisher (takes the lease when it is free; keeps it
+        until `step_down` or until the process or its connection dies)."""
+
+    async def step_down(self) -> None:
+        """Give the lease up (after a failure, or at shutdown): another process may take it."""
 
     async def queued_tombstones(self, limit: int) -> list[QueuedTombstone]:
         """The oldest tombstones first."""
@@ -73,8 +91,8 @@ class RelayStore(Protocol):
     async def mark_published(self, published: Sequence[UnpublishedScore]) -> None:
         """Mark exactly these versions published: a score changed meanwhile goes out next time."""
 
-    async def feeds_behind(self) -> list[tuple[str, int]]:
-        """(tenant, published through) of each tenant whose feed has positions not yet published."""
+    async def feeds_behind(self) -> list[FeedBehind]:
+        """Each tenant whose feed has positions not yet published."""
 
     async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> list[FeedEntry]:
         """Feed entries after position `after`, in feed order."""

@@ -12,6 +12,7 @@ from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.activity_plan import AddressEntry
 from services.scoring.domain.aggregates import Deltas
 from services.scoring.domain.away import AwayPeriod
+from services.scoring.domain.ingest_locks import LockScope
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -58,8 +59,12 @@ class IngestTransaction(Protocol):
     """Reads and writes of one ingest transaction. Every method may block on the database and raises
     on failure; nothing is visible to others until the transaction commits."""
 
-    async def lock_tenants(self, tenant_ids: Collection[str]) -> None:
-        """Serialize with every other writer of these tenants until commit."""
+    async def lock(self, scope: LockScope) -> None:
+        """Take the scope's locks until commit: its tenants exclusively (serialized with every other
+        writer of them), or shared with one exclusive key per rep/manual log (serialized only with
+        writers of the same reps and with tenant-wide writers). Keys in sorted order, so no deadlock.
+        Afterwards, a write that finds another transaction's row of an unlocked rep raises
+        `LockScopeTooNarrow`."""
 
     async def configs(self, tenant_ids: Collection[str]) -> dict[str, StoredConfig]: ...
 
@@ -119,3 +124,6 @@ class IngestStore(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[IngestTransaction]:
         """One transaction; commits when the block exits normally, rolls back when it raises."""
+
+    async def lock_budget(self) -> int:
+        """How many rep/manual-log keys one transaction may lock (above it: the tenant exclusively)."""

@@ -15,6 +15,14 @@ class ScoringMetrics(Protocol):
         """A tenant rescore of `kind` ("full" or "changed") recomputed `reps` in `seconds`."""
         ...
 
+    def relay_lag(self, topic: str, positions: int) -> None:
+        """After a relay pass: `positions` committed but not yet published to `topic` ("matched")."""
+        ...
+
+    def relay_leader(self, leading: bool) -> None:
+        """Whether this process is the relay publisher now."""
+        ...
+
 
 class NoMetrics:
     """Collects nothing (the default of operations built outside the service, such as in tests)."""
@@ -23,4 +31,10 @@ class NoMetrics:
         pass
 
     def rescored(self, kind: str, reps: int, seconds: float) -> None:
+        pass
+
+    def relay_lag(self, topic: str, positions: int) -> None:
+        pass
+
+    def relay_leader(self, leading: bool) -> None:
         pass

@@ -23,6 +23,7 @@ from services.scoring.ports import (
     DirtyMarks,
     DuplicateGroup,
     ErasureCounts,
+    FeedBehind,
     FeedEntry,
     FieldGap,
     ForecastOutcome,
@@ -271,9 +272,18 @@ class FakeOutbox:
     async def mark_published(self, published: Sequence[UnpublishedScore]) -> None:
         self.scores = [s for s in self.scores if s not in published]
 
-    async def feeds_behind(self) -> list[tuple[str, int]]:
+    leading: bool = True
+    stepped_down: int = field(default=0, compare=False)
+
+    async def lead(self) -> bool:
+        return self.leading
+
+    async def step_down(self) -> None:
+        self.stepped_down += 1
+
+    async def feeds_behind(self) -> list[FeedBehind]:
         return [
-            (tenant, self.published_through.get(tenant, 0))
+            FeedBehind(tenant, self.published_through.get(tenant, 0), entries[-1].feed_sequence)
             for tenant, entries in sorted(self.feeds.items())
             if entries and entries[-1].feed_sequence > self.published_through.get(tenant, 0)
         ]

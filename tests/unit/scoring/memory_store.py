@@ -14,6 +14,7 @@ from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.activity_plan import AddressEntry
 from services.scoring.domain.aggregates import OpportunityDayKey, RepDayKey
 from services.scoring.domain.away import AwayPeriod
+from services.scoring.domain.ingest_locks import LockScope
 from services.scoring.domain.ingest_plan import (
     AccountTarget,
     RepRef,
@@ -83,8 +84,8 @@ class MemoryTransaction:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
 
-    async def lock_tenants(self, tenant_ids: Collection[str]) -> None:
-        return None
+    async def lock(self, scope: LockScope) -> None:
+        return None  # one transaction at a time
 
     async def configs(self, tenant_ids: Collection[str]) -> dict[str, StoredConfig]:
         return {t: self.state.configs[t] for t in tenant_ids if t in self.state.configs}
@@ -234,6 +235,9 @@ class MemoryTransaction:
 class MemoryStore:
     def __init__(self) -> None:
         self.state = MemoryState()
+
+    async def lock_budget(self) -> int:
+        return 1_000_000
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[MemoryTransaction]:

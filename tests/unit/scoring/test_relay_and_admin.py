@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -56,6 +58,55 @@ async def test_nothing_is_marked_published_when_the_broker_fails() -> None:
     with pytest.raises(ConnectionError):
         await relays.publish_once()
     assert outbox == _outbox()
+    assert outbox.stepped_down == 1  # the lease is given up: another process may publish meanwhile
+
+
+class _Recorded:
+    def __init__(self) -> None:
+        self.lags: list[int] = []
+        self.leading: list[bool] = []
+
+    def relayed(self, topic: str, records: int) -> None:
+        pass
+
+    def rescored(self, kind: str, reps: int, seconds: float) -> None:
+        pass
+
+    def relay_lag(self, topic: str, positions: int) -> None:
+        self.lags.append(positions)
+
+    def relay_leader(self, leading: bool) -> None:
+        self.leading.append(leading)
+
+
+async def test_a_process_without_the_lease_publishes_nothing() -> None:
+    outbox, broker, metrics = _outbox(), FakeBroker(), _Recorded()
+    outbox.leading = False
+    assert await Relays(outbox, broker, batch_size=10, interval_sec=1.0, metrics=metrics).publish_once() == 0
+    assert (broker.records, metrics.leading, metrics.lags) == ([], [False], [])
+    assert dataclasses.replace(outbox, leading=True) == _outbox()
+
+
+async def test_the_publisher_reports_the_feed_positions_still_behind_after_each_pass() -> None:
+    outbox, broker, metrics = _outbox(), FakeBroker(), _Recorded()
+    relays = Relays(outbox, broker, batch_size=1, interval_sec=1.0, metrics=metrics)
+    await relays.publish_once()  # t1: 1 of 2 out; t2: its one position (7) out
+    await relays.publish_once()
+    await relays.publish_once()
+    assert metrics.lags == [1, 0, 0]
+
+
+async def test_the_loop_pages_through_a_backlog_while_ingest_keeps_committing() -> None:
+    outbox, broker, metrics = _outbox(), FakeBroker(), _Recorded()
+    relays = Relays(outbox, broker, batch_size=1, interval_sec=3600.0, metrics=metrics)
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(relays.run(stop))
+    while not metrics.lags or metrics.lags[-1] > 0 or outbox.scores or outbox.tombstones:
+        relays.nudge()  # a commit after every page: it never makes the relay pause
+        await asyncio.sleep(0)
+    stop.set()
+    await running
+    assert outbox.published_through == {"t1": 2, "t2": 7}
 
 
 async def test_a_feed_page_is_at_most_the_batch_size() -> None:
