@@ -119,6 +119,7 @@ class Observer:
     throttles: list[float] = field(default_factory=list)
     resyncs: int = 0
     pages: int = 0
+    peak_in_flight: int = 0
 
     def throttled(self, wait_sec: float) -> None:
         self.throttles.append(wait_sec)
@@ -128,6 +129,9 @@ class Observer:
 
     def page_done(self, stream: str, plan: PagePlan) -> None:
         self.pages += 1
+
+    def pages_in_flight(self, stream: str, pages: int) -> None:
+        self.peak_in_flight = max(self.peak_in_flight, pages)
 
 
 async def _no_sleep(_: float) -> None:
