@@ -81,7 +81,6 @@ def build_health_reporter(
         store=PostgresHealthStore(pool),
         clock=lambda: datetime.now(UTC),
         stale_after_polls=settings.stale_after_polls,
-        pipeline_depth=settings.pipeline_depth,
         heartbeat_sec=settings.health_heartbeat_sec,
         check_sec=settings.health_check_sec,
     )
