@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
+from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.faults import ChainStalled, CursorExpired, Throttled, Unavailable
 from services.capture.domain.items import ItemKind, ItemSeen, KnownItem
 from services.capture.domain.quarantine import Rejected, RejectReason
 from services.capture.operations.sync.stream import sync_stream
 from services.capture.operations.sync.tuning import Tuning
-from services.capture.ports import Page, StoredCursor, StreamPlan
+from services.capture.ports import Page, PublishFailed, StoredCursor, StreamPlan
 from tests.unit.capture.builders import email
 from tests.unit.capture.stream_fakes import (
     STREAM,
@@ -46,15 +48,24 @@ async def test_pages_are_followed_and_each_cursor_stored_after_its_records() -> 
 async def test_nothing_is_stored_when_the_broker_does_not_acknowledge() -> None:
     connector = FakeConnector({"delta-0": [Page(seen("m9"), "delta-1", complete=True)]})
     store = FakeStore(cursors={"mail:inbox": StoredCursor("delta-0", complete=True, full_round=False)})
+    attempts: list[int] = []
+
+    async def refuse(activities: Sequence[activity_pb2.Activity]) -> None:
+        attempts.append(len(activities))
+        raise PublishFailed("the broker did not acknowledge")
+
     with pytest.raises(Unavailable):
         await sync_stream(
-            env(connector, store, FakePublisher(fail=True), Observer()), STREAM, store.cursors["mail:inbox"]
+            env(connector, store, FakePublisher(before_publish=refuse), Observer()),
+            STREAM,
+            store.cursors["mail:inbox"],
         )
     assert store.cursors["mail:inbox"].value == "delta-0", (
         "the cursor moved past records the broker never took"
     )
     assert store.items == {}
-    assert connector.reads == ["delta-0"] * 3  # the page is read again on each retry, never skipped
+    assert attempts == [1, 1, 1], "the page is delivered again on each retry, never skipped"
+    assert connector.reads == ["delta-0"], "from memory: its link may be retired once its successor was used"
 
 
 async def test_an_expired_cursor_resyncs_once_then_gives_up() -> None:

@@ -32,7 +32,12 @@ from services.capture.ports import (
 
 
 class DeliveryFailed(Unavailable):
-    """The broker or the database failed us: the page is read again and published again."""
+    """The broker or the database failed us: neither the page's records nor its cursor are known to be
+    stored. `page` (read and planned, its slots released) is delivered again, whole."""
+
+    def __init__(self, message: str, *, page: ReadPage) -> None:
+        super().__init__(message)
+        self.page = page
 
 
 class ChainProgress:
@@ -183,7 +188,7 @@ async def deliver(env: PassEnv, stream: StreamPlan, page: ReadPage) -> None:
             at=page.observed,
         )
     except (PublishFailed, StoreUnavailable) as exc:
-        raise DeliveryFailed(f"could not deliver page: {exc!r}") from exc
+        raise DeliveryFailed(f"could not deliver page: {exc!r}", page=page) from exc
 
 
 def _ids(changes: Sequence[Change]) -> list[str]:

@@ -15,7 +15,11 @@ The rules (docs/capture.md, "Pipelined chains"):
 - Whatever stops the reader (a cut, retries exhausted, an expired cursor, a revoked credential) is
   raised only after every page read before it is delivered, as if the pages had been read one by one.
 - A failed delivery discards the pages read ahead (the read is cancelled; nothing of them was
-  published or stored) and raises `DeliveryFailed`; the caller resumes from `ChainState.committed`.
+  published or stored) and raises `DeliveryFailed` with the page that failed. The caller resumes
+  from `ChainState.committed` by delivering that page again, from memory, and reading on from the
+  cursor that follows it. It is not read again: reading ahead already used the link that follows it,
+  and a provider may retire a link once its successor is used (the Graph emulator does, as Graph's
+  sync state may): the link to the failed page could answer 410 and cost a full resync.
 - A cancelled pass (its deadline) cancels the reader with it.
 """
 
@@ -38,11 +42,22 @@ class ChainState:
         self.committed = committed
 
 
-async def run_chain(env: PassEnv, stream: StreamPlan, chain: ChainState, progress: ChainProgress) -> None:
-    """Read and deliver `stream` from `chain.committed` to the end of its round, moving
-    `chain.committed` with each commit. Raises what stopped the chain (a `SyncFault`, `DeliveryFailed`,
-    a port error), never before the pages read earlier are delivered, except for `DeliveryFailed`."""
-    await _Pipeline(env, stream, chain, progress).run()
+async def run_chain(
+    env: PassEnv,
+    stream: StreamPlan,
+    chain: ChainState,
+    progress: ChainProgress,
+    *,
+    undelivered: ReadPage | None = None,
+) -> None:
+    """Deliver `undelivered` (the page after `chain.committed` whose delivery failed), if any, then
+    read and deliver `stream` to the end of its round, moving `chain.committed` with each commit.
+    Raises what stopped the chain (a `SyncFault`, `DeliveryFailed`, a port error), never before the
+    pages read earlier are delivered, except for `DeliveryFailed`."""
+    pipeline = _Pipeline(env, stream, chain, progress)
+    if undelivered is not None and not await pipeline.deliver_again(undelivered):
+        return
+    await pipeline.run()
 
 
 class _Pipeline:
@@ -57,6 +72,17 @@ class _Pipeline:
         self._committed_seq = 0
         self._commits = asyncio.Condition()
         self._in_flight = 0
+
+    async def deliver_again(self, page: ReadPage) -> bool:
+        """Deliver a page whose delivery failed, before anything is read; False when it ended the round."""
+        page.release = await self._env.lanes.admit(full_round=self._chain.committed.full_round)
+        try:
+            await deliver(self._env, self._stream, page)
+        finally:
+            page.release()
+        self._chain.committed = page.following
+        self._env.observer.page_done(self._stream.name, page.plan)
+        return not page.following.complete
 
     async def run(self) -> None:
         reader = asyncio.create_task(self._read_ahead(), name=f"read-ahead:{self._stream.name}")

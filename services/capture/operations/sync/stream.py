@@ -6,8 +6,8 @@ The order for each page is what makes capture lossless and cheap to replay:
 A crash anywhere before the commit re-reads the same page from the stored cursor and publishes it
 again (harmless: ids are deterministic and scoring's writes are idempotent); nothing is skipped.
 The pages of a chain are pipelined (`pipeline.py`: the next page is read while the current one is
-delivered, commits in page order); this module restarts the chain when its cursor expired and
-after a failed delivery, from the last committed cursor.
+delivered, commits in page order); this module restarts the chain from the last committed cursor
+when its cursor expired, and after a failed delivery (delivering the failed page again first).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import dataclasses
 
 from services.capture.domain.faults import CursorExpired
 from services.capture.domain.status import should_resync
-from services.capture.operations.sync.page import ChainProgress, DeliveryFailed, backoff_wait
+from services.capture.operations.sync.page import ChainProgress, DeliveryFailed, ReadPage, backoff_wait
 from services.capture.operations.sync.pass_env import PassEnv, StreamObserver
 from services.capture.operations.sync.pipeline import ChainState, run_chain
 from services.capture.ports import StoredCursor, StreamPlan
@@ -37,11 +37,13 @@ async def sync_stream(env: PassEnv, stream: StreamPlan, stored: StoredCursor | N
         cursor = stored
     chain = ChainState(cursor)
     progress = ChainProgress(env.tuning)
+    undelivered: ReadPage | None = None
     failed_at: StoredCursor | None = None
     delivery_failures = 0
     while True:
+        again, undelivered = undelivered, None
         try:
-            await run_chain(env, stream, chain, progress)
+            await run_chain(env, stream, chain, progress, undelivered=again)
             return
         except CursorExpired:
             expiries = chain.committed.consecutive_expiries + 1
@@ -58,3 +60,4 @@ async def sync_stream(env: PassEnv, stream: StreamPlan, stored: StoredCursor | N
             if delivery_failures > env.tuning.transient_retries:
                 raise
             await env.sleep(backoff_wait(env, exc, delivery_failures))
+            undelivered = exc.page
