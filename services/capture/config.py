@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.settings import ServiceSettings
@@ -43,6 +43,9 @@ class Settings(ServiceSettings):
     max_pages_per_pass: int = 20_000  # pages of one stream in one pass before it is cut (stale)
     pass_timeout_sec: float = 1800.0  # a pass still running after this is cut (stale): a hanging provider
     stale_after_polls: float = 3.0  # no successful pass for this many poll intervals: stale
+    # Pages of one chain in flight at once: the next page is read while the current one is published
+    # and committed (commits stay in page order). 1 reads a page only after the previous one's commit.
+    pipeline_depth: int = Field(default=2, ge=1, le=16)
     # Health on gt.capture.health.v1: changes go out within `health_check_sec`, every mailbox's state
     # every `health_heartbeat_sec` (scoring reads a mailbox without a fresh record as "not reporting").
     health_check_sec: float = 1.0

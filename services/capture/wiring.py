@@ -43,6 +43,7 @@ def tuning_from(settings: Settings) -> Tuning:
         max_pages_per_pass=settings.max_pages_per_pass,
         pass_timeout_sec=settings.pass_timeout_sec,
         stale_after_polls=settings.stale_after_polls,
+        pipeline_depth=settings.pipeline_depth,
     )
 
 

@@ -4,155 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from groundtruth.activity.v1 import activity_pb2
 from services.capture.domain.faults import ChainStalled, CursorExpired, Throttled, Unavailable
-from services.capture.domain.items import Change, ItemGone, ItemKind, ItemSeen, KnownItem
-from services.capture.domain.privacy import CapturePolicy, DomainSet
+from services.capture.domain.items import ItemKind, ItemSeen, KnownItem
 from services.capture.domain.quarantine import Rejected, RejectReason
-from services.capture.domain.reconcile import PagePlan
-from services.capture.operations.sync.gate import MailboxGate
-from services.capture.operations.sync.stream import PassEnv, sync_stream
-from services.capture.operations.sync.tuning import Lanes, Tuning
-from services.capture.ports import (
-    ConnectionInfo,
-    MailboxRef,
-    Page,
-    PublishFailed,
-    StoredCursor,
-    StreamPlan,
-    SyncContext,
+from services.capture.operations.sync.stream import sync_stream
+from services.capture.operations.sync.tuning import Tuning
+from services.capture.ports import Page, PublishFailed, StoredCursor, StreamPlan
+from tests.unit.capture.builders import email
+from tests.unit.capture.stream_fakes import (
+    STREAM,
+    FakeConnector,
+    FakePublisher,
+    FakeStore,
+    Observer,
+    env,
+    seen,
 )
-from tests.unit.capture.builders import OWNER, email
-
-MAILBOX = MailboxRef(1, "acme", "c1", activity_pb2.PROVIDER_MICROSOFT, OWNER, "rep-ann")
-CONNECTION = ConnectionInfo("c1", "acme", activity_pb2.PROVIDER_MICROSOFT, {"kind": "secret"}, "v1")
-STREAM = StreamPlan("mail:inbox")
-Step = Page | Exception
-
-
-@dataclass
-class FakeConnector:
-    """Answers each cursor with the scripted steps, in order (a list, so a cursor can fail once)."""
-
-    script: dict[str | None, list[Step]]
-    reads: list[str | None] = field(default_factory=list)
-    confirmed: list[str] = field(default_factory=list)
-    gone: set[str] = field(default_factory=set)
-
-    async def read_page(self, ctx: SyncContext, stream: StreamPlan, cursor: str | None) -> Page:
-        self.reads.append(cursor)
-        steps = self.script[cursor]
-        step = steps.pop(0) if len(steps) > 1 else steps[0]
-        if isinstance(step, Exception):
-            raise step
-        return step
-
-    async def confirm(
-        self, ctx: SyncContext, stream: StreamPlan, item_ids: Sequence[str]
-    ) -> Sequence[Change]:
-        self.confirmed += item_ids
-        return [ItemGone(ItemKind.EMAIL, i) for i in item_ids if i in self.gone]
-
-
-@dataclass
-class FakeStore:
-    cursors: dict[str, StoredCursor] = field(default_factory=dict)
-    items: dict[str, tuple[KnownItem, int]] = field(default_factory=dict)  # with generation
-    commits: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-
-    async def known_items(self, mailbox_id: int, item_ids: Collection[str]) -> dict[str, KnownItem]:
-        return {i: self.items[i][0] for i in item_ids if i in self.items}
-
-    async def unseen_items(self, mailbox_id: int, stream: str, generation: int) -> list[str]:
-        return [i for i, (k, g) in self.items.items() if k.stream == stream and g < generation]
-
-    async def commit_page(
-        self,
-        mailbox_id: int,
-        stream: str,
-        cursor: StoredCursor,
-        *,
-        remember: Sequence[KnownItem],
-        forget: Sequence[str],
-        published: int,
-        rejected: Sequence[Rejected] = (),
-        at: datetime | None = None,
-    ) -> None:
-        self.commits += 1
-        self.rejected += rejected
-        for k in remember:
-            self.items[k.item_id] = (k, cursor.generation)
-        for i in forget:
-            self.items.pop(i, None)
-        self.cursors[stream] = cursor
-
-    async def save_cursor(self, mailbox_id: int, stream: str, cursor: StoredCursor) -> None:
-        self.cursors[stream] = cursor
-
-
-@dataclass
-class FakePublisher:
-    fail: bool = False
-    published: list[activity_pb2.Activity] = field(default_factory=list)
-    quarantined: list[Rejected] = field(default_factory=list)
-
-    async def publish(self, activities: Sequence[activity_pb2.Activity]) -> None:
-        if self.fail and activities:
-            raise PublishFailed("the broker did not acknowledge")  # as KafkaActivityPublisher says it
-        self.published += activities
-
-    async def quarantine(self, mailbox: MailboxRef, stream: str, rejected: Sequence[Rejected]) -> None:
-        if self.fail and rejected:
-            raise PublishFailed("the broker did not acknowledge")
-        self.quarantined += rejected
-
-
-@dataclass
-class Observer:
-    throttles: list[float] = field(default_factory=list)
-    resyncs: int = 0
-    pages: int = 0
-
-    def throttled(self, wait_sec: float) -> None:
-        self.throttles.append(wait_sec)
-
-    def resynced(self, stream: str) -> None:
-        self.resyncs += 1
-
-    def page_done(self, stream: str, plan: PagePlan) -> None:
-        self.pages += 1
-
-
-async def _no_sleep(_: float) -> None:
-    return None
-
-
-def env(connector: FakeConnector, store: FakeStore, publisher: FakePublisher, observer: Observer) -> PassEnv:
-    return PassEnv(
-        mailbox=MAILBOX,
-        connection=CONNECTION,
-        connector=connector,  # type: ignore[arg-type]
-        store=store,  # type: ignore[arg-type]
-        publisher=publisher,
-        gate=MailboxGate(4),
-        lanes=Lanes(backfill=2, incremental=2),
-        policy=CapturePolicy(internal_domains=DomainSet.of(["acme.example"])),
-        tuning=Tuning(transient_retries=2),
-        observer=observer,
-        clock=lambda: datetime.now(UTC),
-        sleep=_no_sleep,
-    )
-
-
-def seen(*ids: str) -> list[Change]:
-    return [ItemSeen(email(i)) for i in ids]
 
 
 async def test_pages_are_followed_and_each_cursor_stored_after_its_records() -> None:
@@ -175,15 +48,24 @@ async def test_pages_are_followed_and_each_cursor_stored_after_its_records() -> 
 async def test_nothing_is_stored_when_the_broker_does_not_acknowledge() -> None:
     connector = FakeConnector({"delta-0": [Page(seen("m9"), "delta-1", complete=True)]})
     store = FakeStore(cursors={"mail:inbox": StoredCursor("delta-0", complete=True, full_round=False)})
+    attempts: list[int] = []
+
+    async def refuse(activities: Sequence[activity_pb2.Activity]) -> None:
+        attempts.append(len(activities))
+        raise PublishFailed("the broker did not acknowledge")
+
     with pytest.raises(Unavailable):
         await sync_stream(
-            env(connector, store, FakePublisher(fail=True), Observer()), STREAM, store.cursors["mail:inbox"]
+            env(connector, store, FakePublisher(before_publish=refuse), Observer()),
+            STREAM,
+            store.cursors["mail:inbox"],
         )
     assert store.cursors["mail:inbox"].value == "delta-0", (
         "the cursor moved past records the broker never took"
     )
     assert store.items == {}
-    assert connector.reads == ["delta-0"] * 3  # the page is read again on each retry, never skipped
+    assert attempts == [1, 1, 1], "the page is delivered again on each retry, never skipped"
+    assert connector.reads == ["delta-0"], "from memory: its link may be retired once its successor was used"
 
 
 async def test_an_expired_cursor_resyncs_once_then_gives_up() -> None:

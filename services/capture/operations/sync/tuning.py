@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -32,6 +31,9 @@ class Tuning:
     max_pages_per_pass: int = 20_000
     pass_timeout_sec: float = 1800.0
     stale_after_polls: float = 3.0
+    # Large mailboxes (issue 16): pages of one chain in flight at once (the page being read plus the
+    # pages read and not yet committed). 1 reads the next page only after the current one is committed.
+    pipeline_depth: int = 2
 
     @property
     def stale_after_sec(self) -> float:
@@ -49,19 +51,37 @@ class Lanes:
         self.backfill_pages = 0  # in flight or waiting for the lane
         self.subscriptions = asyncio.Semaphore(8)  # subscription requests in flight
 
-    @contextlib.asynccontextmanager
-    async def page(self, *, full_round: bool) -> AsyncIterator[None]:
+    async def admit(self, *, full_round: bool) -> Callable[[], None]:
+        """Wait for a slot in the page's lane; returns its release (idempotent), which whoever ends the
+        page's life calls: the reader when the read fails, the deliverer once the page is committed."""
         if not full_round:
-            async with self._incremental:
-                yield
-            return
+            await self._incremental.acquire()
+            return _once(self._incremental.release)
         self.backfill_pages += 1
         try:
-            async with self._backfill:
-                yield
-        finally:
+            await self._backfill.acquire()
+        except BaseException:
             self.backfill_pages -= 1
+            raise
+
+        def release() -> None:
+            self.backfill_pages -= 1
+            self._backfill.release()
+
+        return _once(release)
 
     def backfilling(self) -> bool:
         """Some mailbox is in a full round right now (new push subscriptions wait for it to end)."""
         return self.backfill_pages > 0
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run

@@ -31,7 +31,8 @@ from services.capture.domain.privacy import CapturePolicy
 from services.capture.domain.reconcile import PagePlan
 from services.capture.domain.status import FaultKind, MailboxStatus, SyncState
 from services.capture.operations.sync.gate import MailboxGate
-from services.capture.operations.sync.stream import PassEnv, sync_stream
+from services.capture.operations.sync.pass_env import PassEnv
+from services.capture.operations.sync.stream import sync_stream
 from services.capture.operations.sync.subscriptions import SubscriptionIndex, SubscriptionKeeper
 from services.capture.operations.sync.tuning import Lanes, Tuning
 from services.capture.ports import (
@@ -94,7 +95,8 @@ class MailboxWorker:
 
     `wake()` and `lifecycle()` never block: they only set an event the loop waits on. A failed pass
     never ends the loop: its fault goes to `status` (and the store), and the next pass is scheduled by
-    the kind of fault. `status`, `gate` and `passes` are read by the engine, the admin and tests.
+    the kind of fault. `status`, `gate`, `passes` and `peak_pages_in_flight` are read by the engine,
+    the admin and tests.
     """
 
     def __init__(self, target: SyncTarget, connector: ProviderConnector, deps: WorkerDeps) -> None:
@@ -111,6 +113,8 @@ class MailboxWorker:
         self._consecutive_failures = 0
         self._backfilling = False
         self.passes = 0
+        # The most pages each stream's chain had in flight at once (read ahead, not yet committed).
+        self.peak_pages_in_flight: dict[str, int] = {}
         self.counters = deps.metrics(self.mailbox)
         self.keeper = SubscriptionKeeper(
             mailbox_id=self.mailbox.mailbox_id,
@@ -281,6 +285,9 @@ class MailboxWorker:
         _log.warning(
             "cursor expired; resyncing the stream", extra={"mailbox": self.mailbox.address, "stream": stream}
         )
+
+    def pages_in_flight(self, stream: str, pages: int) -> None:
+        self.peak_pages_in_flight[stream] = max(pages, self.peak_pages_in_flight.get(stream, 0))
 
     def page_done(self, stream: str, plan: PagePlan) -> None:
         if self.status.state is SyncState.THROTTLED:
