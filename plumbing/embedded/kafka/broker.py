@@ -83,8 +83,16 @@ logger.server.level = info
 """
 
 
-def _new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka writes them (URL-safe base64 of 16 bytes).
+
+    Drawn again when it starts with "-", as Kafka's own `Uuid.randomUuid` does: the storage tool
+    would read such an id as an option and refuse to format (1 start in 64 failed that way).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class EmbeddedKafka:
@@ -132,7 +140,7 @@ class EmbeddedKafka:
         jvm += [f"-Dlog4j2.configurationFile={self._write_log_config()}", "-cp", classpath]
         if not (self.data_dir / "meta.properties").exists():
             formatted = subprocess.run(
-                [*jvm, "kafka.tools.StorageTool", "format", "-t", _new_cluster_id(), "-c", str(config)],
+                [*jvm, "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(config)],
                 capture_output=True,
                 text=True,
             )
