@@ -25,7 +25,7 @@ from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import Platform, running_platform
 from tests.integration.scoring.habit_world import Habit, HabitWorld, Member
-from tests.integration.scoring.scenario_support import caught_up, publish_events
+from tests.integration.scoring.scenario_support import caught_up, publish_events, rescore_when_caught_up
 
 pytestmark = pytest.mark.integration
 TENANT = "debt-e2e"
@@ -110,14 +110,8 @@ async def test_each_change_is_dated_and_its_effect_on_completion_measured(platfo
         )
         third = await client.put("/v1/admin/config", json=region, headers=admin)
         assert third.status_code == 200, third.text
-    await eventually(
-        lambda: caught_up(isolated.bootstrap_servers, platform.consumer_group, isolated.topics),
-        timeout_sec=120,
-    )
+    await rescore_when_caught_up(platform, TENANT)
     async with isolated.client_tls.channel(f"127.0.0.1:{platform.scoring.grpc_port}") as channel:
-        await scoring_pb2_grpc.ScoringAdminStub(channel).RescoreTenant(
-            scoring_pb2.RescoreTenantRequest(tenant_id=TENANT)
-        )
         query = scoring_pb2_grpc.ScoringQueryStub(channel)
         # Scoring answers team health as of a past day from the snapshot it kept then.
         then = await query.GetTeamHealth(

@@ -12,13 +12,11 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from groundtruth.crm.v1 import crm_pb2
-from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.gateway.admin import keys
 from services.gateway.domain.principal import Role
-from tests.conftest import eventually
 from tests.integration.conftest import Isolated
 from tests.integration.platform import Platform, running_platform
-from tests.integration.scoring.scenario_support import caught_up, publish_events
+from tests.integration.scoring.scenario_support import publish_events, rescore_when_caught_up
 from tests.integration.scoring.test_playbook import WORLD
 
 pytestmark = pytest.mark.integration
@@ -63,14 +61,7 @@ async def test_manager_sees_the_intervention_and_the_rep_what_would_help(platfor
     ]
     isolated = platform.isolated
     await publish_events(isolated.bootstrap_servers, isolated.topics, events)
-    await eventually(
-        lambda: caught_up(isolated.bootstrap_servers, platform.consumer_group, isolated.topics),
-        timeout_sec=120,
-    )
-    async with isolated.client_tls.channel(f"127.0.0.1:{platform.scoring.grpc_port}") as channel:
-        await scoring_pb2_grpc.ScoringAdminStub(channel).RescoreTenant(
-            scoring_pb2.RescoreTenantRequest(tenant_id=TENANT)
-        )
+    await rescore_when_caught_up(platform, TENANT)
 
     manager, sam = await key(platform, Role.MANAGER, "boss-a"), await key(platform, Role.REP, "sam")
     async with httpx.AsyncClient(base_url=platform.rest_url, timeout=10) as client:

@@ -8,11 +8,13 @@ from aiokafka import AIOKafkaProducer
 
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.crm.v1 import crm_pb2
+from groundtruth.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from plumbing.kafka.records import protobuf_headers, record_key
 from plumbing.kafka.topics import Topics
 from services.sandbox.synthetic.organisation import Event
 from services.scoring.adapters.kafka_batches import publish_keyed
-from tests.integration.platform import committed_through_end
+from tests.conftest import eventually
+from tests.integration.platform import Platform, committed_through_end
 
 _ACTIVITY_HEADERS = protobuf_headers(activity_pb2.Activity())
 _CRM_HEADERS = protobuf_headers(crm_pb2.CrmEvent())
@@ -40,3 +42,17 @@ async def caught_up(bootstrap: str, group: str, topics: Topics) -> bool:
     return await committed_through_end(bootstrap, group, topics.crm_events) and await committed_through_end(
         bootstrap, group, topics.activity_captured
     )
+
+
+async def rescore_when_caught_up(platform: Platform, tenant_id: str) -> None:
+    """Wait until the platform's scoring consumed both topics to their end, then rescore the tenant
+    over scoring's admin gRPC (what a scenario reads next is then computed from everything sent)."""
+    isolated = platform.isolated
+    await eventually(
+        lambda: caught_up(isolated.bootstrap_servers, platform.consumer_group, isolated.topics),
+        timeout_sec=120,
+    )
+    async with isolated.client_tls.channel(f"127.0.0.1:{platform.scoring.grpc_port}") as channel:
+        await scoring_pb2_grpc.ScoringAdminStub(channel).RescoreTenant(
+            scoring_pb2.RescoreTenantRequest(tenant_id=tenant_id)
+        )
