@@ -14,10 +14,13 @@ def create_producer(
     enable_idempotence: bool,
     client_id: str,
     linger_ms: int = 5,
+    max_batch_size: int = 16_384,
 ) -> AIOKafkaProducer:
     """An unstarted producer that waits for every in-sync replica (`acks=all`).
 
-    Callers await each send's delivery future before treating the record as stored.
+    Callers await each send's delivery future before treating the record as stored. `max_batch_size`
+    bounds one partition's batch (aiokafka's default, 16 KiB, unless a caller publishing thousands
+    of records at once asks for more; at most `MAX_REQUEST_SIZE`, the broker's limit for a batch).
     """
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -25,6 +28,7 @@ def create_producer(
         acks="all",
         enable_idempotence=enable_idempotence,
         linger_ms=linger_ms,
+        max_batch_size=max_batch_size,
         max_request_size=MAX_REQUEST_SIZE,
         request_timeout_ms=30_000,
         retry_backoff_ms=200,

@@ -39,6 +39,7 @@ from services.scoring.wiring import (
     build_capture_health_processor,
     build_notification_relay,
     build_processor,
+    build_relay_producer,
     build_relays,
     build_rescore,
     build_servicers,
@@ -82,9 +83,14 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         stopping = asyncio.Event()
         # One per process: ingest, rescoring and the queries build each configuration version once.
         tenant_settings = SettingsCache()
+        relay_producer = build_relay_producer(
+            settings.kafka_bootstrap_servers, enable_idempotence=settings.kafka_enable_idempotence
+        )
+        await relay_producer.start()
+        stack.push_async_callback(relay_producer.stop)
         relays = build_relays(
             settings.database_url.get_secret_value(),
-            producer,
+            relay_producer,
             schema=SCHEMA,
             matched_topic=settings.topics.activity_matched,
             scores_topic=settings.topics.scores,

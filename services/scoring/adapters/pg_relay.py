@@ -12,12 +12,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import TypeAlias
 
 import asyncpg
 
-from services.scoring.adapters.pg_feed import feed_rows, matched_activity_bytes
-from services.scoring.ports import FeedBehind, FeedEntry, QueuedTombstone, UnpublishedScore
+from services.scoring.adapters.matched_wire import (
+    match_fields,
+    matched_activity_value,
+    observed_field,
+    tenant_field,
+)
+from services.scoring.ports import FeedBehind, FeedPage, QueuedTombstone, UnpublishedScore
 
 FEED_BEHIND = """
 SELECT p.tenant_id, coalesce(r.published_through, 0) AS published_through, p.last_sequence
@@ -37,6 +43,11 @@ WHERE published_hash IS DISTINCT FROM content_hash LIMIT $1
 MARK_PUBLISHED = """
 UPDATE rep_scores s SET published_hash = k.h FROM unnest($1::text[], $2::text[], $3::bytea[]) AS k(t, r, h)
 WHERE s.tenant_id = k.t AND s.rep_id = k.r AND s.content_hash = k.h
+"""
+# The columns a MatchedActivity is written from, by position (see `_feed_page`).
+FEED_PAGE = """
+SELECT id, rep_id, occurred_at, stored_at, payload, match_links, feed_sequence FROM activities
+WHERE tenant_id = $1 AND feed_sequence > $2 ORDER BY feed_sequence LIMIT $3
 """
 FEED_PUBLISHED_THROUGH = """
 INSERT INTO feed_relay_positions VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE
@@ -106,15 +117,41 @@ class PgRelayStore:
         rows = await self._db.fetch(FEED_BEHIND)
         return [FeedBehind(r["tenant_id"], r["published_through"], r["last_sequence"]) for r in rows]
 
-    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> list[FeedEntry]:
-        rows = await feed_rows(self._db, tenant_id=tenant_id, after=after, limit=limit)
-        return [
-            FeedEntry(r["tenant_id"], r["rep_id"], matched_activity_bytes(r), r["feed_sequence"])
-            for r in rows
-        ]
+    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> FeedPage | None:
+        rows = await self._db.fetch(FEED_PAGE, tenant_id, after, limit)
+        return _feed_page(tenant_id, rows) if rows else None
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
         await self._db.execute(FEED_PUBLISHED_THROUGH, tenant_id, sequence)
+
+
+def _feed_page(tenant_id: str, rows: Sequence[asyncpg.Record]) -> FeedPage:
+    """The page's MatchedActivity values, written straight from the rows (`matched_wire`).
+
+    A rep's activities with the same contacts store the same links, and the rows of one ingest batch
+    the same stored_at, so each distinct value is turned into its fields once per page."""
+    tenant = tenant_field(tenant_id)
+    matches: dict[str, tuple[bytes, bytes]] = {}
+    observed: dict[datetime, bytes] = {}
+    records: list[tuple[str, str, bytes]] = []
+    for activity_id, rep_id, occurred_at, stored_at, payload, links, sequence in rows:
+        match = matches.get(links)
+        if match is None:
+            match = matches[links] = match_fields(links)
+        stored = observed.get(stored_at)
+        if stored is None:
+            stored = observed[stored_at] = observed_field(stored_at)
+        value = matched_activity_value(
+            event_id=f"{activity_id}:{sequence}",
+            tenant=tenant,
+            occurred_at=occurred_at,
+            observed=stored,
+            match=match,
+            feed_sequence=sequence,
+            activity=payload,
+        )
+        records.append((tenant_id, rep_id, value))
+    return FeedPage(records, rows[-1]["feed_sequence"])
 
 
 def _arrays(rows: Sequence[tuple[object, ...]], *, width: int) -> list[list[object]]:

@@ -109,15 +109,15 @@ class Relays:
     async def _feed(self) -> int:
         sent = lag = 0
         for feed in await self._store.feeds_behind():
-            entries = await self._store.feed_page(
+            page = await self._store.feed_page(
                 feed.tenant_id, after=feed.published_through, limit=self._batch_size
             )
             through = feed.published_through
-            if entries:
-                await self._publisher.publish_matched([(e.tenant_id, e.rep_id, e.value) for e in entries])
-                through = entries[-1].feed_sequence
+            if page is not None:
+                await self._publisher.publish_matched(page.records)
+                through = page.through
                 await self._store.feed_published_through(feed.tenant_id, through)
-                sent += len(entries)
+                sent += len(page.records)
             lag += feed.last_sequence - through
         self._metrics.relayed("matched", sent)
         self._metrics.relay_lag("matched", lag)

@@ -49,13 +49,13 @@ class UnpublishedScore:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One position of a tenant's write-back feed, ready to publish."""
+class FeedPage:
+    """Consecutive positions of one tenant's write-back feed, ready to publish, in feed order.
 
-    tenant_id: str
-    rep_id: str
-    value: bytes  # a serialized MatchedActivity
-    feed_sequence: int
+    One object per page, not per position: the relay handles thousands of positions a second."""
+
+    records: list[tuple[str, str, bytes]]  # (tenant, rep, serialized MatchedActivity)
+    through: int  # the feed position of the last record (the page's progress once published)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +94,8 @@ class RelayStore(Protocol):
     async def feeds_behind(self) -> list[FeedBehind]:
         """Each tenant whose feed has positions not yet published."""
 
-    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> list[FeedEntry]:
-        """Feed entries after position `after`, in feed order."""
+    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> FeedPage | None:
+        """At most `limit` positions after position `after`, in feed order; None when there are none."""
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
         """Record progress; it never moves backwards."""

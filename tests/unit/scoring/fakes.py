@@ -24,7 +24,7 @@ from services.scoring.ports import (
     DuplicateGroup,
     ErasureCounts,
     FeedBehind,
-    FeedEntry,
+    FeedPage,
     FieldGap,
     ForecastOutcome,
     OpportunityQuery,
@@ -251,6 +251,16 @@ class FakeScoreStore:
         return 0
 
 
+@dataclass(frozen=True)
+class FeedEntry:
+    """One position of a tenant's write-back feed as `FakeOutbox` holds it."""
+
+    tenant_id: str
+    rep_id: str
+    value: bytes
+    feed_sequence: int
+
+
 @dataclass
 class FakeOutbox:
     """`RelayStore`: what is waiting, and what was marked published."""
@@ -288,8 +298,11 @@ class FakeOutbox:
             if entries and entries[-1].feed_sequence > self.published_through.get(tenant, 0)
         ]
 
-    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> list[FeedEntry]:
-        return [e for e in self.feeds.get(tenant_id, []) if e.feed_sequence > after][:limit]
+    async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> FeedPage | None:
+        entries = [e for e in self.feeds.get(tenant_id, []) if e.feed_sequence > after][:limit]
+        if not entries:
+            return None
+        return FeedPage([(e.tenant_id, e.rep_id, e.value) for e in entries], entries[-1].feed_sequence)
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
         self.published_through[tenant_id] = max(self.published_through.get(tenant_id, 0), sequence)

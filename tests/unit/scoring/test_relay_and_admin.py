@@ -13,7 +13,7 @@ from services.scoring.operations.relay import Relays
 from services.scoring.operations.rescore import RescoreService
 from services.scoring.operations.settings import SettingsCache, SettingsReader
 from services.scoring.operations.tenant_views import TenantViews
-from services.scoring.ports import FeedEntry, QueuedTombstone, UnpublishedScore
+from services.scoring.ports import QueuedTombstone, UnpublishedScore
 from tests.unit.scoring.fakes import (
     FakeBroker,
     FakeConfigs,
@@ -21,6 +21,7 @@ from tests.unit.scoring.fakes import (
     FakeOutbox,
     FakeScoreStore,
     FakeTenantFacts,
+    FeedEntry,
 )
 
 QUEUED = datetime(2026, 1, 1)
