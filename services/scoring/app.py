@@ -45,6 +45,7 @@ from services.scoring.wiring import (
     build_servicers,
     build_weekly_digests,
     now,
+    rescore_claims,
 )
 
 _log = logging.getLogger(__name__)
@@ -99,12 +100,16 @@ async def running_scoring(settings: Settings) -> AsyncIterator[RunningScoring]:
         )
         # Runs after the relay task has stopped (the stack unwinds in reverse): the lease goes at once.
         stack.push_async_callback(relays.close)
+        # The periodic passes of every process share the tenants: one claim per tenant at a time.
+        claims = rescore_claims(settings.database_url.get_secret_value(), schema=SCHEMA)
+        stack.push_async_callback(claims.close)
         rescore = build_rescore(
             pool,
             tenant_settings=tenant_settings,
             dedupe_retention=timedelta(days=settings.dedupe_retention_days),
             mail=bool(settings.smtp_host),
             capture_report_max_age=timedelta(seconds=settings.capture_report_max_age_sec),
+            claims=claims,
         )
         webhooks = HttpWebhookSender()
         stack.push_async_callback(webhooks.aclose)

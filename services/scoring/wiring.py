@@ -27,6 +27,7 @@ from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.adapters.pg_notifications import PgNotifications
 from services.scoring.adapters.pg_read_models import PgCrmReads
 from services.scoring.adapters.pg_relay import PgRelayStore
+from services.scoring.adapters.pg_rescore_claims import PgRescoreClaims
 from services.scoring.adapters.pg_score_reads import PgScoreReads
 from services.scoring.adapters.pg_scores import PgScoreStore
 from services.scoring.adapters.pg_settings import PgConfigStore
@@ -41,6 +42,7 @@ from services.scoring.operations.reports import CrmReports
 from services.scoring.operations.rescore import RescoreService
 from services.scoring.operations.settings import SettingsCache, SettingsReader
 from services.scoring.operations.tenant_views import TenantViews
+from services.scoring.ports import RescoreClaims
 from services.scoring.ports.notifications import MailSender, WebhookSender
 
 
@@ -78,9 +80,11 @@ def build_rescore(
     dedupe_retention: timedelta = timedelta(days=35),
     mail: bool = False,
     capture_report_max_age: timedelta = timedelta(minutes=15),
+    claims: RescoreClaims | None = None,
 ) -> RescoreService:
     """Rescoring on the PostgreSQL store; a full pass also creates the day's digests and alerts
-    (`mail`: whether e-mail is configured, so the data stewards are a target)."""
+    (`mail`: whether e-mail is configured, so the data stewards are a target). `claims` share the
+    periodic passes with the deployment's other processes (`rescore_claims`); without, it is alone."""
     views = PgTenantViews(pool)
     return RescoreService(
         PgScoreStore(pool),
@@ -91,7 +95,13 @@ def build_rescore(
         metrics=PrometheusScoringMetrics(),
         feedback=FeedbackNotes(PgNotifications(pool), mail=mail),
         capture_report_max_age=capture_report_max_age,
+        claims=claims,
     )
+
+
+def rescore_claims(database_url: str, *, schema: str) -> PgRescoreClaims:
+    """Per-tenant rescore claims on a connection of their own (session-level locks never pooled)."""
+    return PgRescoreClaims(lambda: connect_alone(database_url, schema=schema, purpose="scoring-rescore"))
 
 
 def build_weekly_digests(

@@ -130,6 +130,16 @@ async def record_full_rescore(
         )
 
 
+# `tenants_due` for one tenant, by primary keys only (no scan of every tenant's reps).
+TENANT_DUE = """
+SELECT EXISTS (SELECT 1 FROM rescore_requests WHERE tenant_id = $1)
+       OR (EXISTS (SELECT 1 FROM reps WHERE tenant_id = $1)
+           AND NOT EXISTS (SELECT 1 FROM tenant_rescores WHERE tenant_id = $1 AND last_full_day >= $2))
+       AS full,
+       EXISTS (SELECT 1 FROM dirty_reps WHERE tenant_id = $1) AS dirty
+"""
+
+
 async def tenants_due(conn: Connection, today: date) -> tuple[set[str], set[str]]:
     """Tenants due for a full rescore (asked for, or not rescored today), and tenants with dirty reps."""
     full = {r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM rescore_requests")}
@@ -248,6 +258,10 @@ class PgScoreStore:
     async def tenants_due(self, today: date) -> tuple[set[str], set[str]]:
         async with self._pool.acquire() as conn:
             return await tenants_due(conn, today)
+
+    async def tenant_due(self, tenant_id: str, today: date) -> tuple[bool, bool]:
+        (row,) = await self._pool.fetch(TENANT_DUE, tenant_id, today)  # one row, always
+        return bool(row["full"]), bool(row["dirty"])
 
     async def fully_rescored_since(self, since: datetime) -> set[str]:
         rows = await self._pool.fetch("SELECT tenant_id FROM tenant_rescores WHERE last_full_at > $1", since)

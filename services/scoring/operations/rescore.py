@@ -8,11 +8,13 @@ health and diagnostics. Scores that did not change are not written again, so not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from services.scoring.domain.leadership import LeadershipUse, leadership_use, lookback_start, use_of
 from services.scoring.domain.rep_score import RepScoreResult, score_rep
@@ -21,7 +23,7 @@ from services.scoring.operations.notifications import FeedbackNotes
 from services.scoring.operations.settings import SettingsReader
 from services.scoring.operations.team_health import TeamHealthFacts
 from services.scoring.operations.tenant_views import TenantViews
-from services.scoring.ports import ScoreStore
+from services.scoring.ports import RescoreClaims, ScoreStore
 from services.scoring.ports.metrics import NoMetrics, ScoringMetrics
 
 _log = logging.getLogger(__name__)
@@ -39,12 +41,22 @@ class RescoreOutcome:
     duration_ms: int
 
 
+class _Alone:
+    """`RescoreClaims` of a process that rescores alone: every claim is granted."""
+
+    @contextlib.asynccontextmanager
+    async def claim(self, tenant_id: str) -> AsyncIterator[bool]:
+        yield True
+
+
 class RescoreService:
     """Rescoring of one tenant (`rescore_tenant`) or of every tenant with something due (`run_due`).
 
     Both block on the store and raise when it fails; nothing is left half-written (the scores, the
     cleared marks and the record of a full pass commit together). Safe to run in several replicas at
-    once: every write is idempotent and keyed by rep.
+    once: every write is idempotent and keyed by rep. The periodic passes (`run_due`) of N processes
+    share the tenants through `claims`: each tenant is rescored by the one process that claims it,
+    the others skip it (without `claims`, every claim is granted: one process alone).
     """
 
     def __init__(
@@ -59,7 +71,9 @@ class RescoreService:
         metrics: ScoringMetrics | None = None,
         feedback: FeedbackNotes | None = None,
         capture_report_max_age: timedelta = timedelta(minutes=15),
+        claims: RescoreClaims | None = None,
     ) -> None:
+        self._claims: RescoreClaims = claims or _Alone()
         self._capture_report_max_age = capture_report_max_age
         self._metrics = metrics or NoMetrics()
         self._feedback = feedback
@@ -155,11 +169,28 @@ class RescoreService:
         return leadership_use(rows, as_of=as_of, window_days=window_days)
 
     async def run_due(self) -> list[RescoreOutcome]:
-        """One pass over every tenant with something to rescore."""
+        """One pass over every tenant with something to rescore and no other process rescoring it."""
         full, dirty = await self._store.tenants_due(self.today())
-        recent = await self._store.fully_rescored_since(self._now() - self._full_interval)
-        outcomes = [await self.rescore_tenant(t, full=True) for t in sorted(full)]
-        # Team health and diagnostics follow changes too, at most every `full_rescore_min_interval`.
-        outcomes += [await self.rescore_tenant(t, full=t not in recent) for t in sorted(dirty)]
+        outcomes = []
+        for tenant_id in [*sorted(full), *sorted(dirty)]:
+            async with self._claims.claim(tenant_id) as claimed:
+                if not claimed:
+                    continue  # another process is rescoring it now
+                # Another process may have rescored it between the first look and the claim.
+                due = await self._due(tenant_id)
+                if due is not None:
+                    outcomes.append(await self.rescore_tenant(tenant_id, full=due == "full"))
         await self._store.prune_dedupe_keys(older_than=self._now() - self._dedupe_retention)
         return outcomes
+
+    async def _due(self, tenant_id: str) -> Literal["full", "changed"] | None:
+        """What the tenant is due for now: a full pass (asked for, or none today), its changed reps,
+        or nothing. Team health and diagnostics follow changes too, at most every
+        `full_rescore_min_interval`: changes after a longer quiet time get a full pass."""
+        full, dirty = await self._store.tenant_due(tenant_id, self.today())
+        if full:
+            return "full"
+        if not dirty:
+            return None
+        recent = await self._store.fully_rescored_since(self._now() - self._full_interval)
+        return "changed" if tenant_id in recent else "full"

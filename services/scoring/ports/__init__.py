@@ -29,7 +29,7 @@ from services.scoring.ports.queries import (
     ScoreReads,
     StoredActivity,
 )
-from services.scoring.ports.scores import DirtyMarks, ScoreStore, ScoreTransaction
+from services.scoring.ports.scores import DirtyMarks, RescoreClaims, ScoreStore, ScoreTransaction
 from services.scoring.ports.settings import ConfigStore
 from services.scoring.ports.tenant_views import (
     DuplicateGroup,
@@ -60,6 +60,7 @@ __all__ = [
     "ReadinessCounts",
     "RelayPublisher",
     "RelayStore",
+    "RescoreClaims",
     "ScoreReads",
     "ScoreStore",
     "ScoreTransaction",

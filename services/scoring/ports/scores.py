@@ -81,8 +81,21 @@ class ScoreStore(Protocol):
         """Tenants due for a full rescore (asked for, or not rescored `today`), and the other tenants
         with dirty reps."""
 
+    async def tenant_due(self, tenant_id: str, today: date) -> tuple[bool, bool]:
+        """One tenant's answer to `tenants_due`, read now: (due for a full rescore, has dirty reps)."""
+
     async def fully_rescored_since(self, since: datetime) -> set[str]:
         """Tenants whose last full rescore ran after `since`."""
 
     async def prune_dedupe_keys(self, *, older_than: datetime) -> int:
         """Forget CRM event dedupe keys stored before `older_than` (a bounded number per call)."""
+
+
+class RescoreClaims(Protocol):
+    """Which process rescores a tenant now, so N processes share the periodic passes and none
+    rescores a tenant another is rescoring. A claim goes with its process when that dies."""
+
+    def claim(self, tenant_id: str) -> AbstractAsyncContextManager[bool]:
+        """Within the context, whether this process holds the tenant's claim: False when another
+        process holds it (it is rescoring the tenant: skip it). Never waits for a holder; released
+        on exit. May block on the database and raises when it fails."""

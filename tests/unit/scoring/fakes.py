@@ -244,6 +244,9 @@ class FakeScoreStore:
     async def tenants_due(self, today: date) -> tuple[set[str], set[str]]:
         return set(), set()
 
+    async def tenant_due(self, tenant_id: str, today: date) -> tuple[bool, bool]:
+        return False, False
+
     async def fully_rescored_since(self, since: datetime) -> set[str]:
         return set()
 
