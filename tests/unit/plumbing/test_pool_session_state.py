@@ -15,10 +15,12 @@ SESSION_STATE = [
     re.compile(r"""["']\s*(?:UN)?LISTEN\b"""),  # SQL keywords are upper-case in this code base
     re.compile(r"""["']\s*PREPARE\s+\w+\s+AS\b""", re.IGNORECASE),
 ]
-# Migrations and the relay's leader lock run on connections of their own, never pooled ones.
+# Migrations, the relay's leader lock and the rescore claims run on connections of their own, never
+# pooled ones.
 EXEMPT = {
     ROOT / "plumbing" / "db" / "migrations.py",
     ROOT / "services" / "scoring" / "adapters" / "pg_relay.py",
+    ROOT / "services" / "scoring" / "adapters" / "pg_rescore_claims.py",
 }
 
 
