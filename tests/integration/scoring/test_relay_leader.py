@@ -13,6 +13,7 @@ from groundtruth.scoring.v1 import scoring_pb2
 from plumbing.db.pool import Pool, connect_alone
 from plumbing.kafka.producer import create_producer
 from services.scoring.adapters.kafka_relay import KafkaRelayPublisher
+from services.scoring.adapters.pg_feed import feed_rows, matched_activity
 from services.scoring.adapters.pg_ingest_store import PgIngestStore
 from services.scoring.adapters.pg_relay import PgRelayStore
 from services.scoring.app import SCHEMA
@@ -76,6 +77,22 @@ async def _caught_up(pool: Pool, watched: list[_Watched]) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _published_as_the_feed_serves_it(pool: Pool, isolated: Isolated) -> None:
+    """Every feed position on the topic is the message the feed's RPC serves for it: the relay
+    writes the bytes straight from its rows, the RPC builds messages (nothing ingested since)."""
+    published = {
+        (m.tenant_id, m.feed_sequence): m
+        for r in await read_topic(isolated.bootstrap_servers, isolated.topics.activity_matched)
+        if r.value is not None
+        for m in [scoring_pb2.MatchedActivity.FromString(r.value)]
+    }
+    tenants = [r["tenant_id"] for r in await pool.fetch("SELECT tenant_id FROM feed_positions")]
+    assert tenants
+    for tenant_id in tenants:
+        for row in await feed_rows(pool, tenant_id=tenant_id, after=0, limit=10_000):
+            assert published[(tenant_id, row["feed_sequence"])] == matched_activity(row)
+
+
 async def test_two_processes_relays_publish_every_feed_position_once(
     scoring_pool: Pool, isolated: Isolated
 ) -> None:
@@ -92,6 +109,7 @@ async def test_two_processes_relays_publish_every_feed_position_once(
         runs = [asyncio.ensure_future(r.run(s)) for r, s in zip((first, second), stops, strict=True)]
         await _caught_up(scoring_pool, [a, b])
         assert a.led != b.led, "exactly one process holds the relay lease"
+        await _published_as_the_feed_serves_it(scoring_pool, isolated)
         # The publisher's process stops: the other takes the lease and relays what comes next.
         leader, follower = (0, 1) if a.led else (1, 0)
         stops[leader].set()
