@@ -90,20 +90,40 @@ def timestamp_field(tag: bytes, moment: datetime) -> bytes:
     return tag + _SMALL[len(body)] + body  # at most 2 + 10 + 1 + 5 bytes
 
 
-def match_fields(links_text: str) -> tuple[bytes, bytes]:
+# One stored link: object type, crm id, confidence, reason, and its MatchLink field (12) written out.
+_Link = tuple[str, str, float, str, bytes]
+
+
+def _link(part: str) -> _Link:
+    object_type, crm_id, confidence_text, reason = part.split(_FIELD, 3)
+    confidence = float(confidence_text)
+    body = (
+        _string(_LINK_TYPE, object_type)
+        + _string(_LINK_CRM_ID, crm_id)
+        + _double(_LINK_CONFIDENCE, confidence)
+        + _string(_LINK_REASON, reason)
+    )
+    return object_type, crm_id, confidence, reason, _delimited(_LINKS, body)
+
+
+def match_fields(links_text: str, known: dict[str, _Link] | None = None) -> tuple[bytes, bytes]:
     """The match's fields from its stored links (`encode_links`): those before feed_sequence (6-10)
-    and the links themselves (12), as `match_from_links` and `set_match` would fill them."""
+    and the links themselves (12), as `match_from_links` and `set_match` would fill them. `known`
+    keeps each link's fields between calls (one contact's link recurs in many activities)."""
     if not links_text:
         return _string(_REASON, NO_MATCH_REASON), b""
+    links = {} if known is None else known
     contacts: list[str] = []
     account: str | None = None  # the first link of its kind names it, as `match_from_links` reads
     opportunity: str | None = None
     confidence: float | None = None
     reasons: list[str] = []
-    links = bytearray()
+    fields: list[bytes] = []
     for part in links_text.split(_LINK):
-        object_type, crm_id, confidence_text, reason = part.split(_FIELD, 3)
-        value = float(confidence_text)
+        link = links.get(part)
+        if link is None:
+            link = links[part] = _link(part)
+        object_type, crm_id, value, reason, field = link
         if object_type == _CONTACT:
             contacts.append(crm_id)
         elif object_type == _ACCOUNT and account is None:
@@ -112,13 +132,7 @@ def match_fields(links_text: str) -> tuple[bytes, bytes]:
             opportunity = crm_id
         confidence = value if confidence is None else min(confidence, value)
         reasons.append(reason)
-        link = (
-            _string(_LINK_TYPE, object_type)
-            + _string(_LINK_CRM_ID, crm_id)
-            + _double(_LINK_CONFIDENCE, value)
-            + _string(_LINK_REASON, reason)
-        )
-        links += _delimited(_LINKS, link)
+        fields.append(field)
     # A repeated field writes every element, empty ones too.
     head = b"".join(_delimited(_CONTACT_ID, c.encode()) for c in sorted(contacts)) if contacts else b""
     head += (
@@ -127,7 +141,28 @@ def match_fields(links_text: str) -> tuple[bytes, bytes]:
         + _double(_CONFIDENCE, 0.0 if confidence is None else confidence)
         + _string(_REASON, "; ".join(reasons))
     )
-    return head, bytes(links)
+    return head, b"".join(fields)
+
+
+class MatchFields:
+    """`match_fields`, remembered: whole links texts (a rep's activities with the same people store
+    the same links) and single links (a contact's link recurs across activities). Each memory holds
+    up to `capacity` entries and then starts afresh, so it stays small whatever the feed holds."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._matches: dict[str, tuple[bytes, bytes]] = {}
+        self._links: dict[str, _Link] = {}
+
+    def __call__(self, links_text: str) -> tuple[bytes, bytes]:
+        match = self._matches.get(links_text)
+        if match is None:
+            if len(self._matches) >= self._capacity:
+                self._matches.clear()
+            if len(self._links) >= self._capacity:
+                self._links.clear()
+            match = self._matches[links_text] = match_fields(links_text, self._links)
+        return match
 
 
 def observed_field(stored_at: datetime) -> bytes:

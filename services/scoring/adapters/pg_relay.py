@@ -18,7 +18,7 @@ from typing import TypeAlias
 import asyncpg
 
 from services.scoring.adapters.matched_wire import (
-    match_fields,
+    MatchFields,
     matched_activity_value,
     observed_field,
     tenant_field,
@@ -69,6 +69,7 @@ class PgRelayStore:
         self._connect = connect
         self._conn: RelayConnection | None = None
         self._leading = False
+        self._match_fields = MatchFields()
 
     async def lead(self) -> bool:
         if self._conn is None or self._conn.is_closed():
@@ -119,25 +120,20 @@ class PgRelayStore:
 
     async def feed_page(self, tenant_id: str, *, after: int, limit: int) -> FeedPage | None:
         rows = await self._db.fetch(FEED_PAGE, tenant_id, after, limit)
-        return _feed_page(tenant_id, rows) if rows else None
+        return _feed_page(tenant_id, rows, self._match_fields) if rows else None
 
     async def feed_published_through(self, tenant_id: str, sequence: int) -> None:
         await self._db.execute(FEED_PUBLISHED_THROUGH, tenant_id, sequence)
 
 
-def _feed_page(tenant_id: str, rows: Sequence[asyncpg.Record]) -> FeedPage:
+def _feed_page(tenant_id: str, rows: Sequence[asyncpg.Record], match_fields: MatchFields) -> FeedPage:
     """The page's MatchedActivity values, written straight from the rows (`matched_wire`).
 
-    A rep's activities with the same contacts store the same links, and the rows of one ingest batch
-    the same stored_at, so each distinct value is turned into its fields once per page."""
+    The rows of one ingest batch share their stored_at: each distinct one is written once per page."""
     tenant = tenant_field(tenant_id)
-    matches: dict[str, tuple[bytes, bytes]] = {}
     observed: dict[datetime, bytes] = {}
     records: list[tuple[str, str, bytes]] = []
     for activity_id, rep_id, occurred_at, stored_at, payload, links, sequence in rows:
-        match = matches.get(links)
-        if match is None:
-            match = matches[links] = match_fields(links)
         stored = observed.get(stored_at)
         if stored is None:
             stored = observed[stored_at] = observed_field(stored_at)
@@ -146,7 +142,7 @@ def _feed_page(tenant_id: str, rows: Sequence[asyncpg.Record]) -> FeedPage:
             tenant=tenant,
             occurred_at=occurred_at,
             observed=stored,
-            match=match,
+            match=match_fields(links),
             feed_sequence=sequence,
             activity=payload,
         )

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from groundtruth.activity.v1 import activity_pb2
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.adapters.matched_wire import (
+    MatchFields,
     match_fields,
     matched_activity_value,
     observed_field,
@@ -117,6 +118,20 @@ def test_a_stored_activity_reads_back_as_the_message_the_rpc_serves() -> None:
     published = scoring_pb2.MatchedActivity.FromString(_wire(row))
     assert published == matched_activity(_row(**row))
     assert (list(published.contact_crm_ids), published.confidence) == (["c-1", "c-2"], 0.7)
+
+
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=30),
+    st.lists(_LINKS, min_size=5, max_size=5),
+)
+def test_remembered_match_fields_are_the_fields_written_afresh(
+    picks: list[str], pool: list[tuple[MatchLink, ...]]
+) -> None:
+    # Texts and single links recur (drawn from a few), past the memory's capacity: it starts afresh.
+    texts = {name: encode_links(links) for name, links in zip("abcde", pool, strict=True)}
+    remembered = MatchFields(capacity=3)
+    for name in picks:
+        assert remembered(texts[name]) == match_fields(texts[name])
 
 
 _EDGES = [0, 127, 128, 2**14 - 1, 2**14, 2**21 - 1, 2**21, 2**28 - 1, 2**28, 2**35 - 1, 2**35]
