@@ -44,10 +44,12 @@ MARK_PUBLISHED = """
 UPDATE rep_scores s SET published_hash = k.h FROM unnest($1::text[], $2::text[], $3::bytea[]) AS k(t, r, h)
 WHERE s.tenant_id = k.t AND s.rep_id = k.r AND s.content_hash = k.h
 """
-# The columns a MatchedActivity is written from, by position (see `_feed_page`).
+# The columns a MatchedActivity is written from, by position (see `_feed_page`). `feed_sequence > 0`
+# is implied by `> $2` ($2 >= 0) but spelled out: a generic plan can then use the partial index
+# activities_feed (its predicate) instead of reading the tenant's every activity per page.
 FEED_PAGE = """
 SELECT id, rep_id, occurred_at, stored_at, payload, match_links, feed_sequence FROM activities
-WHERE tenant_id = $1 AND feed_sequence > $2 ORDER BY feed_sequence LIMIT $3
+WHERE tenant_id = $1 AND feed_sequence > 0 AND feed_sequence > $2 ORDER BY feed_sequence LIMIT $3
 """
 FEED_PUBLISHED_THROUGH = """
 INSERT INTO feed_relay_positions VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE
