@@ -4,8 +4,9 @@ The relay publishes every feed position once; building a `MatchedActivity` messa
 links decoded into dataclasses, a `Match`, two `Timestamp`s via `FromDatetime`) cost more CPU than
 everything else the relay does. Here the row's columns become protobuf fields directly, in the exact
 order and encoding protobuf's own serializer uses (field-number order, proto3 defaults left out), so
-the bytes are identical to `_envelope(row).SerializeToString()` followed by the stored Activity as
-field 5 (tests/unit/scoring/test_matched_wire.py checks that against the message-building path).
+the bytes are identical to the message the feed's RPC builds (`pg_feed.matched_activity`) serialized
+without its activity, followed by the stored Activity bytes as field 5, as the relay always wrote it
+(tests/unit/scoring/test_matched_wire.py checks that against the message-building path).
 """
 
 from __future__ import annotations
