@@ -14,11 +14,12 @@ from datetime import date
 
 from services.scoring.domain.instants import day_of
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType, email_domain
+from services.scoring.domain.values import value_class
 
 NO_MATCH_REASON = "no external participant is a CRM contact and no account has their domain"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class MatchLink:
     object_type: ObjectType
     crm_id: str
@@ -26,7 +27,7 @@ class MatchLink:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Match:
     contact_ids: tuple[str, ...] = ()
     account_id: str = ""

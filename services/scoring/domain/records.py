@@ -8,6 +8,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeAlias
 
+from services.scoring.domain.values import value_class
+
 # (source time in microseconds, event id): later source times win; the event id breaks ties so
 # that any delivery order picks the same winner.
 Version: TypeAlias = tuple[int, str]
@@ -29,7 +31,7 @@ class ContactRole:
     is_primary: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CrmRecord:
     """A mirrored opportunity, contact or account, or the tombstone of a deleted one.
 
