@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import asyncpg
 
@@ -238,9 +237,8 @@ async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: boo
         # Should that ever be wrong, the savepoint falls back to the upsert and nothing is lost.
         try:
             async with conn.transaction():
-                now = datetime.now(UTC)
                 await conn.copy_records_to_table(
-                    "activities", records=[activity_row(r, now) for r in new], columns=ACTIVITY_COLUMNS
+                    "activities", records=[activity_row(r) for r in new], columns=ACTIVITY_COLUMNS
                 )
         except asyncpg.UniqueViolationError as exc:
             if rep_local:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -135,16 +134,16 @@ def activity_stage_row(r: ActivityRow) -> tuple[Any, ...]:
 ACTIVITY_COLUMNS = (
     "id", "tenant_id", "rep_id", "kind", "provider", "occurred_at", "source_modified_at", "event_id",
     "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "contact_crm_ids",
-    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload", "stored_at",
+    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload",
 )  # fmt: skip
 
 
-def activity_row(r: ActivityRow, stored_at: datetime) -> tuple[Any, ...]:
-    """A row of the activities table itself, for COPY."""
+def activity_row(r: ActivityRow) -> tuple[Any, ...]:
+    """A row of the activities table itself, for COPY (`stored_at` takes its default, now())."""
     match = r.match
     return (
         r.id, r.tenant_id, r.rep_id, r.kind, r.provider, us_to_datetime(r.occurred_us),
         us_to_datetime(r.version[0]), r.version[1], r.is_cancelled, r.is_deletion, r.counts_as_meeting,
         r.is_external, list(r.addresses), list(match.contact_ids), match.account_id, match.opportunity_id,
-        encode_links(match.links), r.feed_sequence, r.payload, stored_at,
+        encode_links(match.links), r.feed_sequence, r.payload,
     )  # fmt: skip
