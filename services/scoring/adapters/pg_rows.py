@@ -113,7 +113,7 @@ def activity_state_from_row(row: asyncpg.Record, *, payload: bytes | None = None
     )  # fmt: skip
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def match_of_links(text: str) -> Match:
     """The match stored as `text` (see `encode_links`). Cached: many activities share a match (those
     with one contact, one account), and a `Match` is immutable, so rows may share one."""

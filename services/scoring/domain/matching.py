@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from services.scoring.domain.instants import day_of
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType, email_domain
@@ -69,7 +70,10 @@ def encode_links(links: tuple[MatchLink, ...]) -> str:
     )
 
 
+@lru_cache(maxsize=8192)
 def decode_links(text: str) -> tuple[MatchLink, ...]:
+    """Cached: many stored matches are the same text (one contact, its account), and links are
+    immutable, so decoding each distinct text once per process is enough."""
     if not text:
         return ()
     links = []
