@@ -192,17 +192,19 @@ def match_activity(
         external = list(addresses)
     contact_links: list[MatchLink] = []
     contacts: list[CrmRecord] = []
+    seen: set[str] = set()
     for address in external:
         found = candidates.contacts_by_email.get(address, ())
         for contact in found:
-            if any(c.crm_id == contact.crm_id for c in contacts):
+            if contact.crm_id in seen:
                 continue
+            seen.add(contact.crm_id)
             contacts.append(contact)
             contact_links.append(candidates.contact_link(address, contact, len(found)))
     if len(contacts) > 1:
         contacts.sort(key=_by_id)
         contact_links.sort(key=lambda link: link.crm_id)
-    contact_ids = tuple(c.crm_id for c in contacts)
+    contact_ids = tuple([c.crm_id for c in contacts])
     links = tuple(contact_links)
     day = day_of(occurred_us)
     account_link = _account(external, contacts, candidates, free_mail_domains)
