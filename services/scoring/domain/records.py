@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
 from typing import TypeAlias
@@ -24,7 +24,7 @@ class ObjectType(StrEnum):
 RecordKey: TypeAlias = tuple[str, ObjectType, str]  # (tenant_id, object type, crm id)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ContactRole:
     contact_crm_id: str
     role: str
