@@ -33,7 +33,7 @@ class CrmView(Login):
     kind: str  # report, dashboard, pipeline_review, forecast
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ManualLog:
     """An activity the rep (or the plugin, for write-backs) entered in the CRM."""
 

@@ -91,7 +91,7 @@ def match_from_links(links: tuple[MatchLink, ...]) -> Match:
     return Match(contacts, account, opportunity, links)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class OpportunityCandidate:
     crm_id: str
     name: str
