@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from google.protobuf.message import DecodeError
 
@@ -19,13 +20,20 @@ _ACTIVITY_TYPE = activity_pb2.Activity.DESCRIPTOR.full_name.encode()
 _CRM_TYPE = crm_pb2.CrmEvent.DESCRIPTOR.full_name.encode()
 
 
+@lru_cache(maxsize=64)
+def _expected_type(topic: str) -> bytes | None:
+    """The message type a topic carries (a handful of topics, each asked once per record)."""
+    if topic.endswith(ACTIVITY_CAPTURED.base_name):
+        return _ACTIVITY_TYPE
+    if topic.endswith(CRM_EVENTS.base_name):
+        return _CRM_TYPE
+    return None
+
+
 def decode_record(record: Record) -> Decoded:
     """Parse and validate one record of either topic; raises `InvalidMessage` for what can never apply."""
-    if record.topic.endswith(ACTIVITY_CAPTURED.base_name):
-        expected = _ACTIVITY_TYPE
-    elif record.topic.endswith(CRM_EVENTS.base_name):
-        expected = _CRM_TYPE
-    else:
+    expected = _expected_type(record.topic)
+    if expected is None:
         raise InvalidMessage(f"scoring does not consume topic {record.topic!r}")
     declared = header(record.headers, CONTENT_TYPE_HEADER)
     if declared is not None and expected not in declared:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -14,7 +14,7 @@ from services.scoring.domain.crm_events import ConfigUpdate
 from services.scoring.domain.duplicates import name_key
 from services.scoring.domain.ingest_plan import StoredConfig
 from services.scoring.domain.instants import datetime_to_us, us_to_datetime
-from services.scoring.domain.matching import decode_links, encode_links, match_from_links
+from services.scoring.domain.matching import Match, decode_links, encode_links, match_from_links
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
 
 RECORD_COLUMNS = (
@@ -24,9 +24,13 @@ RECORD_COLUMNS = (
     "next_step_date",
 )  # fmt: skip
 
+# Times as integer microseconds, computed by PostgreSQL: cheaper than decoding a timestamptz into a
+# datetime and converting that in Python, for every stored row a batch compares or re-matches.
+_US_OF = "(extract(epoch FROM {0}) * 1000000)::bigint AS {0}_us"
 ACTIVITY_STATE_COLUMNS = (
-    "id, tenant_id, rep_id, kind, provider, occurred_at, source_modified_at, event_id, is_cancelled, "
-    "is_deletion, counts_as_meeting, is_external, addresses, match_links, feed_sequence"
+    f"id, tenant_id, rep_id, kind, provider, {_US_OF.format('occurred_at')}, "
+    f"{_US_OF.format('source_modified_at')}, event_id, is_cancelled, is_deletion, counts_as_meeting, "
+    "is_external, addresses, match_links, feed_sequence"
 )
 
 
@@ -102,24 +106,18 @@ def stored_config_from_row(row: asyncpg.Record) -> StoredConfig:
 
 
 def activity_state_from_row(row: asyncpg.Record, *, payload: bytes | None = None) -> ActivityRow:
-    links = decode_links(row["match_links"])
+    """An `ACTIVITY_STATE_COLUMNS` row of activities (positional: this runs for every row read)."""
     return ActivityRow(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        rep_id=row["rep_id"],
-        kind=row["kind"],
-        provider=row["provider"],
-        occurred_us=datetime_to_us(row["occurred_at"]),
-        version=(datetime_to_us(row["source_modified_at"]), row["event_id"]),
-        is_cancelled=row["is_cancelled"],
-        is_deletion=row["is_deletion"],
-        counts_as_meeting=row["counts_as_meeting"],
-        is_external=row["is_external"],
-        match=match_from_links(links),
-        addresses=tuple(row["addresses"]),
-        feed_sequence=row["feed_sequence"],
-        payload=payload,
-    )
+        row[0], row[1], row[2], row[3], row[4], row[5], (row[6], row[7]), row[8], row[9], row[10],
+        row[11], match_of_links(row[13]), tuple(row[12]), row[14], payload,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def match_of_links(text: str) -> Match:
+    """The match stored as `text` (see `encode_links`). Cached: many activities share a match (those
+    with one contact, one account), and a `Match` is immutable, so rows may share one."""
+    return match_from_links(decode_links(text))
 
 
 def activity_stage_row(r: ActivityRow) -> tuple[Any, ...]:
@@ -136,16 +134,16 @@ def activity_stage_row(r: ActivityRow) -> tuple[Any, ...]:
 ACTIVITY_COLUMNS = (
     "id", "tenant_id", "rep_id", "kind", "provider", "occurred_at", "source_modified_at", "event_id",
     "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "contact_crm_ids",
-    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload", "stored_at",
+    "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload",
 )  # fmt: skip
 
 
-def activity_row(r: ActivityRow, stored_at: datetime) -> tuple[Any, ...]:
-    """A row of the activities table itself, for COPY."""
+def activity_row(r: ActivityRow) -> tuple[Any, ...]:
+    """A row of the activities table itself, for COPY (`stored_at` takes its default, now())."""
     match = r.match
     return (
         r.id, r.tenant_id, r.rep_id, r.kind, r.provider, us_to_datetime(r.occurred_us),
         us_to_datetime(r.version[0]), r.version[1], r.is_cancelled, r.is_deletion, r.counts_as_meeting,
         r.is_external, list(r.addresses), list(match.contact_ids), match.account_id, match.opportunity_id,
-        encode_links(match.links), r.feed_sequence, r.payload, stored_at,
+        encode_links(match.links), r.feed_sequence, r.payload,
     )  # fmt: skip

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.scoring.v1 import scoring_pb2
 from services.scoring.domain.classification import Classification
 from services.scoring.domain.diagnostics import Diagnostic, FieldFriction
+from services.scoring.domain.instants import US_PER_SECOND, datetime_to_us
 from services.scoring.domain.leadership import LeadershipSummary
 from services.scoring.domain.matching import Match
+from services.scoring.domain.records import ObjectType
 from services.scoring.domain.rep_score import RepScoreResult
 from services.scoring.domain.role_health import RoleHealth
 from services.scoring.domain.scores import ScoreInput
@@ -26,11 +28,16 @@ CLASSIFICATIONS = {
     Classification.MANAGER: scoring_pb2.CLASSIFICATION_MANAGER,
 }
 
+_TYPE_NAMES = {t: t.value for t in ObjectType}  # `.value` on an enum member is slow on hot paths
+
 
 def timestamp(moment: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(moment)
-    return ts
+    """As `Timestamp.FromDatetime` (a naive datetime is UTC), in integer microseconds: this runs for
+    every activity the feed relays, and `FromDatetime` goes through a time tuple and `timegm`."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds, micros = divmod(datetime_to_us(moment), US_PER_SECOND)
+    return Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 def _iso(day: date | None) -> str:
@@ -127,7 +134,7 @@ def set_match(message: scoring_pb2.MatchedActivity, match: Match) -> None:
     message.reason = match.reason
     for link in match.links:
         message.links.add(
-            object_type=link.object_type.value,
+            object_type=_TYPE_NAMES[link.object_type],
             crm_id=link.crm_id,
             confidence=link.confidence,
             reason=link.reason,

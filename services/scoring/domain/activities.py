@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
 
@@ -11,6 +10,7 @@ from groundtruth.activity.v1 import activity_pb2
 from services.scoring.domain.away import AWAY, AwayPeriod, InvalidAwayPeriod, away_from_proto
 from services.scoring.domain.matching import Match
 from services.scoring.domain.records import Version
+from services.scoring.domain.values import value_class
 
 EMAIL_SENT = activity_pb2.ACTIVITY_KIND_EMAIL_SENT
 EMAIL_RECEIVED = activity_pb2.ACTIVITY_KIND_EMAIL_RECEIVED
@@ -37,7 +37,7 @@ def activity_problems(activity: activity_pb2.Activity) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CapturedActivity:
     """One observed version of an activity, as decoded from gt.activity.captured.v1.
 
@@ -71,9 +71,11 @@ def decode_activity(payload: bytes) -> CapturedActivity | AwayPeriod:
         activity = activity_pb2.Activity.FromString(payload)
     except DecodeError as exc:
         raise InvalidActivity(f"not a protobuf Activity: {exc}") from exc
-    problems = activity_problems(activity)
-    if problems:
-        raise InvalidActivity("invalid Activity: " + "; ".join(problems))
+    # The checks of `activity_problems` as one expression (kind and provider are unspecified at 0):
+    # every record passes here, and building the list only pays off for the invalid ones.
+    valid = activity.id and activity.tenant_id and activity.rep_id and activity.kind and activity.provider
+    if not valid or not activity.HasField("occurred_at"):
+        raise InvalidActivity("invalid Activity: " + "; ".join(activity_problems(activity)))
     if activity.kind == AWAY:
         try:
             return away_from_proto(activity)
@@ -113,7 +115,7 @@ def captured_from_proto(activity: activity_pb2.Activity, payload: bytes) -> Capt
     )
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ActivityRow:
     """What scoring keeps per activity: its latest version, its match and its feed position.
 
@@ -148,6 +150,14 @@ class ActivityRow:
         return ActivityRow(
             self.id, self.tenant_id, self.rep_id, self.kind, self.provider, self.occurred_us, self.version,
             self.is_cancelled, self.is_deletion, self.counts_as_meeting, self.is_external, self.match,
+            self.addresses, position, self.payload,
+        )  # fmt: skip
+
+    def with_match(self, match: Match, position: int) -> ActivityRow:
+        """A copy with another match and feed position (positional, like `with_feed_sequence`)."""
+        return ActivityRow(
+            self.id, self.tenant_id, self.rep_id, self.kind, self.provider, self.occurred_us, self.version,
+            self.is_cancelled, self.is_deletion, self.counts_as_meeting, self.is_external, match,
             self.addresses, position, self.payload,
         )  # fmt: skip
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from services.scoring.domain.activities import ActivityRow, CapturedActivity
@@ -11,6 +11,7 @@ from services.scoring.domain.aggregates import Deltas, add_activity
 from services.scoring.domain.matching import Candidates, Match, match_activity
 from services.scoring.domain.records import email_domain
 from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.values import value_class
 
 # (tenant, address, activity id, rep, occurred_us): one indexed external address of an activity.
 AddressEntry: TypeAlias = tuple[str, str, str, str, int]
@@ -19,7 +20,7 @@ AddressEntry: TypeAlias = tuple[str, str, str, str, int]
 NEEDS_FEED = -1
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ActivityWork:
     """An activity to match: a new version (`captured`), or a stored row to match again."""
 
@@ -146,7 +147,7 @@ def _plan_rematch(
     if match == stored.match:
         return
     changed = not stored.match.same_records(match)
-    row = replace(stored, match=match, feed_sequence=_feed_position(match, stored, changed))
+    row = stored.with_match(match, _feed_position(match, stored, changed))
     changes.rematched.append(row)
     add_activity(changes.deltas, stored, -1)
     add_activity(changes.deltas, row, +1)

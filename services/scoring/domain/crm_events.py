@@ -10,6 +10,7 @@ from groundtruth.crm.v1 import crm_pb2
 from services.scoring.domain.instants import parse_iso_date, timestamp_us
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType
 from services.scoring.domain.tenant_settings import config_problems
+from services.scoring.domain.values import value_class
 
 _OBJECT_TYPES: dict[int, ObjectType] = {
     crm_pb2.CRM_OBJECT_TYPE_OPPORTUNITY: ObjectType.OPPORTUNITY,
@@ -32,7 +33,7 @@ class CrmView(Login):
     kind: str  # report, dashboard, pipeline_review, forecast
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ManualLog:
     """An activity the rep (or the plugin, for write-backs) entered in the CRM."""
 
@@ -75,7 +76,7 @@ class ConfigUpdate:
 CrmBody: TypeAlias = CrmRecord | Login | ManualLog | ForecastSubmission | ConfigUpdate
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CrmChange:
     """One event of gt.crm.events.v1. `actor_rep_id` is who made a record change (may be empty)."""
 

@@ -14,13 +14,14 @@ from services.scoring.domain.aggregates import Deltas, add_manual_log
 from services.scoring.domain.crm_events import ConfigUpdate, ForecastSubmission, ManualLog
 from services.scoring.domain.records import CrmRecord, ObjectType, RecordKey, Version
 from services.scoring.domain.tenant_settings import TenantSettings
+from services.scoring.domain.values import value_class
 
 TenantKey: TypeAlias = tuple[str, str]  # (tenant, value) such as ("acme", "jane@buyer.example")
 AccountTarget: TypeAlias = tuple[str, str, str]  # (tenant, account id, rep id or "" for every rep)
 RepRef: TypeAlias = tuple[str, str]  # (tenant, rep)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class StoredManualLog:
     tenant_id: str
     rep_id: str
@@ -28,7 +29,7 @@ class StoredManualLog:
     log: ManualLog
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class StoredForecast:
     tenant_id: str
     rep_id: str

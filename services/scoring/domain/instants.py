@@ -22,12 +22,16 @@ def timestamp_us(ts: Timestamp) -> int:
     return ts.seconds * US_PER_SECOND + ts.nanos // 1000
 
 
+_ONE_US = timedelta(microseconds=1)
+
+
 def us_to_datetime(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
+    # Positional: timedelta's keyword parsing costs three times the addition (this runs per row).
+    return EPOCH + timedelta(0, 0, us)
 
 
 def datetime_to_us(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // _ONE_US
 
 
 @lru_cache(maxsize=4096)

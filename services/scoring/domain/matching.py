@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from services.scoring.domain.instants import day_of
 from services.scoring.domain.records import ContactRole, CrmRecord, ObjectType, email_domain
+from services.scoring.domain.values import value_class
 
 NO_MATCH_REASON = "no external participant is a CRM contact and no account has their domain"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class MatchLink:
     object_type: ObjectType
     crm_id: str
@@ -26,7 +28,7 @@ class MatchLink:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Match:
     contact_ids: tuple[str, ...] = ()
     account_id: str = ""
@@ -68,7 +70,10 @@ def encode_links(links: tuple[MatchLink, ...]) -> str:
     )
 
 
+@lru_cache(maxsize=8192)
 def decode_links(text: str) -> tuple[MatchLink, ...]:
+    """Cached: many stored matches are the same text (one contact, its account), and links are
+    immutable, so decoding each distinct text once per process is enough."""
     if not text:
         return ()
     links = []
@@ -86,7 +91,7 @@ def match_from_links(links: tuple[MatchLink, ...]) -> Match:
     return Match(contacts, account, opportunity, links)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class OpportunityCandidate:
     crm_id: str
     name: str
@@ -187,17 +192,19 @@ def match_activity(
         external = list(addresses)
     contact_links: list[MatchLink] = []
     contacts: list[CrmRecord] = []
+    seen: set[str] = set()
     for address in external:
         found = candidates.contacts_by_email.get(address, ())
         for contact in found:
-            if any(c.crm_id == contact.crm_id for c in contacts):
+            if contact.crm_id in seen:
                 continue
+            seen.add(contact.crm_id)
             contacts.append(contact)
             contact_links.append(candidates.contact_link(address, contact, len(found)))
     if len(contacts) > 1:
         contacts.sort(key=_by_id)
         contact_links.sort(key=lambda link: link.crm_id)
-    contact_ids = tuple(c.crm_id for c in contacts)
+    contact_ids = tuple([c.crm_id for c in contacts])
     links = tuple(contact_links)
     day = day_of(occurred_us)
     account_link = _account(external, contacts, candidates, free_mail_domains)

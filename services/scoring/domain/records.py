@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
 from typing import TypeAlias
+
+from services.scoring.domain.values import value_class
 
 # (source time in microseconds, event id): later source times win; the event id breaks ties so
 # that any delivery order picks the same winner.
@@ -22,14 +24,14 @@ class ObjectType(StrEnum):
 RecordKey: TypeAlias = tuple[str, ObjectType, str]  # (tenant_id, object type, crm id)
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class ContactRole:
     contact_crm_id: str
     role: str
     is_primary: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class CrmRecord:
     """A mirrored opportunity, contact or account, or the tombstone of a deleted one.
 
