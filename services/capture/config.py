@@ -74,7 +74,11 @@ class Settings(ServiceSettings):
     google_gmail_page_size: int = 100  # messages.list / history.list maxResults
     google_calendar_page_size: int = 250  # events.list maxResults
     google_mail_backfill_days: int = 90  # how far back a Gmail full sync reads (0: everything)
-    google_api_threads: int = 8  # worker threads running google-api-python-client, per connection
+    # Worker threads running google-api-python-client, per connection. Each thread has one request in
+    # flight, so they bound a backfill's requests in flight: 8 left capture at ~0.35 of the benchmark's
+    # fair client, 16 at ~0.68 with less CPU per item (docs/capture.md, Benchmark); each thread holds
+    # its own parsed discovery documents, so memory grows with them (peak RSS 170 -> 214 MB at 32).
+    google_api_threads: int = 16
     google_timeout_sec: float = 30.0
     # Gmail push: the Pub/Sub topic users.watch publishes to (empty: no Gmail watch, polling only),
     # and the token the Pub/Sub push subscription appends to its endpoint URL (?token=...).
