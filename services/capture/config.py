@@ -75,9 +75,9 @@ class Settings(ServiceSettings):
     google_calendar_page_size: int = 250  # events.list maxResults
     google_mail_backfill_days: int = 90  # how far back a Gmail full sync reads (0: everything)
     # Worker threads running google-api-python-client, per connection. Each thread has one request in
-    # flight, so they bound a backfill's requests in flight: 8 left capture at ~0.35 of the benchmark's
-    # fair client, 16 at ~0.68 with less CPU per item (docs/capture.md, Benchmark); each thread holds
-    # its own parsed discovery documents, so memory grows with them (peak RSS 170 -> 214 MB at 32).
+    # flight, so they bound a backfill's requests in flight: with 8 capture reached 0.36 of the
+    # benchmark's fair client, with 16 0.84 (docs/capture.md, Benchmark). Each thread holds its own
+    # parsed discovery documents: 32 did no better than 16 and raised peak RSS to 214 MB.
     google_api_threads: int = 16
     google_timeout_sec: float = 30.0
     # Gmail push: the Pub/Sub topic users.watch publishes to (empty: no Gmail watch, polling only),
