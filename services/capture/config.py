@@ -74,7 +74,11 @@ class Settings(ServiceSettings):
     google_gmail_page_size: int = 100  # messages.list / history.list maxResults
     google_calendar_page_size: int = 250  # events.list maxResults
     google_mail_backfill_days: int = 90  # how far back a Gmail full sync reads (0: everything)
-    google_api_threads: int = 8  # worker threads running google-api-python-client, per connection
+    # Worker threads running google-api-python-client, per connection. Each thread has one request in
+    # flight, so they bound a backfill's requests in flight: with 8 capture reached 0.36 of the
+    # benchmark's fair client, with 16 0.84 (docs/capture.md, Benchmark). Each thread holds its own
+    # parsed discovery documents: 32 did no better than 16 and raised peak RSS to 214 MB.
+    google_api_threads: int = 16
     google_timeout_sec: float = 30.0
     # Gmail push: the Pub/Sub topic users.watch publishes to (empty: no Gmail watch, polling only),
     # and the token the Pub/Sub push subscription appends to its endpoint URL (?token=...).

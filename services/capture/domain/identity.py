@@ -8,6 +8,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.activity.v1 import activity_pb2
 
+# Looked up once: `Provider.Name` is a Python-level search of the enum's descriptor, per item.
+_PROVIDER_NAMES = {value: activity_pb2.Provider.Name(value) for value in activity_pb2.Provider.values()}
+
 
 def _digest(*parts: str) -> str:
     # NUL cannot occur in any of the parts, so the joined string is unambiguous.
@@ -18,7 +21,8 @@ def activity_id(
     *, tenant_id: str, provider: activity_pb2.Provider.ValueType, mailbox: str, item_id: str
 ) -> str:
     """The activity's id: the same provider item in the same mailbox always gets the same id."""
-    return _digest(tenant_id, activity_pb2.Provider.Name(provider), mailbox.lower(), item_id)
+    name = _PROVIDER_NAMES.get(provider) or activity_pb2.Provider.Name(provider)  # raises as before
+    return _digest(tenant_id, name, mailbox.lower(), item_id)
 
 
 def event_id(activity: activity_pb2.Activity) -> str:

@@ -23,7 +23,13 @@ from services.capture.domain.items import (
 )
 from services.capture.domain.privacy import CaptureLevel, DomainSet
 
-_ROLE = activity_pb2.ParticipantRole
+# Module attributes, not `activity_pb2.ParticipantRole.X`: the enum wrapper's attribute lookup is a
+# Python-level `__getattr__`, and this runs per participant.
+_FROM = activity_pb2.PARTICIPANT_ROLE_FROM
+_TO = activity_pb2.PARTICIPANT_ROLE_TO
+_CC = activity_pb2.PARTICIPANT_ROLE_CC
+_ORGANIZER = activity_pb2.PARTICIPANT_ROLE_ORGANIZER
+_ATTENDEE = activity_pb2.PARTICIPANT_ROLE_ATTENDEE
 _RESPONSE: dict[Response, activity_pb2.ResponseStatus.ValueType] = {
     Response.NONE: activity_pb2.RESPONSE_STATUS_NONE,
     Response.ORGANIZER: activity_pb2.RESPONSE_STATUS_ORGANIZER,
@@ -72,12 +78,7 @@ def _add_participant(
 def _email_participants(item: EmailItem, internal: DomainSet, into: Participants) -> None:
     seen: set[tuple[str, int]] = set()
     sender: tuple[Person, ...] = (item.sender,) if item.sender else ()
-    roles = [
-        (_ROLE.PARTICIPANT_ROLE_FROM, sender),
-        (_ROLE.PARTICIPANT_ROLE_TO, item.to),
-        (_ROLE.PARTICIPANT_ROLE_CC, item.cc),
-    ]
-    for role, people in roles:
+    for role, people in ((_FROM, sender), (_TO, item.to), (_CC, item.cc)):
         for p in people:
             if (p.address, role) not in seen:
                 seen.add((p.address, role))
@@ -88,12 +89,12 @@ def _meeting_participants(item: MeetingItem, internal: DomainSet, into: Particip
     seen: set[str] = set()
     if item.organizer:
         seen.add(item.organizer.address)
-        _add_participant(into, item.organizer, _ROLE.PARTICIPANT_ROLE_ORGANIZER, internal, Response.ORGANIZER)
+        _add_participant(into, item.organizer, _ORGANIZER, internal, Response.ORGANIZER)
     for attendee in item.attendees:
         if attendee.is_resource or attendee.person.address in seen:
             continue
         seen.add(attendee.person.address)
-        _add_participant(into, attendee.person, _ROLE.PARTICIPANT_ROLE_ATTENDEE, internal, attendee.response)
+        _add_participant(into, attendee.person, _ATTENDEE, internal, attendee.response)
 
 
 def _set(ts: Timestamp, value: datetime) -> None:

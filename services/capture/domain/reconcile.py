@@ -13,7 +13,6 @@ The caller publishes `publish`, waits for the broker's acknowledgement, and only
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from services.capture.domain.items import (
     EmailItem,
     ItemGone,
     KnownItem,
+    without_subject,
 )
 from services.capture.domain.normalize import MailboxIdentity, retraction, to_activity
 from services.capture.domain.privacy import CaptureLevel, CapturePolicy, DropReason, drop_reason
@@ -48,7 +48,7 @@ def _minimized(item: CapturedItem, level: CaptureLevel) -> CapturedItem:
     """What capture keeps of an item: no subject unless the tenant captures subjects."""
     if level is CaptureLevel.SUBJECT or item.subject is None:
         return item
-    return dataclasses.replace(item, subject=None)
+    return without_subject(item)
 
 
 def plan_page(

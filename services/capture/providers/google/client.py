@@ -54,7 +54,7 @@ class GoogleApiSettings:
     gmail_endpoint: str | None = None
     calendar_endpoint: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
-    max_workers: int = 8
+    max_workers: int = 16  # as capture's `google_api_threads`
     per_user_concurrency: int = 4
     http_timeout_sec: float = 30.0
     transient_retries: int = 2

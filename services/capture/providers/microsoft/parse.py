@@ -89,11 +89,17 @@ def _item_id(raw: Mapping[str, Any]) -> str:
     return item_id
 
 
+def _is_mapping(value: Any) -> bool:
+    # Parsed JSON objects are dicts: test that first, as `isinstance(value, Mapping)` goes through the
+    # ABC machinery and this runs for every recipient of every message.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _person(value: Any) -> Person | None:
-    if not isinstance(value, Mapping):
+    if not _is_mapping(value):
         return None
     address = value.get("emailAddress")
-    if not isinstance(address, Mapping) or not address.get("address"):
+    if not _is_mapping(address) or not address.get("address"):
         return None
     name = address.get("name") or ""
     if not isinstance(address["address"], str) or not isinstance(name, str):
