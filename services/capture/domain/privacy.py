@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.capture.domain.items import CapturedItem, EmailItem, MeetingItem, Sensitivity
 
@@ -43,11 +43,18 @@ def _normalize_domain(domain: str) -> str:
     return domain.strip().lower().lstrip("@").rstrip(".")
 
 
+_MAX_ANSWERS = 4096
+
+
 @dataclass(frozen=True)
 class DomainSet:
     """A set of domains that also contains every subdomain of its members."""
 
     domains: frozenset[str] = frozenset()
+    # Answers already worked out, by the domain asked about: the filter asks about the same few
+    # domains for every participant of every item, and a domain outside the set (a customer's) costs
+    # a normalization and a walk up its parents each time. Not part of the value.
+    _answers: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @classmethod
     def of(cls, domains: Iterable[str]) -> DomainSet:
@@ -56,6 +63,15 @@ class DomainSet:
     def __contains__(self, domain: object) -> bool:
         if not isinstance(domain, str):
             return False
+        answer = self._answers.get(domain)
+        if answer is None:
+            answer = self._contains(domain)
+            if len(self._answers) >= _MAX_ANSWERS:
+                self._answers.clear()  # bounded: a policy lives as long as a pass, its domains are few
+            self._answers[domain] = answer
+        return answer
+
+    def _contains(self, domain: str) -> bool:
         if domain in self.domains:  # the common case: an exact, already normalized match
             return True
         candidate = _normalize_domain(domain)

@@ -107,6 +107,8 @@ def _bad_text(value: str) -> RejectReason | None:
 def _check_text(value: str, limit: int) -> RejectReason | None:
     if len(value) > limit:
         return RejectReason.OVERSIZED
+    if value.isascii() and "\x00" not in value:
+        return None  # the common case: ASCII always encodes, so the encoding attempt is not needed
     return _bad_text(value)
 
 
