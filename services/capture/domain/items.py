@@ -12,7 +12,7 @@ snapshot's codec.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
@@ -185,15 +185,16 @@ def _people_from(raw: object) -> tuple[Person, ...]:
     return tuple(p for p in (_person_from(r) for r in raw) if p is not None)
 
 
-def item_to_json(item: CapturedItem) -> dict[str, object]:
-    """A compact JSON-able dict; `item_from_json` inverts it exactly."""
+def item_to_json(item: CapturedItem, *, when: Callable[[datetime], object] = datetime.isoformat) -> dict[str, object]:
+    """A compact JSON-able dict; `item_from_json` inverts it exactly. Its dates are ISO 8601 text:
+    `when` writes them (an encoder that writes a datetime as that same text may pass it through)."""
     if isinstance(item, EmailItem):
         return {
             "k": "email",
             "id": item.item_id,
             "dir": item.direction.value,
-            "at": item.occurred_at.isoformat(),
-            "mod": item.modified_at.isoformat(),
+            "at": when(item.occurred_at),
+            "mod": when(item.modified_at),
             "from": _person_json(item.sender),
             "to": [_person_json(p) for p in item.to],
             "cc": [_person_json(p) for p in item.cc],
@@ -205,9 +206,9 @@ def item_to_json(item: CapturedItem) -> dict[str, object]:
     return {
         "k": "meeting",
         "id": item.item_id,
-        "start": item.start.isoformat(),
-        "end": item.end.isoformat(),
-        "mod": item.modified_at.isoformat(),
+        "start": when(item.start),
+        "end": when(item.end),
+        "mod": when(item.modified_at),
         "org": _person_json(item.organizer),
         "att": [[a.person.address, a.person.name, a.response.value, a.is_resource] for a in item.attendees],
         "subj": item.subject,
