@@ -108,9 +108,30 @@ class CapturePolicy:
     internal_domains: DomainSet = DomainSet()
     tenant_exclusions: Exclusions = Exclusions()
     rep_exclusions: Exclusions = Exclusions()
+    # Worked out once per policy (a policy lives for a pass): the internal domains of each mailbox,
+    # so their remembered answers carry from page to page, and the exclusion verdict per address,
+    # asked for every participant of every item. Not part of the value.
+    _internal: dict[str, DomainSet] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _excluded: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def internal_for(self, mailbox: str) -> DomainSet:
-        return self.internal_domains.union([mailbox.rpartition("@")[2]])
+        internal = self._internal.get(mailbox)
+        if internal is None:
+            internal = self.internal_domains.union([mailbox.rpartition("@")[2]])
+            if len(self._internal) >= _MAX_ANSWERS:
+                self._internal.clear()
+            self._internal[mailbox] = internal
+        return internal
+
+    def excludes(self, address: str) -> bool:
+        """Is `address` on the tenant's or the rep's exclusion lists?"""
+        verdict = self._excluded.get(address)
+        if verdict is None:
+            verdict = self.tenant_exclusions.excludes(address) or self.rep_exclusions.excludes(address)
+            if len(self._excluded) >= _MAX_ANSWERS:
+                self._excluded.clear()
+            self._excluded[address] = verdict
+        return verdict
 
 
 def drop_reason(
@@ -131,7 +152,7 @@ def drop_reason(
     for p in people:
         if p.address == owner:
             continue
-        if policy.tenant_exclusions.excludes(p.address) or policy.rep_exclusions.excludes(p.address):
+        if policy.excludes(p.address):
             return DropReason.EXCLUDED
     internal = internal if internal is not None else policy.internal_for(owner)
     if all(p.domain in internal for p in people):
