@@ -8,6 +8,7 @@ gives None and the caller fetches the whole item. Bodies and previews are never 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +59,7 @@ def _zoned(value: Any) -> datetime | None:
     """Graph's {"dateTime": "2016-12-09T20:30:00.0000000", "timeZone": "UTC"}."""
     if value is None:
         return None
-    if not isinstance(value, Mapping) or not isinstance(value.get("dateTime"), str):
+    if not _is_mapping(value) or not isinstance(value.get("dateTime"), str):
         raise ItemRejected(RejectReason.BAD_DATE, "not a dateTimeTimeZone")
     try:
         local = datetime.fromisoformat(value["dateTime"])
@@ -95,6 +96,12 @@ def _is_mapping(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
+# The same few people are on most items of a mailbox: one `Person` per (address, name) as Graph
+# wrote them, not one per mention (lower-casing, stripping and a dataclass each time). A value, so
+# sharing it is safe; bounded.
+_interned_person = functools.lru_cache(maxsize=8192)(person)
+
+
 def _person(value: Any) -> Person | None:
     if not _is_mapping(value):
         return None
@@ -104,7 +111,7 @@ def _person(value: Any) -> Person | None:
     name = address.get("name") or ""
     if not isinstance(address["address"], str) or not isinstance(name, str):
         raise ItemRejected(RejectReason.WRONG_TYPE, "emailAddress")
-    return person(address["address"], name)
+    return _interned_person(address["address"], name)
 
 
 def _people(value: Any) -> tuple[Person, ...]:
@@ -123,8 +130,9 @@ def _attendees(value: Any) -> tuple[Attendee, ...]:
         who = _person(raw)
         if who is None:
             continue
-        status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
-        response = _RESPONSES.get(str(status.get("response", "none")).lower(), Response.NONE)
+        status = raw.get("status")
+        answer = status.get("response", "none") if _is_mapping(status) else "none"
+        response = _RESPONSES.get(str(answer).lower(), Response.NONE)
         out.append(Attendee(who, response, is_resource=str(raw.get("type", "")).lower() == "resource"))
     return tuple(out)
 
