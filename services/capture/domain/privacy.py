@@ -67,7 +67,7 @@ class DomainSet:
         if answer is None:
             answer = self._contains(domain)
             if len(self._answers) >= _MAX_ANSWERS:
-                self._answers.clear()  # bounded: a policy lives as long as a pass, its domains are few
+                self._answers.clear()  # bounded: the domains asked about are few, but not known
             self._answers[domain] = answer
         return answer
 
@@ -108,7 +108,8 @@ class CapturePolicy:
     internal_domains: DomainSet = DomainSet()
     tenant_exclusions: Exclusions = Exclusions()
     rep_exclusions: Exclusions = Exclusions()
-    # Worked out once per policy (a policy lives for a pass): the internal domains of each mailbox,
+    # Worked out once per policy (the engine caches a rep's policy for its mailboxes' passes, and a
+    # changed policy is a new value with none of these): the internal domains of each mailbox,
     # so their remembered answers carry from page to page, and the exclusion verdict per address,
     # asked for every participant of every item. Not part of the value.
     _internal: dict[str, DomainSet] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)

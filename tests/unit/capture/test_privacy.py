@@ -118,3 +118,18 @@ def test_drop_reason(item: CapturedItem, policy: CapturePolicy, expected: DropRe
 )
 def test_domain_set_contains_subdomains(domain: str, inside: bool) -> None:
     assert (domain in DomainSet.of(["acme.example"])) is inside
+
+
+def test_remembered_answers_stay_right_past_their_bound() -> None:
+    """Domain and exclusion answers are remembered per policy (bounded, cleared when full): asked
+    again, and after many other domains pushed them out, they are the same as worked out afresh."""
+    policy = with_exclusions(tenant=Exclusions.of(domains=["rival.example"], addresses=["cfo@customer.example"]))
+    internal = policy.internal_for(OWNER)
+    asked = [f"d{i}.{'sub.acme.example' if i % 3 == 0 else 'rival.example' if i % 3 == 1 else 'x.example'}" for i in range(9000)]
+    for _ in range(2):
+        for domain in asked:
+            assert (domain in internal) == domain.endswith("acme.example")
+            assert policy.excludes(f"a@{domain}") == domain.endswith("rival.example")
+        assert policy.excludes("cfo@customer.example") and not policy.excludes("ceo@customer.example")
+        assert " Sub.ACME.example. " in internal and "acme.example.evil" not in internal
+    assert policy.internal_for(OWNER) is internal
