@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from typing import Any
-
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from groundtruth.activity.v1 import activity_pb2
@@ -30,7 +28,7 @@ def activity_id(
 
 
 @functools.lru_cache(maxsize=4096)
-def _mailbox_digest(tenant_id: str, provider: activity_pb2.Provider.ValueType, mailbox: str) -> Any:
+def _mailbox_digest(tenant_id: str, provider: activity_pb2.Provider.ValueType, mailbox: str) -> hashlib._Hash:
     """The digest of a mailbox's part of its activities' ids (`_digest`'s parts before the item id),
     fed once per mailbox and copied per item. Raises for an unknown provider, as before."""
     name = _PROVIDER_NAMES.get(provider) or activity_pb2.Provider.Name(provider)

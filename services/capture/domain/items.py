@@ -185,7 +185,9 @@ def _people_from(raw: object) -> tuple[Person, ...]:
     return tuple(p for p in (_person_from(r) for r in raw) if p is not None)
 
 
-def item_to_json(item: CapturedItem, *, when: Callable[[datetime], object] = datetime.isoformat) -> dict[str, object]:
+def item_to_json(
+    item: CapturedItem, *, when: Callable[[datetime], object] = datetime.isoformat
+) -> dict[str, object]:
     """A compact JSON-able dict; `item_from_json` inverts it exactly. Its dates are ISO 8601 text:
     `when` writes them (an encoder that writes a datetime as that same text may pass it through)."""
     if isinstance(item, EmailItem):

@@ -134,7 +134,9 @@ def to_activity(
     observed_at: datetime,
 ) -> Normalized:
     """The activity for an item that passed the privacy filter, with its content hash."""
-    the_id = activity_id(tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=item.item_id)
+    the_id = activity_id(
+        tenant_id=who.tenant_id, provider=who.provider, mailbox=who.mailbox, item_id=item.item_id
+    )
     activity = activity_pb2.Activity(
         id=the_id, tenant_id=who.tenant_id, rep_id=who.rep_id, provider=who.provider, mailbox=who.mailbox
     )

@@ -112,8 +112,12 @@ class CapturePolicy:
     # changed policy is a new value with none of these): the internal domains of each mailbox,
     # so their remembered answers carry from page to page, and the exclusion verdict per address,
     # asked for every participant of every item. Not part of the value.
-    _internal: dict[str, DomainSet] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
-    _excluded: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _internal: dict[str, DomainSet] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _excluded: dict[str, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def internal_for(self, mailbox: str) -> DomainSet:
         internal = self._internal.get(mailbox)

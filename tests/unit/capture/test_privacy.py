@@ -123,9 +123,14 @@ def test_domain_set_contains_subdomains(domain: str, inside: bool) -> None:
 def test_remembered_answers_stay_right_past_their_bound() -> None:
     """Domain and exclusion answers are remembered per policy (bounded, cleared when full): asked
     again, and after many other domains pushed them out, they are the same as worked out afresh."""
-    policy = with_exclusions(tenant=Exclusions.of(domains=["rival.example"], addresses=["cfo@customer.example"]))
+    policy = with_exclusions(
+        tenant=Exclusions.of(domains=["rival.example"], addresses=["cfo@customer.example"])
+    )
     internal = policy.internal_for(OWNER)
-    asked = [f"d{i}.{'sub.acme.example' if i % 3 == 0 else 'rival.example' if i % 3 == 1 else 'x.example'}" for i in range(9000)]
+    asked = [
+        f"d{i}.{'sub.acme.example' if i % 3 == 0 else 'rival.example' if i % 3 == 1 else 'x.example'}"
+        for i in range(9000)
+    ]
     for _ in range(2):
         for domain in asked:
             assert (domain in internal) == domain.endswith("acme.example")

@@ -4,7 +4,7 @@ plain codec (`isoformat()` text) gives, whatever the dates' offsets and precisio
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import orjson
 import pytest
@@ -41,5 +41,7 @@ def test_stored_snapshot_bytes_are_the_plain_codecs(when: datetime) -> None:
 
 def test_no_snapshot_is_stored_as_null() -> None:
     item = email()
-    known = KnownItem(item.item_id, "s", ItemKind.EMAIL, item.occurred_at, item.modified_at, "h", snapshot=None)
+    known = KnownItem(
+        item.item_id, "s", ItemKind.EMAIL, item.occurred_at, item.modified_at, "h", snapshot=None
+    )
     assert _snapshot_json(known) == b"null"
