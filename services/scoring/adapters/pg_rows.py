@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -144,7 +145,7 @@ ACTIVITY_COLUMNS = (
 ARRAY_SEPARATOR = "\x1f"
 
 
-def joined_text(values: tuple[str, ...]) -> str | None:
+def joined_text(values: Sequence[str]) -> str | None:
     """`values` as one text that `string_to_array(text, ARRAY_SEPARATOR)` turns back into exactly
     `values`; None when it cannot (an element holding the separator, or a lone empty element)."""
     if not values:
