@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Collection, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -20,6 +21,7 @@ from services.scoring.adapters.pg_rows import (
     CONFIG_COLUMNS,
     MATCH_RECORD_COLUMNS,
     activity_state_from_row,
+    joined_text,
     record_from_row,
     stored_config_from_row,
 )
@@ -39,7 +41,7 @@ from services.scoring.domain.instants import datetime_to_us, day_start_us, us_to
 from services.scoring.domain.records import CrmRecord, ObjectType, RecordKey
 from services.scoring.ports import AccountRecords, WritePlan
 
-_TENANT_PAIRS = "unnest($1::text[], $2::text[]) AS k(tenant_id, value)"
+_TENANT_PAIRS = "unnest({}) AS k(tenant_id, value)"
 KEYED_LOOKUPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
 # Ends each per-key subquery: OFFSET 0 keeps PostgreSQL from flattening it into a join, so it runs
 # once per key as an index lookup whatever the (possibly stale) statistics say.
@@ -71,6 +73,23 @@ LOCK_SETTINGS = (
 def _pairs(keys: Collection[tuple[str, str]]) -> tuple[list[str], list[str]]:
     ordered = sorted(keys)
     return [k[0] for k in ordered], [k[1] for k in ordered]
+
+
+def _key_lists(*columns: Sequence[str]) -> tuple[str, list[Any]]:
+    """`unnest` arguments ($1, $2, ...) for parallel key columns, and their parameters: each column
+    as one joined text split in SQL (asyncpg encodes a text[] parameter element by element, several
+    times the cost), or as text[] when a column cannot travel joined (see `joined_text`)."""
+    joined = [joined_text(column) for column in columns]
+    if all(text is not None for text in joined):
+        split = ", ".join(f"string_to_array(${i}::text, E'\\x1f')" for i in range(1, len(columns) + 1))
+        return split, joined
+    return ", ".join(f"${i}::text[]" for i in range(1, len(columns) + 1)), [list(c) for c in columns]
+
+
+def _tenant_pairs(keys: Collection[tuple[str, str]]) -> tuple[str, list[Any]]:
+    """`_TENANT_PAIRS` for `keys`, sorted, and its parameters ($1, $2)."""
+    columns, args = _key_lists(*_pairs(keys))
+    return _TENANT_PAIRS.format(columns), args
 
 
 def reversed_address(address: str) -> str:
@@ -113,21 +132,23 @@ class PgIngestTransaction:
     async def erasures(self, reps: Collection[RepRef]) -> dict[RepRef, int]:
         if not reps:
             return {}
+        pairs, args = _tenant_pairs(reps)
         rows = await self._conn.fetch(
-            f"SELECT e.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM erasures x "
+            f"SELECT e.* FROM {pairs} CROSS JOIN LATERAL (SELECT * FROM erasures x "
             f"WHERE x.tenant_id = k.tenant_id AND x.rep_id = k.value {_PER_KEY}) e",
-            *_pairs(reps),
+            *args,
         )
         return {(r["tenant_id"], r["rep_id"]): datetime_to_us(r["erased_at"]) for r in rows}
 
     async def unprocessed(self, events: Collection[TenantKey]) -> set[TenantKey]:
         if not events:
             return set()
+        pairs, args = _tenant_pairs(events)
         rows = await self._conn.fetch(
-            f"SELECT k.tenant_id, k.value FROM {_TENANT_PAIRS} LEFT JOIN LATERAL (SELECT true AS seen "
+            f"SELECT k.tenant_id, k.value FROM {pairs} LEFT JOIN LATERAL (SELECT true AS seen "
             f"FROM processed_events p WHERE p.tenant_id = k.tenant_id AND p.event_id = k.value {_PER_KEY}) x "
             "ON true WHERE x.seen IS NULL",
-            *_pairs(events),
+            *args,
         )
         return {(r["tenant_id"], r["value"]) for r in rows}
 
@@ -149,10 +170,11 @@ class PgIngestTransaction:
     async def manual_logs(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], StoredManualLog]:
         if not keys:
             return {}
+        pairs, args = _tenant_pairs(keys)
         rows = await self._conn.fetch(
-            f"SELECT m.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT * FROM manual_logs x "
+            f"SELECT m.* FROM {pairs} CROSS JOIN LATERAL (SELECT * FROM manual_logs x "
             f"WHERE x.tenant_id = k.tenant_id AND x.crm_activity_id = k.value {_PER_KEY}) m",
-            *_pairs(keys),
+            *args,
         )
         return {(r["tenant_id"], r["crm_activity_id"]): _manual_log(r) for r in rows}
 
@@ -177,10 +199,11 @@ class PgIngestTransaction:
         if not ids:
             return {}
         columns = ACTIVITY_STATE_COLUMNS + (", payload" if with_payload else "")
+        keys, args = _key_lists(ids if isinstance(ids, list) else list(ids))
         rows = await self._conn.fetch(
-            "SELECT a.* FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"SELECT a.* FROM unnest({keys}) AS k(id) CROSS JOIN LATERAL "
             f"(SELECT {columns} FROM activities x WHERE x.id = k.id {_PER_KEY}) a",
-            list(ids),
+            *args,
         )
         return {
             r["id"]: activity_state_from_row(r, payload=r["payload"] if with_payload else None) for r in rows
@@ -240,23 +263,25 @@ class PgIngestTransaction:
     ) -> list[CrmRecord]:
         found: list[CrmRecord] = []
         if emails:
+            pairs, args = _tenant_pairs(emails)
             rows = await self._conn.fetch(
-                f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
+                f"SELECT r.* FROM {pairs} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
                 "WHERE x.tenant_id = k.tenant_id AND x.email = k.value AND x.object_type = 'contact' "
                 f"AND NOT x.deleted {_PER_KEY}) r",
-                *_pairs(emails),
+                *args,
             )
             found += [record_from_row(r, with_fields=False) for r in rows]
         if domains:
+            pairs, args = _tenant_pairs(domains)
             rows = await self._conn.fetch(
                 "SELECT r.* FROM (SELECT DISTINCT d.tenant_id, d.account_crm_id "
-                f"FROM {_TENANT_PAIRS} CROSS JOIN LATERAL "
+                f"FROM {pairs} CROSS JOIN LATERAL "
                 "(SELECT tenant_id, account_crm_id FROM account_domains x "
                 f"WHERE x.tenant_id = k.tenant_id AND x.domain = k.value {_PER_KEY}) d) a "
                 f"CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records y WHERE y.tenant_id = a.tenant_id "
                 "AND y.object_type = 'account' AND y.crm_id = a.account_crm_id AND NOT y.deleted "
                 f"{_PER_KEY}) r",
-                *_pairs(domains),
+                *args,
             )
             found += [record_from_row(r, with_fields=False) for r in rows]
         return found
@@ -264,27 +289,27 @@ class PgIngestTransaction:
     async def account_records(self, accounts: Collection[TenantKey]) -> AccountRecords:
         if not accounts:
             return AccountRecords([], {})
-        tenants, ids = _pairs(accounts)
+        pairs, args = _tenant_pairs(accounts)
         rows = await self._conn.fetch(
-            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
+            f"SELECT r.* FROM {pairs} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
             "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'account' AND x.crm_id = k.value "
             f"{_PER_KEY}) r UNION ALL "
-            f"SELECT r.* FROM {_TENANT_PAIRS} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
+            f"SELECT r.* FROM {pairs} CROSS JOIN LATERAL (SELECT {_MATCHED} FROM crm_records x "
             "WHERE x.tenant_id = k.tenant_id AND x.object_type = 'opportunity' "
             f"AND x.account_crm_id = k.value AND NOT x.deleted {_PER_KEY}) r",
-            tenants,
-            ids,
+            *args,
         )
         records = [record_from_row(r, with_fields=False) for r in rows]
         opportunities = [(r.tenant_id, r.crm_id) for r in records if r.object_type is ObjectType.OPPORTUNITY]
         last: dict[tuple[str, str], int] = {}
         if opportunities:
+            pairs, args = _tenant_pairs(opportunities)
             latest = await self._conn.fetch(
-                f"SELECT k.tenant_id, k.value AS opportunity_crm_id, d.day FROM {_TENANT_PAIRS} "
+                f"SELECT k.tenant_id, k.value AS opportunity_crm_id, d.day FROM {pairs} "
                 "CROSS JOIN LATERAL (SELECT max(x.day) AS day FROM opportunity_days x "
                 "WHERE x.tenant_id = k.tenant_id AND x.opportunity_crm_id = k.value AND x.activities > 0) d "
                 "WHERE d.day IS NOT NULL",
-                *_pairs(opportunities),
+                *args,
             )
             last = {(r["tenant_id"], r["opportunity_crm_id"]): day_start_us(r["day"]) for r in latest}
         return AccountRecords(records, last)

@@ -6,19 +6,24 @@ each; small sets go as arrays. Times travel as microseconds and become timestamp
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
 from plumbing.db.pool import Connection
 from services.scoring.adapters.pg_rows import (
     ACTIVITY_COLUMNS,
+    NEW_ACTIVITY_STAGE_COLUMNS,
     RECORD_COLUMNS,
     activity_row,
     activity_stage_row,
+    new_activity_stage_row,
     record_row,
 )
+from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.aggregates import DAY_COLUMNS
 from services.scoring.domain.ingest_locks import LockScopeTooNarrow
 from services.scoring.domain.instants import date_of_day_number, us_to_datetime
@@ -35,6 +40,13 @@ CREATE TEMP TABLE IF NOT EXISTS stage_activities (
     modified_us bigint, event_id text, is_cancelled boolean, is_deletion boolean,
     counts_as_meeting boolean, is_external boolean, addresses text[], contact_crm_ids text[],
     account_crm_id text, opportunity_crm_id text, match_links text, feed_sequence bigint, payload bytea
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_new_activities (
+    id text, tenant_id text, rep_id text, kind smallint, provider smallint, occurred_us bigint,
+    modified_us bigint, event_id text, is_cancelled boolean, is_deletion boolean,
+    counts_as_meeting boolean, is_external boolean, addresses text, address_keys text,
+    contact_crm_ids text, account_crm_id text, opportunity_crm_id text, match_links text,
+    feed_sequence bigint, payload bytea
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_addresses (
     tenant_id text, address_key text, activity_id text, rep_id text, occurred_us bigint
@@ -69,6 +81,27 @@ ON CONFLICT (id) DO UPDATE SET
     payload = EXCLUDED.payload, stored_at = now()
 WHERE (activities.source_modified_at, activities.event_id)
     < (EXCLUDED.source_modified_at, EXCLUDED.event_id)
+"""
+
+# New activities and their address index rows in one statement from one COPY: the lists arrive as
+# joined texts (see `pg_rows.joined_text`) and the index keys come from the staged row, so Python
+# builds no array and no row per address. Plain inserts: like a COPY into the tables, a row that
+# exists already fails the statement (the caller's fallback).
+_SPLIT = "string_to_array({}, E'\\x1f')"
+INSERT_NEW_ACTIVITIES = f"""
+WITH inserted AS (
+    INSERT INTO activities (id, tenant_id, rep_id, kind, provider, occurred_at, source_modified_at,
+        event_id, is_cancelled, is_deletion, counts_as_meeting, is_external, addresses, contact_crm_ids,
+        account_crm_id, opportunity_crm_id, match_links, feed_sequence, payload)
+    SELECT id, tenant_id, rep_id, kind, provider, {_US.format("occurred_us")}, {_US.format("modified_us")},
+        event_id, is_cancelled, is_deletion, counts_as_meeting, is_external, {_SPLIT.format("addresses")},
+        {_SPLIT.format("contact_crm_ids")}, account_crm_id, opportunity_crm_id, match_links, feed_sequence,
+        payload
+    FROM stage_new_activities
+)
+INSERT INTO activity_addresses (tenant_id, address_key, activity_id, rep_id, occurred_at)
+SELECT s.tenant_id, k.address_key, s.id, s.rep_id, {_US.format("s.occurred_us")}
+FROM stage_new_activities s CROSS JOIN LATERAL unnest({_SPLIT.format("s.address_keys")}) AS k(address_key)
 """
 
 UPDATE_MATCHES = """
@@ -232,19 +265,10 @@ async def _write_configs_logs_forecasts(conn: Connection, plan: WritePlan) -> No
 async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: bool) -> None:
     new = [r for r in plan.activities if r.id in plan.new_activity_ids]
     changed = [r for r in plan.activities if r.id not in plan.new_activity_ids]
-    if new:
-        # Under the tenant or rep lock the planner saw these ids absent, so they go straight in with COPY.
-        # Should that ever be wrong, the savepoint falls back to the upsert and nothing is lost.
-        try:
-            async with conn.transaction():
-                await conn.copy_records_to_table(
-                    "activities", records=[activity_row(r) for r in new], columns=ACTIVITY_COLUMNS
-                )
-        except asyncpg.UniqueViolationError as exc:
-            if rep_local:
-                raise LockScopeTooNarrow from exc
-            _log.warning("activities already stored; upserting instead", extra={"count": len(new)})
-            changed += new
+    indexed = await _insert_new(conn, new, rep_local=rep_local) if new else set()
+    if indexed is None:
+        changed += new  # already stored (see `_insert_new`)
+        indexed = set()
     if changed:
         await conn.copy_records_to_table(
             "stage_activities",
@@ -273,12 +297,14 @@ async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: boo
             [e[1][::-1] for e in removed],
             [e[2] for e in removed],
         )
-    if plan.addresses_added:
+    added = [e for e in plan.addresses_added if e[2] not in indexed] if indexed else plan.addresses_added
+    if added:
         # Added only for activities whose addresses changed, after removing the old ones, under the
-        # tenant or rep lock: they cannot exist yet, so COPY them straight in (savepoint as a safety net).
-        keyed = [(t, a[::-1], activity, rep, us) for t, a, activity, rep, us in plan.addresses_added]
+        # tenant or rep lock: they cannot exist yet, so COPY them straight in (as for new activities,
+        # a savepoint as a safety net under the tenant lock; rep-local, a conflict rolls back).
+        keyed = [(t, a[::-1], activity, rep, us) for t, a, activity, rep, us in added]
         try:
-            async with conn.transaction():
+            async with contextlib.nullcontext() if rep_local else conn.transaction():
                 await conn.copy_records_to_table(
                     "activity_addresses",
                     records=[
@@ -291,6 +317,42 @@ async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: boo
             _log.warning("activity addresses already stored; inserting the missing ones")
             await conn.copy_records_to_table("stage_addresses", records=keyed)
             await conn.execute(INSERT_ADDRESSES)
+
+
+async def _insert_new(conn: Connection, new: list[ActivityRow], *, rep_local: bool) -> set[str] | None:
+    """Insert activities the planner saw absent, with their address index rows; the ids whose index
+    rows went in with them (the rest get theirs from the plan's `addresses_added`), None when none
+    went in.
+
+    Under the tenant or rep lock they cannot exist, so they go straight in. Should one exist all the
+    same: rep-local, `LockScopeTooNarrow` (the transaction rolls back and the batch runs again under
+    the tenant lock, so no savepoint is needed); under the tenant lock, a savepoint undoes the
+    inserts and the caller upserts them instead, so nothing is lost."""
+    staged: list[tuple[Any, ...]] = []
+    odd: list[ActivityRow] = []  # lists that cannot travel joined: COPYed as arrays
+    for row in new:
+        stage_row = new_activity_stage_row(row)
+        if stage_row is None:
+            odd.append(row)
+        else:
+            staged.append(stage_row)
+    try:
+        async with contextlib.nullcontext() if rep_local else conn.transaction():
+            if staged:
+                await conn.copy_records_to_table(
+                    "stage_new_activities", records=staged, columns=NEW_ACTIVITY_STAGE_COLUMNS
+                )
+                await conn.execute(INSERT_NEW_ACTIVITIES)
+            if odd:
+                await conn.copy_records_to_table(
+                    "activities", records=[activity_row(r) for r in odd], columns=ACTIVITY_COLUMNS
+                )
+    except asyncpg.UniqueViolationError as exc:
+        if rep_local:
+            raise LockScopeTooNarrow from exc
+        _log.warning("activities already stored; upserting instead", extra={"count": len(new)})
+        return None
+    return {r[0] for r in staged}
 
 
 async def _write_counters(conn: Connection, plan: WritePlan) -> None:

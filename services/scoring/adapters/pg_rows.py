@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -136,6 +137,45 @@ ACTIVITY_COLUMNS = (
     "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "contact_crm_ids",
     "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload",
 )  # fmt: skip
+
+
+# Separates the elements of a `text[]` column sent as one text (`string_to_array` in SQL): asyncpg
+# encodes a list element by element (checking each against the collection ABCs), several times the
+# cost of one joined string.
+ARRAY_SEPARATOR = "\x1f"
+
+
+def joined_text(values: Sequence[str]) -> str | None:
+    """`values` as one text that `string_to_array(text, ARRAY_SEPARATOR)` turns back into exactly
+    `values`; None when it cannot (an element holding the separator, or a lone empty element)."""
+    if not values:
+        return ""
+    text = ARRAY_SEPARATOR.join(values)
+    return text if text and text.count(ARRAY_SEPARATOR) == len(values) - 1 else None
+
+
+NEW_ACTIVITY_STAGE_COLUMNS = (
+    "id", "tenant_id", "rep_id", "kind", "provider", "occurred_us", "modified_us", "event_id",
+    "is_cancelled", "is_deletion", "counts_as_meeting", "is_external", "addresses", "address_keys",
+    "contact_crm_ids", "account_crm_id", "opportunity_crm_id", "match_links", "feed_sequence", "payload",
+)  # fmt: skip
+
+
+def new_activity_stage_row(r: ActivityRow) -> tuple[Any, ...] | None:
+    """A row of the new activities' staging table: times as microseconds, the `text[]` columns as
+    joined texts, and the address index keys (each address reversed) as the addresses' text reversed.
+    None when the lists cannot travel joined (see `joined_text`)."""
+    match = r.match
+    addresses = joined_text(r.addresses)
+    contacts = joined_text(match.contact_ids)
+    if addresses is None or contacts is None:
+        return None
+    return (
+        r.id, r.tenant_id, r.rep_id, r.kind, r.provider, r.occurred_us, r.version[0], r.version[1],
+        r.is_cancelled, r.is_deletion, r.counts_as_meeting, r.is_external, addresses, addresses[::-1],
+        contacts, match.account_id, match.opportunity_id, encode_links(match.links), r.feed_sequence,
+        r.payload,
+    )  # fmt: skip
 
 
 def activity_row(r: ActivityRow) -> tuple[Any, ...]:
