@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
+from google.protobuf import wrappers_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,13 +46,11 @@ def _row(**columns: Any) -> asyncpg.Record:
     return cast(asyncpg.Record, columns)  # the message-building path only reads columns by name
 
 
-def _manual_varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+def _protobuf_varint(value: int) -> bytes:
+    """protobuf's own varint of `value` (a uint64; an int64 when negative), without the field's tag:
+    the oracle the relay's hand-written encoder must agree with."""
+    wrapper = wrappers_pb2.Int64Value(value=value) if value < 0 else wrappers_pb2.UInt64Value(value=value)
+    return wrapper.SerializeToString()[1:] if value else b"\x00"
 
 
 def _wire(row: dict[str, Any]) -> bytes:
@@ -94,7 +93,7 @@ def test_the_written_bytes_are_the_serialized_message_with_the_activity_appended
     }
     envelope = matched_activity(_row(**row, payload=b""))
     envelope.ClearField("activity")
-    expected = envelope.SerializeToString() + b"\x2a" + _manual_varint(len(payload)) + payload
+    expected = envelope.SerializeToString() + b"\x2a" + _protobuf_varint(len(payload)) + payload
     assert _wire({**row, "payload": payload}) == expected
 
 
@@ -139,9 +138,9 @@ _EDGES = [0, 127, 128, 2**14 - 1, 2**14, 2**21 - 1, 2**21, 2**28 - 1, 2**28, 2**
 
 @given(st.integers(min_value=0, max_value=2**64 - 1) | st.sampled_from(_EDGES))
 def test_varints_are_protobufs(value: int) -> None:
-    assert varint(value) == _manual_varint(value)
+    assert varint(value) == _protobuf_varint(value)
 
 
 def test_negative_varints_are_64_bit_twos_complement_as_protobufs_int64() -> None:
     assert varint(-1) == b"\xff" * 9 + b"\x01"
-    assert varint(-(2**63)) == _manual_varint(2**63)
+    assert varint(-(2**63)) == _protobuf_varint(-(2**63)) == _protobuf_varint(2**63)
