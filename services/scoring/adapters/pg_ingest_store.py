@@ -23,6 +23,7 @@ from services.scoring.adapters.pg_rows import (
     activity_state_from_row,
     joined_text,
     record_from_row,
+    split_sql,
     stored_config_from_row,
 )
 from services.scoring.domain.activities import ActivityRow
@@ -81,7 +82,7 @@ def _key_lists(*columns: Sequence[str]) -> tuple[str, list[Any]]:
     times the cost), or as text[] when a column cannot travel joined (see `joined_text`)."""
     joined = [joined_text(column) for column in columns]
     if all(text is not None for text in joined):
-        split = ", ".join(f"string_to_array(${i}::text, E'\\x1f')" for i in range(1, len(columns) + 1))
+        split = ", ".join(split_sql(f"${i}::text") for i in range(1, len(columns) + 1))
         return split, joined
     return ", ".join(f"${i}::text[]" for i in range(1, len(columns) + 1)), [list(c) for c in columns]
 

@@ -16,12 +16,14 @@ import asyncpg
 from plumbing.db.pool import Connection
 from services.scoring.adapters.pg_rows import (
     ACTIVITY_COLUMNS,
+    ARRAY_SEPARATOR,
     NEW_ACTIVITY_STAGE_COLUMNS,
     RECORD_COLUMNS,
     activity_row,
     activity_stage_row,
     new_activity_stage_row,
     record_row,
+    split_sql,
 )
 from services.scoring.domain.activities import ActivityRow
 from services.scoring.domain.aggregates import DAY_COLUMNS
@@ -87,25 +89,24 @@ WHERE (activities.source_modified_at, activities.event_id)
 # joined texts (see `pg_rows.joined_text`) and the index keys come from the staged row, so Python
 # builds no array and no row per address. Plain inserts: like a COPY into the tables, a row that
 # exists already fails the statement (the caller's fallback).
-_SPLIT = "string_to_array({}, E'\\x1f')"
 INSERT_NEW_ACTIVITIES = f"""
 WITH inserted AS (
     INSERT INTO activities (id, tenant_id, rep_id, kind, provider, occurred_at, source_modified_at,
         event_id, is_cancelled, is_deletion, counts_as_meeting, is_external, addresses, contact_crm_ids,
         account_crm_id, opportunity_crm_id, match_links, feed_sequence, payload)
     SELECT id, tenant_id, rep_id, kind, provider, {_US.format("occurred_us")}, {_US.format("modified_us")},
-        event_id, is_cancelled, is_deletion, counts_as_meeting, is_external, {_SPLIT.format("addresses")},
-        {_SPLIT.format("contact_crm_ids")}, account_crm_id, opportunity_crm_id, match_links, feed_sequence,
+        event_id, is_cancelled, is_deletion, counts_as_meeting, is_external, {split_sql("addresses")},
+        {split_sql("contact_crm_ids")}, account_crm_id, opportunity_crm_id, match_links, feed_sequence,
         payload
     FROM stage_new_activities
 )
 INSERT INTO activity_addresses (tenant_id, address_key, activity_id, rep_id, occurred_at)
 SELECT s.tenant_id, k.address_key, s.id, s.rep_id, {_US.format("s.occurred_us")}
-FROM stage_new_activities s CROSS JOIN LATERAL unnest({_SPLIT.format("s.address_keys")}) AS k(address_key)
+FROM stage_new_activities s CROSS JOIN LATERAL unnest({split_sql("s.address_keys")}) AS k(address_key)
 """
 
-UPDATE_MATCHES = """
-UPDATE activities a SET contact_crm_ids = string_to_array(m.contacts, E'\\x1f'), account_crm_id = m.account,
+UPDATE_MATCHES = f"""
+UPDATE activities a SET contact_crm_ids = {split_sql("m.contacts")}, account_crm_id = m.account,
     opportunity_crm_id = m.opportunity, match_links = m.links, feed_sequence = m.feed_sequence
 FROM (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
@@ -281,7 +282,7 @@ async def _write_activities(conn: Connection, plan: WritePlan, *, rep_local: boo
         await conn.execute(
             UPDATE_MATCHES,
             [r.id for r in rows],
-            ["\x1f".join(r.match.contact_ids) for r in rows],
+            [ARRAY_SEPARATOR.join(r.match.contact_ids) for r in rows],
             [r.match.account_id for r in rows],
             [r.match.opportunity_id for r in rows],
             [encode_links(r.match.links) for r in rows],

@@ -145,6 +145,11 @@ ACTIVITY_COLUMNS = (
 ARRAY_SEPARATOR = "\x1f"
 
 
+def split_sql(expression: str) -> str:
+    """SQL turning a text joined by `ARRAY_SEPARATOR` (see `joined_text`) back into its `text[]`."""
+    return f"string_to_array({expression}, E'\\x1f')"
+
+
 def joined_text(values: Sequence[str]) -> str | None:
     """`values` as one text that `string_to_array(text, ARRAY_SEPARATOR)` turns back into exactly
     `values`; None when it cannot (an element holding the separator, or a lone empty element)."""
